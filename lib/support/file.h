@@ -1,0 +1,50 @@
+// Reading input files and writing outputs atomically.
+//
+//   kfb::MappedFile f = kfb::MappedFile::open("vmlinux");   // throws kfb::Error("vmlinux: ...")
+//   std::span<const uint8_t> bytes = f.data();
+//
+//   kfb::write_file_atomic("out.btf", blob);   // temp file in the same directory, then rename
+//
+// Regular files are mmap'ed read-only; anything else (sysfs, pipes) is read into memory.
+// write_file_atomic never leaves a half-written file behind: on any error the temp file is
+// removed and the destination is untouched.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace kfb {
+
+class MappedFile {
+ public:
+  static MappedFile open(const std::string &path);
+
+  MappedFile() = default;
+  MappedFile(MappedFile &&o) noexcept { *this = std::move(o); }
+  MappedFile &operator=(MappedFile &&o) noexcept;
+  MappedFile(const MappedFile &) = delete;
+  MappedFile &operator=(const MappedFile &) = delete;
+  ~MappedFile();
+
+  std::span<const uint8_t> data() const { return {ptr_, size_}; }
+  size_t size() const { return size_; }
+  const std::string &path() const { return path_; }
+  int fd() const { return fd_; }
+
+ private:
+  std::string path_;
+  const uint8_t *ptr_ = nullptr;
+  size_t size_ = 0;
+  bool mapped_ = false;
+  int fd_ = -1;
+  std::vector<uint8_t> buf_;
+};
+
+// Writes `data` to `path` through a temporary file in the same directory and rename(2).
+// The file mode of an existing destination is kept; new files get `mode` (umask applied).
+void write_file_atomic(const std::string &path, std::span<const uint8_t> data,
+                       unsigned mode = 0644);
+
+}  // namespace kfb

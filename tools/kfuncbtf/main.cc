@@ -1,0 +1,114 @@
+// kfuncbtf: BTF post-processing for kfuncs in the kernel build.
+//
+// main() only wires the global options and the registered commands together; every command's
+// logic is in lib/ and its option parsing in cmd_<name>.cc.
+#include <elfutils/version.h>
+#include <libdwarf/libdwarf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "command.h"
+#include "support/error.h"
+
+namespace kfb::tool {
+
+std::vector<RegisteredCommand> &registered_commands() {
+  static std::vector<RegisteredCommand> cmds;
+  return cmds;
+}
+
+CommandRegistration::CommandRegistration(const char *name, int order, SetupFn setup) {
+  registered_commands().push_back({name, order, std::move(setup)});
+}
+
+void error_msg(const std::string &msg) { fprintf(stderr, "kfuncbtf: %s\n", msg.c_str()); }
+
+void warn_msg(const Globals &g, const std::string &msg) {
+  if (!g.quiet) fprintf(stderr, "kfuncbtf: warning: %s\n", msg.c_str());
+}
+
+static std::string version_text() {
+  return strfmt("kfuncbtf %s (libelf %d.%d, libdwarf %s)", KFUNCBTF_VERSION,
+                _ELFUTILS_VERSION / 1000, _ELFUTILS_VERSION % 1000, dwarf_package_version());
+}
+
+static int run(int argc, char **argv) {
+  CLI::App app{"kfuncbtf: find kfuncs in DWARF and .BTF_ids, rewrite and check their BTF"};
+  app.name("kfuncbtf");
+  app.require_subcommand(0, 1);
+  app.fallthrough();  // global options are accepted after the command name too
+
+  Globals g;
+  int jobs = -1;  // -1: not given; 0: -j alone
+  app.add_flag("-v,--verbose", g.verbose, "More output (repeatable)")->group("Global options");
+  app.add_flag("-q,--quiet", g.quiet, "Only errors")->group("Global options");
+  app.add_flag("--json", g.json, "JSON output")->group("Global options");
+  app.add_flag("--pretty", g.pretty, "Indented JSON (implies --json)")->group("Global options");
+  app.add_option("-j,--jobs", jobs, "Threads (-j alone: one per online CPU; default 1)")
+      ->expected(0, 1)
+      ->default_str("0")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Global options");
+  bool version = false;
+  app.add_flag("--version", version, "Print version with libelf and libdwarf versions")
+      ->group("Global options");
+
+  auto &cmds = registered_commands();
+  std::stable_sort(cmds.begin(), cmds.end(),
+                   [](const auto &a, const auto &b) { return a.order < b.order; });
+  std::vector<std::pair<CLI::App *, RunFn>> runs;
+  for (auto &c : cmds) {
+    size_t before = app.get_subcommands({}).size();
+    RunFn fn = c.setup(app, g);
+    auto subs = app.get_subcommands({});
+    if (subs.size() > before) runs.emplace_back(subs.back(), std::move(fn));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    app.exit(e);
+    return kExitTrouble;
+  }
+
+  if (version) {
+    printf("%s\n", version_text().c_str());
+    return kExitOk;
+  }
+  if (g.pretty) g.json = true;
+  if (jobs < 0) {
+    g.jobs = 1;
+  } else if (jobs == 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    g.jobs = n > 0 ? static_cast<unsigned>(n) : 1;
+  } else {
+    g.jobs = static_cast<unsigned>(jobs);
+  }
+
+  for (auto &[sub, fn] : runs)
+    if (sub->parsed()) return fn();
+  std::cout << app.help();
+  return kExitTrouble;
+}
+
+}  // namespace kfb::tool
+
+int main(int argc, char **argv) {
+  try {
+    return kfb::tool::run(argc, argv);
+  } catch (const kfb::Error &e) {
+    kfb::tool::error_msg(e.what());
+    return kfb::tool::kExitTrouble;
+  } catch (const std::bad_alloc &) {
+    kfb::tool::error_msg("out of memory");
+    return kfb::tool::kExitTrouble;
+  } catch (const std::exception &e) {
+    kfb::tool::error_msg(std::string("internal error: ") + e.what());
+    return kfb::tool::kExitTrouble;
+  }
+}
