@@ -1,0 +1,210 @@
+#include "elf/elf.h"
+
+#include <gelf.h>
+#include <libelf.h>
+
+#include <mutex>
+#include <optional>
+
+#include "support/endian.h"
+#include "support/error.h"
+
+namespace kfb {
+
+namespace {
+
+std::once_flag g_elf_version_once;
+
+void libelf_init() {
+  std::call_once(g_elf_version_once, [] { elf_version(EV_CURRENT); });
+}
+
+}  // namespace
+
+std::unique_ptr<ElfFile> ElfFile::open(const std::string &path) {
+  std::unique_ptr<ElfFile> f(new ElfFile());
+  f->path_ = path;
+  f->file_ = MappedFile::open(path);
+  f->bytes_ = f->file_.data();
+  f->init();
+  return f;
+}
+
+std::unique_ptr<ElfFile> ElfFile::from_memory(std::span<const uint8_t> bytes, std::string path) {
+  std::unique_ptr<ElfFile> f(new ElfFile());
+  f->path_ = std::move(path);
+  f->bytes_ = bytes;
+  f->init();
+  return f;
+}
+
+ElfFile::~ElfFile() {
+  if (elf_) elf_end(elf_);
+}
+
+bool ElfFile::swap() const { return big_endian_ != kHostBigEndian; }
+
+void ElfFile::init() {
+  const char *p = path_.c_str();
+  if (bytes_.size() < EI_NIDENT || bytes_[0] != ELFMAG0 || bytes_[1] != ELFMAG1 ||
+      bytes_[2] != ELFMAG2 || bytes_[3] != ELFMAG3)
+    fail("%s: not an ELF file", p);
+  uint8_t cls = bytes_[EI_CLASS], enc = bytes_[EI_DATA];
+  if (cls != ELFCLASS32 && cls != ELFCLASS64) fail("%s: unknown ELF class %u", p, cls);
+  if (enc != ELFDATA2LSB && enc != ELFDATA2MSB) fail("%s: unknown ELF data encoding %u", p, enc);
+  is64_ = cls == ELFCLASS64;
+  big_endian_ = enc == ELFDATA2MSB;
+
+  // The ELF header, read by hand so that a short file gets a clear message.
+  Cursor eh(bytes_, swap(), path_ + ": ELF header");
+  size_t ehsize = is64_ ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+  if (!eh.has(ehsize)) fail("%s: truncated ELF header (%zu of %zu bytes)", p, bytes_.size(), ehsize);
+  eh.seek(EI_NIDENT);
+  type_ = eh.u16();
+  machine_ = eh.u16();
+  eh.u32();  // e_version
+  uint64_t shoff;
+  if (is64_) {
+    eh.u64(), eh.u64();  // e_entry, e_phoff
+    shoff = eh.u64();
+  } else {
+    eh.u32(), eh.u32();
+    shoff = eh.u32();
+  }
+  eh.u32(), eh.u16(), eh.u16(), eh.u16();  // e_flags, e_ehsize, e_phentsize, e_phnum
+  uint16_t shentsize = eh.u16();
+  size_t want_shent = is64_ ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+  if (shoff != 0 && shentsize != want_shent)
+    fail("%s: bad section header size %u (expected %zu)", p, shentsize, want_shent);
+  if (shoff > bytes_.size() || (shoff != 0 && bytes_.size() - shoff < want_shent))
+    fail("%s: truncated: section header table at 0x%llx is past the end of the file (size 0x%zx)",
+         p, static_cast<unsigned long long>(shoff), bytes_.size());
+
+  // libelf for the section count and name-table index (extended numbering in section 0).
+  libelf_init();
+  elf_ = elf_memory(const_cast<char *>(reinterpret_cast<const char *>(bytes_.data())),
+                    bytes_.size());
+  if (!elf_ || elf_kind(elf_) != ELF_K_ELF) fail("%s: not an ELF file: %s", p, elf_errmsg(-1));
+  size_t shnum = 0, shstrndx = 0;
+  if (elf_getshdrnum(elf_, &shnum) != 0) fail("%s: cannot read section count: %s", p, elf_errmsg(-1));
+  if (shnum && elf_getshdrstrndx(elf_, &shstrndx) != 0)
+    fail("%s: cannot read section name table index: %s", p, elf_errmsg(-1));
+  if (shnum > (bytes_.size() - shoff) / want_shent)
+    fail("%s: truncated: %zu section headers at 0x%llx do not fit in the file (size 0x%zx)", p,
+         shnum, static_cast<unsigned long long>(shoff), bytes_.size());
+
+  Cursor sh(bytes_, swap(), path_ + ": section headers");
+  sections_.resize(shnum);
+  std::vector<uint32_t> name_off(shnum);
+  for (size_t i = 0; i < shnum; i++) {
+    ElfSection &s = sections_[i];
+    sh.seek(shoff + i * want_shent);
+    s.index = i;
+    name_off[i] = sh.u32();
+    s.type = sh.u32();
+    if (is64_) {
+      s.flags = sh.u64(), s.addr = sh.u64(), s.offset = sh.u64(), s.size = sh.u64();
+      s.link = sh.u32(), s.info = sh.u32();
+      sh.u64();  // sh_addralign
+      s.entsize = sh.u64();
+    } else {
+      s.flags = sh.u32(), s.addr = sh.u32(), s.offset = sh.u32(), s.size = sh.u32();
+      s.link = sh.u32(), s.info = sh.u32();
+      sh.u32();
+      s.entsize = sh.u32();
+    }
+    if (s.type != SHT_NOBITS && s.type != SHT_NULL &&
+        (s.offset > bytes_.size() || s.size > bytes_.size() - s.offset))
+      fail("%s: truncated: section [%zu] at 0x%llx size 0x%llx extends past the end of the file "
+           "(size 0x%zx)", p, i, static_cast<unsigned long long>(s.offset),
+           static_cast<unsigned long long>(s.size), bytes_.size());
+  }
+  if (shnum) {
+    if (shstrndx >= shnum) fail("%s: section name table index %zu out of range", p, shstrndx);
+    const ElfSection &strs = sections_[shstrndx];
+    Cursor names(data(strs), false, path_ + ": section names");
+    for (size_t i = 1; i < shnum; i++) {
+      if (strs.type == SHT_NOBITS || name_off[i] >= strs.size)
+        fail("%s: section [%zu]: name offset 0x%x out of range", p, i, name_off[i]);
+      sections_[i].name = names.cstr_at(name_off[i]);
+    }
+  }
+}
+
+const ElfSection *ElfFile::section(std::string_view name) const {
+  for (const ElfSection &s : sections_)
+    if (s.index != 0 && s.name == name) return &s;
+  return nullptr;
+}
+
+std::span<const uint8_t> ElfFile::data(const ElfSection &s) const {
+  if (s.type == SHT_NOBITS || s.type == SHT_NULL) return {};
+  return bytes_.subspan(s.offset, s.size);  // bounds checked in init()
+}
+
+Cursor ElfFile::cursor(const ElfSection &s) const {
+  return Cursor(data(s), swap(), path_ + ": " + std::string(s.name));
+}
+
+const std::vector<ElfSymbol> &ElfFile::symbols() const {
+  if (syms_loaded_) return syms_;
+  syms_loaded_ = true;
+  const ElfSection *symtab = nullptr;
+  for (const ElfSection &s : sections_)
+    if (s.type == SHT_SYMTAB) symtab = &s;
+  if (!symtab)
+    for (const ElfSection &s : sections_)
+      if (s.type == SHT_DYNSYM) symtab = &s;
+  if (!symtab) return syms_;
+  const char *p = path_.c_str();
+  if (symtab->link >= sections_.size())
+    fail("%s: %s: string table index %u out of range", p, std::string(symtab->name).c_str(),
+         symtab->link);
+  const ElfSection &strtab = sections_[symtab->link];
+  const ElfSection *xindex = nullptr;
+  for (const ElfSection &s : sections_)
+    if (s.type == SHT_SYMTAB_SHNDX && s.link == symtab->index) xindex = &s;
+
+  size_t entsize = is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+  size_t n = symtab->size / entsize;
+  Cursor c = cursor(*symtab);
+  Cursor strs = cursor(strtab);
+  std::optional<Cursor> xc;
+  if (xindex) xc.emplace(cursor(*xindex));
+  syms_.resize(n);
+  for (size_t i = 0; i < n; i++) {
+    ElfSymbol &sym = syms_[i];
+    uint32_t name = c.u32();
+    uint8_t info;
+    uint16_t shndx;
+    if (is64_) {
+      info = c.u8();
+      c.u8();  // st_other
+      shndx = c.u16();
+      sym.value = c.u64();
+      sym.size = c.u64();
+    } else {
+      sym.value = c.u32();
+      sym.size = c.u32();
+      info = c.u8();
+      c.u8();
+      shndx = c.u16();
+    }
+    sym.type = info & 0xf;
+    sym.bind = info >> 4;
+    sym.shndx = shndx;
+    if (shndx == SHN_XINDEX) {
+      if (!xc) fail("%s: symbol %zu uses SHN_XINDEX but there is no SYMTAB_SHNDX section", p, i);
+      xc->seek(i * 4);
+      sym.shndx = xc->u32();
+    }
+    if (name) {
+      if (name >= strtab.size || strtab.type == SHT_NOBITS)
+        strs.fail_at(name, "symbol %zu: name offset out of range", i);
+      sym.name = strs.cstr_at(name);
+    }
+  }
+  return syms_;
+}
+
+}  // namespace kfb

@@ -1,0 +1,104 @@
+// One ELF object, opened once: sections by name, symbols, byte order, raw section bytes.
+//
+//   auto elf = kfb::ElfFile::open("vmlinux.o");           // throws kfb::Error("vmlinux.o: ...")
+//   if (const kfb::ElfSection *s = elf->section(".BTF_ids")) {
+//     kfb::Cursor c = elf->cursor(*s);                      // "vmlinux.o: .BTF_ids+0x..." errors
+//     uint32_t cnt = c.u32();                              // in the ELF's byte order
+//   }
+//   for (const kfb::ElfSymbol &sym : elf->symbols())        // SYMTAB, st_shndx resolved
+//     if (sym.shndx == s->index) ...;                       // (SHN_XINDEX via SYMTAB_SHNDX)
+//   Elf *e = elf->libelf();                                 // for libdwarf's dwarf_elf_init_b
+//
+// ELF32/ELF64, both byte orders, ET_REL/ET_EXEC/ET_DYN, more than 65,535 sections (section
+// count and string-table index through elf_getshdrnum/elf_getshdrstrndx). The file is mapped
+// once (kfb::MappedFile) and libelf reads that memory (elf_memory); section bytes handed out are
+// views into the mapping, bounds-checked against the file size. Symbols are decoded through
+// kfb::Cursor in the file's byte order. An input that is not an ELF object, or whose headers
+// point past its end, throws kfb::Error naming the file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/cursor.h"
+#include "support/file.h"
+
+typedef struct Elf Elf;
+
+namespace kfb {
+
+struct ElfSection {
+  size_t index = 0;
+  std::string_view name;  // points into the mapped section-name table
+  uint32_t type = 0;      // SHT_*
+  uint64_t flags = 0;
+  uint64_t addr = 0;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  uint32_t link = 0;
+  uint32_t info = 0;
+  uint64_t entsize = 0;
+};
+
+struct ElfSymbol {
+  std::string_view name;  // points into the mapped string table
+  uint64_t value = 0;
+  uint64_t size = 0;
+  uint32_t shndx = 0;  // real section index (SHN_XINDEX resolved); SHN_UNDEF/ABS/COMMON kept
+  uint8_t type = 0;    // STT_*
+  uint8_t bind = 0;    // STB_*
+};
+
+class ElfFile {
+ public:
+  static std::unique_ptr<ElfFile> open(const std::string &path);
+  // Over bytes the caller keeps alive (tests, fuzzing); `path` only names the input in errors.
+  static std::unique_ptr<ElfFile> from_memory(std::span<const uint8_t> bytes, std::string path);
+  ~ElfFile();
+  ElfFile(const ElfFile &) = delete;
+  ElfFile &operator=(const ElfFile &) = delete;
+
+  const std::string &path() const { return path_; }
+  std::span<const uint8_t> bytes() const { return bytes_; }
+  bool is64() const { return is64_; }
+  bool big_endian() const { return big_endian_; }
+  bool swap() const;                // file byte order differs from the host's
+  uint16_t type() const { return type_; }  // ET_REL, ET_EXEC, ET_DYN
+  uint16_t machine() const { return machine_; }
+  int fd() const { return file_.fd(); }  // -1 for from_memory
+
+  const std::vector<ElfSection> &sections() const { return sections_; }
+  const ElfSection *section(std::string_view name) const;  // first with that name
+  // The section's bytes in the file (empty for SHT_NOBITS).
+  std::span<const uint8_t> data(const ElfSection &s) const;
+  // A cursor over data(s) whose errors read "<path>: <section>+0x<off>: ...".
+  Cursor cursor(const ElfSection &s) const;
+
+  // SYMTAB (or DYNSYM when there is no SYMTAB) symbols, index 0 included; decoded on first use.
+  const std::vector<ElfSymbol> &symbols() const;
+
+  // The libelf handle over the same bytes (owned by this object).
+  Elf *libelf() const { return elf_; }
+
+ private:
+  ElfFile() = default;
+  void init();
+
+  std::string path_;
+  MappedFile file_;
+  std::span<const uint8_t> bytes_;
+  Elf *elf_ = nullptr;
+  bool is64_ = false;
+  bool big_endian_ = false;
+  uint16_t type_ = 0;
+  uint16_t machine_ = 0;
+  std::vector<ElfSection> sections_;
+  mutable bool syms_loaded_ = false;
+  mutable std::vector<ElfSymbol> syms_;
+};
+
+}  // namespace kfb

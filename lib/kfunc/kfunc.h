@@ -1,0 +1,122 @@
+// The kfunc model: every kfunc of one object, from .BTF_ids sets joined with DWARF by name.
+//
+//   auto elf = kfb::ElfFile::open("vmlinux.o");
+//   kfb::DiagSink diags;
+//   kfb::ScanOptions opt;                       // .jobs, .all, .legacy_kfunc_sets
+//   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, btf /* const btf::Btf* or nullptr */, opt, diags);
+//   for (const kfb::Kfunc &k : ks.kfuncs) {     // sorted by name (then by BTF id)
+//     printf("%s %s %s:%u\n", k.name.c_str(), kfb::kf_flags_string(k.flags).c_str(),
+//            k.file.c_str(), k.line);
+//     for (const kfb::KfuncParam &p : k.params)
+//       if (p.implicit) ...;                    // p.flags: kfb::ARG_* bits (flags.h)
+//     for (const kfb::OpsMember &s : k.scopes) ...;   // "bpf_kfunc_scope:<ops>.<member>"
+//   }
+//
+// A Kfunc is plain data (no pointers into the ELF or the DWARF reader), so it outlives both.
+// `flags` is the KF_* word of its set entries (0 for a tag-only kfunc); `params` come from the
+// DWARF definition (empty and has_dwarf == false when there is none). Per-argument flags are
+// the union of name suffixes, type (under KF_IMPLICIT_ARGS) and kfunc-wide flags (SPEC §4);
+// rule violations went to the DiagSink with the kfunc's file:line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kfunc/flags.h"
+
+namespace kfb {
+
+namespace btf {
+class Btf;
+}
+class ElfFile;
+class DiagSink;
+
+// What a C type is, seen through typedefs and modifiers (const/volatile/restrict/atomic).
+enum class TypeClass : uint8_t {
+  Void,     // void (only a return type)
+  Pointer,  // pointer (also through typedefs): T *, function pointers, arrays decay not
+  Scalar,   // int, char, bool, enum (also through typedefs)
+  Float,    // float, double
+  Other,    // struct, union, array, unknown
+};
+const char *type_class_name(TypeClass c);  // "void", "pointer", "scalar", "float", "other"
+
+// One C type as DWARF describes it.
+struct CType {
+  std::string text;                      // C spelling: "struct bpf_prog_aux *", "u32", "int (*)(void *)"
+  TypeClass type_class = TypeClass::Other;
+  // When the type, skipping const/volatile/restrict/type_tag but NOT typedefs, is a pointer and
+  // its pointee (skipping the same) is a struct: that struct's name ("bpf_prog_aux"). Else "".
+  std::string ptr_to_struct;
+};
+
+struct KfuncParam {
+  std::string name;  // as written in the source, suffixes included ("aux__magic")
+  std::string base;  // name with the recognised suffixes removed ("aux")
+  CType type;
+  uint32_t suffix_flags = 0;  // ARG_* from the name alone
+  uint32_t flags = 0;         // ARG_*: suffixes | type rule | kfunc-wide mapping
+  bool implicit = false;      // flags & ARG_IMPLICIT (by suffix or by type)
+  std::vector<std::string> tags;  // btf_decl_tag values on this parameter, in DWARF order
+};
+
+struct KfuncRet {
+  CType type;
+  uint32_t flags = 0;  // RET_*
+};
+
+// "<ops>.<member>" from a bpf_kfunc_scope:/bpf_kfunc_calls: annotation or a scope file.
+struct OpsMember {
+  std::string ops;     // struct name, e.g. "sched_ext_ops"
+  std::string member;  // member name, e.g. "dispatch"
+  std::string file;    // where it was written (DWARF decl file or scope file)
+  uint32_t line = 0;
+  bool operator==(const OpsMember &o) const { return ops == o.ops && member == o.member; }
+};
+
+enum class KfuncSource : uint8_t { Set, Tag, Both };
+const char *kfunc_source_name(KfuncSource s);  // "set", "tag", "both"
+
+struct Kfunc {
+  std::string name;
+  std::vector<std::string> sets;  // .BTF_ids set names, in section order (empty: tag only)
+  uint32_t flags = 0;             // KF_* (bits without a name kept)
+  KfuncSource source = KfuncSource::Set;
+
+  bool has_dwarf = false;  // a DWARF definition was found
+  KfuncRet ret;
+  std::vector<KfuncParam> params;
+  std::vector<std::string> tags;  // btf_decl_tag values on the function ("bpf_kfunc", ...)
+  std::vector<OpsMember> scopes;  // bpf_kfunc_scope:<ops>.<member> (tags, then scope file)
+  std::vector<OpsMember> calls;   // bpf_kfunc_calls:<ops>.<member>
+  std::string file;               // DW_AT_decl_file as the compiler wrote it
+  uint32_t line = 0;              // DW_AT_decl_line
+
+  uint32_t btf_id = 0;  // FUNC id in the BTF given to scan_kfuncs; 0 when none
+
+  size_t explicit_count() const;  // parameters before the first implicit one
+  bool has_implicit() const;
+};
+
+struct KfuncList {
+  std::vector<Kfunc> kfuncs;  // sorted by name, then BTF id (deterministic for any -j)
+  const Kfunc *find(const std::string &name) const;
+  Kfunc *find(const std::string &name);
+};
+
+struct ScanOptions {
+  unsigned jobs = 1;
+  bool all = false;                // walk every CU (finds annotation-only kfuncs anywhere)
+  bool legacy_kfunc_sets = false;  // every set8 is a kfunc set (pre-6.9 kernels, flags 0)
+};
+
+// Finds every kfunc of `elf`: .BTF_ids sets (SPEC §2.1), DWARF bpf_kfunc annotations (§2.2),
+// their DWARF prototypes, per-argument flags (§4) and BTF ids (when `btf` is given; needed for
+// a linked vmlinux whose sets resolve_btfids already sorted). Rule violations and warnings go to
+// `diags`; an input it cannot read at all throws kfb::Error.
+KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
+                      DiagSink &diags);
+
+}  // namespace kfb
