@@ -1,0 +1,81 @@
+// The .BTF_ids decoder (SPEC §2.1): kfunc set8 sets and their entries with KF_* flags.
+//
+//   auto elf = kfb::ElfFile::open("vmlinux.o");
+//   kfb::DiagSink diags;
+//   kfb::BtfIds ids = kfb::decode_btf_ids(kfb::BtfIdsInput::from_elf(*elf), {}, diags);
+//   for (const kfb::BtfIdsEntry &e : ids.entries)       // set order, then slot order
+//     printf("%s in %s: %s\n", e.name.c_str(), e.set.c_str(), kfb::kf_flags_string(e.flags).c_str());
+//
+//   // A linked vmlinux: resolve_btfids filled the ids and sorted each set by id, so slots are
+//   // named through the ELF's own BTF instead of by symbol position:
+//   ids = kfb::decode_btf_ids(in, [&](uint32_t id) { return func_name_of(id); }, diags);
+//
+// A set is a `__BTF_ID__set8__<set>` symbol in .BTF_ids: `struct btf_id_set8 { u32 cnt; u32
+// flags; struct { u32 id; u32 flags; } pairs[]; }` at st_value (minus the section's sh_addr) and
+// st_size bytes long. Only sets with `flags & BTF_SET8_KFUNCS` count, or every set8 with
+// `legacy` (kernels before 6.9 never set the flag). Each `__BTF_ID__func__<name>__<n>` symbol
+// inside a set names the pair at its address: <name> is the symbol without the prefix, cut at
+// the last "__"; the u32 after the id slot is its KF_* word. A set whose cnt or any id is nonzero
+// was already resolved (and sorted) by resolve_btfids: then pair i is named by resolving its id.
+// Words are read in the ELF's byte order. The same kfunc in several sets with different flags is
+// an error diagnostic (rule "kfunc-set-flags"); malformed symbols and sets throw kfb::Error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "elf/elf.h"
+
+namespace kfb {
+
+class DiagSink;
+
+struct BtfIdsInput {
+  std::string path;                   // the ELF, for messages
+  std::span<const uint8_t> section;   // .BTF_ids bytes
+  uint64_t section_addr = 0;          // its sh_addr (0 in ET_REL)
+  size_t section_index = 0;           // its section index
+  bool swap = false;                  // ELF byte order differs from the host's
+  bool legacy = false;                // every set8 is a kfunc set
+  std::span<const ElfSymbol> symbols;
+  // The sections' names by index, for "symbol is in section X" messages (may be empty).
+  std::function<std::string(size_t)> section_name;
+
+  // From an ELF; an ELF with no .BTF_ids gives an empty section (and no sets).
+  static BtfIdsInput from_elf(const ElfFile &elf, bool legacy = false);
+  bool present = true;  // false when the ELF has no .BTF_ids section
+};
+
+struct BtfIdsSet {
+  std::string name;     // <set> of __BTF_ID__set8__<set>
+  uint64_t offset = 0;  // in .BTF_ids
+  uint64_t size = 0;    // st_size
+  uint32_t cnt = 0;     // header words as found
+  uint32_t flags = 0;
+  bool kfuncs = false;    // counted as a kfunc set (BTF_SET8_KFUNCS, or legacy)
+  bool resolved = false;  // ids filled by resolve_btfids
+  size_t entries = 0;     // entries of this set in BtfIds::entries
+};
+
+struct BtfIdsEntry {
+  std::string name;     // kfunc name
+  std::string set;      // set name
+  uint32_t flags = 0;   // KF_* word of the pair
+  uint32_t btf_id = 0;  // id word of the pair (0 before resolve_btfids)
+  uint64_t offset = 0;  // of the pair in .BTF_ids
+};
+
+struct BtfIds {
+  std::vector<BtfIdsSet> sets;        // every set8, by offset (kfunc sets and others)
+  std::vector<BtfIdsEntry> entries;   // entries of kfunc sets: set order, then slot order
+};
+
+// Maps a BTF id to its FUNC's name; "" when it is not a FUNC. Needed only for resolved sets.
+using BtfIdResolver = std::function<std::string(uint32_t id)>;
+
+BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve, DiagSink &diags);
+
+}  // namespace kfb
