@@ -1,0 +1,323 @@
+// lib/btf: reader, writer, builder, indexes, sources.
+#include <catch2/catch.hpp>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "btf/btf.h"
+#include "btf/load.h"
+#include "support/error.h"
+#include "support/file.h"
+
+using namespace kfb::btf;
+
+namespace {
+
+// Little helpers to lay out a blob by hand, so the reader is tested against bytes we wrote
+// ourselves, not against our own writer.
+struct Blob {
+  bool be = false;
+  std::vector<uint8_t> types, strs{0};
+  void u32(uint32_t v) {
+    for (int i = 0; i < 4; i++) types.push_back(static_cast<uint8_t>(be ? v >> (24 - 8 * i) : v >> (8 * i)));
+  }
+  uint32_t str(const char *s) {
+    uint32_t off = static_cast<uint32_t>(strs.size());
+    strs.insert(strs.end(), s, s + strlen(s) + 1);
+    return off;
+  }
+  void head(uint32_t name, Kind k, uint32_t vlen, bool kflag, uint32_t st) {
+    u32(name);
+    u32((kflag ? 1u << 31 : 0) | uint32_t(k) << 24 | vlen);
+    u32(st);
+  }
+  std::vector<uint8_t> bytes() const {
+    std::vector<uint8_t> out;
+    auto put = [&](uint32_t v) {
+      for (int i = 0; i < 4; i++) out.push_back(static_cast<uint8_t>(be ? v >> (24 - 8 * i) : v >> (8 * i)));
+    };
+    if (be) out = {0xeb, 0x9f, 1, 0};
+    else out = {0x9f, 0xeb, 1, 0};
+    put(24);
+    put(0);
+    put(static_cast<uint32_t>(types.size()));
+    put(static_cast<uint32_t>(types.size()));
+    put(static_cast<uint32_t>(strs.size()));
+    out.insert(out.end(), types.begin(), types.end());
+    out.insert(out.end(), strs.begin(), strs.end());
+    return out;
+  }
+};
+
+// int, struct foo { int a; int b:3; }, const ptr, func proto, func, decl tag, enum, enum64.
+Blob sample(bool be) {
+  Blob b;
+  b.be = be;
+  b.head(b.str("int"), Kind::INT, 0, false, 4);  // [1]
+  b.u32(1u << 24 | 32);
+  uint32_t foo = b.str("foo"), a = b.str("a"), bb = b.str("b");
+  b.head(foo, Kind::STRUCT, 2, true, 8);  // [2]
+  b.u32(a), b.u32(1), b.u32(0);
+  b.u32(bb), b.u32(1), b.u32(3u << 24 | 32);
+  b.head(0, Kind::PTR, 0, false, 2);  // [3]
+  b.head(0, Kind::FUNC_PROTO, 1, false, 1);  // [4]
+  b.u32(b.str("p")), b.u32(3);
+  b.head(b.str("f"), Kind::FUNC, 1, false, 4);  // [5]
+  b.head(b.str("bpf_kfunc"), Kind::DECL_TAG, 0, false, 5);  // [6]
+  b.u32(0xffffffff);
+  b.head(b.str("e"), Kind::ENUM, 1, true, 4);  // [7]
+  b.u32(b.str("E_NEG")), b.u32(static_cast<uint32_t>(-5));
+  b.head(b.str("e64"), Kind::ENUM64, 1, false, 8);  // [8]
+  b.u32(b.str("BIG")), b.u32(1), b.u32(0x80000000);
+  return b;
+}
+
+void check_sample(const Btf &btf) {
+  REQUIRE(btf.type_cnt() == 9);
+  REQUIRE(btf.start_id() == 1);
+  CHECK(btf.type(1).kind() == Kind::INT);
+  CHECK(btf.type(1).int_bits() == 32);
+  CHECK(btf.type(1).int_encoding() == INT_SIGNED);
+  Type s = btf.type(2);
+  CHECK(s.name() == "foo");
+  CHECK(s.kflag());
+  REQUIRE(s.members().size() == 2);
+  CHECK(btf.str(s.members()[1].name_off) == "b");
+  CHECK(s.members()[1].bit_offset(s.kflag()) == 32);
+  CHECK(s.members()[1].bitfield_size(s.kflag()) == 3);
+  CHECK(btf.type(4).params()[0].type == 3);
+  CHECK(btf.type(5).func_linkage() == FUNC_GLOBAL);
+  CHECK(btf.type(6).component_idx() == -1);
+  CHECK(btf.type(7).enums()[0].sval() == -5);
+  CHECK(btf.type(8).enum64s()[0].val() == 0x8000000000000001ull);
+  CHECK(btf.type(0).kind() == Kind::UNKN);
+  CHECK(btf.find_first("foo", Kind::STRUCT) == 2);
+  CHECK(btf.find_first("foo", Kind::UNION) == 0);
+  CHECK(btf.decl_tags_of(5) == std::vector<uint32_t>{6});
+}
+
+std::string error_of(std::span<const uint8_t> bytes, const Btf *base = nullptr) {
+  try {
+    Btf::parse(bytes, "t.btf", base);
+  } catch (const kfb::Error &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("kind names are bpftool's") {
+  CHECK(std::string(kind_name(Kind::FUNC_PROTO)) == "FUNC_PROTO");
+  CHECK(std::string(kind_name(Kind::ENUM64)) == "ENUM64");
+  CHECK(std::string(kind_name(Kind::DECL_TAG)) == "DECL_TAG");
+  CHECK(std::string(kind_name(20u)) == "UNKNOWN");
+}
+
+TEST_CASE("parse a hand-made little-endian blob and write it back identically") {
+  auto bytes = sample(false).bytes();
+  Btf btf = Btf::parse(bytes, "t.btf");
+  CHECK_FALSE(btf.big_endian());
+  check_sample(btf);
+  CHECK(btf.write() == bytes);
+}
+
+TEST_CASE("parse a hand-made big-endian blob; output keeps big-endian") {
+  auto bytes = sample(true).bytes();
+  Btf btf = Btf::parse(bytes, "t.btf");
+  CHECK(btf.big_endian());
+  check_sample(btf);
+  CHECK(btf.write() == bytes);
+}
+
+TEST_CASE("builder output equals the hand-made blob, both byte orders") {
+  for (bool be : {false, true}) {
+    Btf b(be);
+    CHECK(b.add_int("int", 4, INT_SIGNED, 32) == 1);
+    NewMember ms[] = {{"a", 1, 0}, {"b", 1, 32, 3}};
+    CHECK(b.add_struct("foo", 8, ms) == 2);
+    CHECK(b.add_ptr(2) == 3);
+    NewParam ps[] = {{"p", 3}};
+    CHECK(b.add_func_proto(1, ps) == 4);
+    CHECK(b.add_func("f", FUNC_GLOBAL, 4) == 5);
+    CHECK(b.add_decl_tag("bpf_kfunc", 5, -1) == 6);
+    NewEnum es[] = {{"E_NEG", -5}};
+    CHECK(b.add_enum("e", 4, es, true) == 7);
+    NewEnum es64[] = {{"BIG", static_cast<int64_t>(0x8000000000000001ull)}};
+    CHECK(b.add_enum64("e64", 8, es64) == 8);
+    CHECK(b.write() == sample(be).bytes());
+  }
+}
+
+TEST_CASE("add_str deduplicates against existing and base strings") {
+  auto bytes = sample(false).bytes();
+  Btf btf = Btf::parse(bytes, "t.btf");
+  CHECK(btf.add_str("foo") == 5);  // "\0int\0foo"
+  CHECK(btf.add_str("") == 0);
+  uint32_t n = btf.add_str("new_name");
+  CHECK(n == btf.str_len() - 9);
+  CHECK(btf.add_str("new_name") == n);
+  CHECK(btf.str(n) == "new_name");
+  Btf split = Btf::new_split(btf);
+  CHECK(split.add_str("foo") == 5);
+  uint32_t s = split.add_str("only_split");
+  CHECK(s == btf.str_len());
+  CHECK(split.str(s) == "only_split");
+  CHECK(split.add_str("only_split") == s);
+}
+
+TEST_CASE("indexes follow additions") {
+  Btf btf = Btf::parse(sample(false).bytes(), "t.btf");
+  CHECK(btf.find("f", Kind::FUNC) == std::vector<uint32_t>{5});
+  CHECK(btf.decl_tags_of(5) == std::vector<uint32_t>{6});
+  uint32_t f2 = btf.add_func("f", FUNC_STATIC, 4);
+  uint32_t t2 = btf.add_decl_tag("bpf_fastcall", 5, -1);
+  CHECK(btf.find("f", Kind::FUNC) == std::vector<uint32_t>{5, f2});
+  CHECK(btf.decl_tags_of(5) == std::vector<uint32_t>{6, t2});
+  for (int i = 0; i < 1000; i++) btf.add_typedef("td" + std::to_string(i), 1);
+  CHECK(btf.find_first("td999", Kind::TYPEDEF) == btf.type_cnt() - 1);
+  CHECK(btf.find_first("td0", Kind::TYPEDEF) == t2 + 1);
+}
+
+TEST_CASE("split BTF: ids and strings continue the base's") {
+  Btf base = Btf::parse(sample(false).bytes(), "base.btf");
+  Btf split = Btf::new_split(base);
+  CHECK(split.start_id() == 9);
+  NewParam ps[] = {{"x", 1}};
+  uint32_t proto = split.add_func_proto(1, ps);
+  uint32_t fn = split.add_func("mod_fn", FUNC_GLOBAL, proto);
+  split.add_decl_tag("bpf_kfunc", fn, -1);
+  split.add_decl_tag("bpf_kfunc", 5, -1);  // a tag on a base type
+  auto bytes = split.write();
+  Btf again = Btf::parse(bytes, "mod.btf", &base);
+  CHECK(again.start_id() == 9);
+  CHECK(again.type_cnt() == 13);
+  CHECK(again.type(fn).name() == "mod_fn");
+  CHECK(again.type(2).name() == "foo");  // delegated to base
+  CHECK(again.str(again.type(proto).params()[0].name_off) == "x");
+  CHECK(again.decl_tags_of(5) == std::vector<uint32_t>{6, 12});
+  CHECK(again.find("f", Kind::FUNC) == std::vector<uint32_t>{5});
+  CHECK(again.write() == bytes);
+  // Without base: refused with the hint.
+  CHECK(error_of(bytes) ==
+        "t.btf+0x58: split BTF needs its base: use -B/--base-btf (the string section does not "
+        "start with an empty string)");
+  // Base of the other byte order.
+  Btf be_base = Btf::parse(sample(true).bytes(), "be.btf");
+  CHECK(error_of(bytes, &be_base) ==
+        "t.btf+0x0: byte order (little-endian) differs from its base BTF's (big-endian, be.btf)");
+}
+
+TEST_CASE("set_type, for_each_type_ref and permute") {
+  Btf btf = Btf::parse(sample(false).bytes(), "t.btf");
+  NewParam none[] = {};
+  uint32_t p2 = btf.add_func_proto(1, std::span<const NewParam>(none, 0));
+  btf.set_type(5, p2);
+  CHECK(btf.type(5).type() == p2);
+  CHECK_THROWS_WITH(btf.set_type(0, 1), Catch::Contains("not one of this BTF's own types"));
+  // Reverse all types: every reference follows.
+  std::vector<uint32_t> order;
+  for (uint32_t id = btf.type_cnt() - 1; id >= 1; id--) order.push_back(id);
+  btf.permute(order);
+  uint32_t n = btf.type_cnt();
+  auto nid = [&](uint32_t old) { return n - old; };
+  CHECK(btf.type(nid(2)).name() == "foo");
+  CHECK(btf.type(nid(2)).members()[0].type == nid(1));
+  CHECK(btf.type(nid(3)).type() == nid(2));
+  CHECK(btf.type(nid(5)).type() == nid(p2));
+  CHECK(btf.find_first("f", Kind::FUNC) == nid(5));
+  CHECK(btf.decl_tags_of(nid(5)) == std::vector<uint32_t>{nid(6)});
+  Btf again = Btf::parse(btf.write(), "t2.btf");
+  CHECK(again.write() == btf.write());
+}
+
+TEST_CASE("the id space is limited to 0xfffff") {
+  Btf btf;
+  for (uint32_t i = 1; i <= kMaxTypeId; i++) btf.add_ptr(0);
+  CHECK(btf.type_cnt() == kMaxTypeId + 1);
+  CHECK_THROWS_WITH(btf.add_ptr(0),
+                    "(new BTF): BTF type id space is full: cannot add a type past id 0xfffff (1048575)");
+}
+
+TEST_CASE("exact errors for truncated and garbage input") {
+  auto good = sample(false).bytes();
+  std::vector<uint8_t> empty;
+  CHECK(error_of(empty) == "t.btf+0x0: not BTF: 0 bytes, too short for a header");
+  std::vector<uint8_t> garbage = {'h', 'e', 'l', 'l', 'o'};
+  CHECK(error_of(garbage) == "t.btf+0x0: not BTF: bad magic 0x6865 (want 0xeb9f in either byte order)");
+  CHECK(error_of(std::span(good).first(10)) == "t.btf+0x0: truncated header: 10 bytes, need 24");
+  auto bad = good;
+  bad[4] = 0xff;  // hdr_len 255
+  CHECK(error_of(bad) == "t.btf+0x4: header length 255 past the end (size " +
+                             std::to_string(good.size()) + ")");
+  bad = good;
+  bad[4] = 8;
+  CHECK(error_of(bad) == "t.btf+0x4: header length 8 is less than 24");
+  // Cut the file inside the struct's member list: the header still claims the full length.
+  auto cut = good;
+  cut[20] = 0, cut[21] = 0;  // str_len 0 -> strings empty, names out of range
+  CHECK(error_of(cut) == "t.btf+0x18: [1] INT: name offset 0x1 out of range (strings end at 0x0)");
+  // type_len shortened so the struct's members are cut.
+  Blob b = sample(false);
+  auto bytes = b.bytes();
+  uint32_t type_len = 16 + 12 + 12;  // int + struct head + one member
+  std::memcpy(bytes.data() + 12, &type_len, 4);
+  CHECK(error_of(bytes) == "t.btf+0x34: [2] STRUCT 'foo': truncated member list: need 24 bytes, 12 left");
+  type_len = 16 + 5;
+  std::memcpy(bytes.data() + 12, &type_len, 4);
+  CHECK(error_of(bytes) == "t.btf+0x28: [2] truncated type record: 5 bytes left, need 12");
+  // Unknown kind.
+  bytes = good;
+  bytes[24 + 7] = 25;  // kind byte of [1]
+  CHECK(error_of(bytes) == "t.btf+0x18: [1] unknown kind 25");
+  // Section past the end.
+  bytes = good;
+  bytes[16] = 0xf0;
+  CHECK(error_of(bytes).find("t.btf+0x10: string section [0x") == 0);
+}
+
+TEST_CASE("raw files and ELF .BTF sections load the same") {
+  const char *fix = getenv("KFB_FIXTURES");
+  std::string dir = fix ? fix : "";
+  std::string obj = dir + "/gcc-dwarf5.o", raw = dir + "/gcc-dwarf5.btf";
+  if (dir.empty() || access(obj.c_str(), R_OK) != 0 || access(raw.c_str(), R_OK) != 0) {
+    WARN("SKIP: fixtures gcc-dwarf5.{o,btf} not built");
+    return;
+  }
+  Loaded a = load(obj), b = load(raw);
+  CHECK(a.from_elf);
+  CHECK_FALSE(b.from_elf);
+  CHECK(a.btf->write() == b.btf->write());
+}
+
+TEST_CASE("round trip is byte-identical on the running kernel's BTF") {
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+    WARN("SKIP: /sys/kernel/btf/vmlinux not readable");
+    return;
+  }
+  auto vf = kfb::MappedFile::open("/sys/kernel/btf/vmlinux");
+  Btf vmlinux = Btf::parse(vf.data(), "/sys/kernel/btf/vmlinux");
+  CHECK(vmlinux.type_cnt() > 1000);
+  auto out = vmlinux.write();
+  CHECK(out.size() == vf.size());
+  CHECK(std::equal(out.begin(), out.end(), vf.data().begin(), vf.data().end()));
+  // Every module with vmlinux as base.
+  DIR *d = opendir("/sys/kernel/btf");
+  REQUIRE(d);
+  int modules = 0;
+  while (dirent *e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == ".." || n == "vmlinux") continue;
+    auto mf = kfb::MappedFile::open("/sys/kernel/btf/" + n);
+    Btf m = Btf::parse(mf.data(), n, &vmlinux);
+    auto mo = m.write();
+    INFO(n);
+    CHECK(std::equal(mo.begin(), mo.end(), mf.data().begin(), mf.data().end()));
+    modules++;
+  }
+  closedir(d);
+  WARN("modules checked: " << modules);
+}
