@@ -26,6 +26,7 @@
 #include "support/cursor.h"
 #include "support/endian.h"
 #include "support/error.h"
+#include "support/file.h"
 
 namespace kfb::btf {
 
@@ -460,7 +461,10 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
     b.start_str_off_ = base->start_str_off() + base->str_len();
   }
 
-  // Strings first: type errors print names.
+  // Strings first: type errors print names. Big buffers are pre-faulted in one call: page
+  // faults, not copying, dominate parse time on a 5.5 MB vmlinux BTF.
+  b.strs_.reserve(h.str_len);
+  prefault_write(b.strs_.data(), h.str_len);
   b.strs_.assign(reinterpret_cast<const char *>(bytes.data() + str_start), h.str_len);
   if (!base && !b.strs_.empty() && b.strs_[0] != '\0')
     c.fail_at(str_start,
@@ -472,9 +476,28 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
     return off < str_end_off || (off == 0 && h.str_len == 0);
   };
 
+  // Pass 1: count records and payload words, so both vectors are allocated once. It stops
+  // quietly at the first problem; pass 2 reports it.
+  size_t n_types = 0, n_words = 0;
+  {
+    Cursor pc(bytes.subspan(type_start, h.type_len), swap, where, type_start);
+    while (pc.has(12)) {
+      pc.skip(4);
+      uint32_t info = pc.u32();
+      pc.skip(4);
+      int w = payload_words((info >> 24) & 0x1f, info & 0xffff);
+      if (w < 0 || !pc.has(static_cast<size_t>(w) * 4)) break;
+      pc.skip(static_cast<size_t>(w) * 4);
+      n_types++;
+      n_words += static_cast<size_t>(w);
+    }
+  }
+  b.types_.reserve(n_types + 1);
+  prefault_write(b.types_.data(), (n_types + 1) * sizeof(RawType));
+  b.payload_.reserve(n_words + 1);
+  prefault_write(b.payload_.data(), (n_words + 1) * 4);
+
   Cursor tc(bytes.subspan(type_start, h.type_len), swap, where, type_start);
-  b.types_.reserve(h.type_len / 16 + 1);
-  b.payload_.reserve(h.type_len / 4);
   uint32_t id = b.start_id_;
   auto describe = [&](uint32_t tid, const RawType &r) {
     unsigned kind = (r.info >> 24) & 0x1f;
@@ -542,7 +565,10 @@ std::vector<uint8_t> Btf::write() const {
   for (const RawType &r : types_)
     type_len += 4 * static_cast<size_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
   uint32_t hdr_len = static_cast<uint32_t>(24 + hdr_extra_.size());
-  std::vector<uint8_t> out(hdr_len + type_len + strs_.size());
+  std::vector<uint8_t> out;
+  out.reserve(hdr_len + type_len + strs_.size());
+  prefault_write(out.data(), out.capacity());
+  out.resize(hdr_len + type_len + strs_.size());
   uint8_t *p = out.data();
   store<uint16_t>(p, kMagic, swap);
   p[2] = hdr_.version;

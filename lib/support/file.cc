@@ -57,6 +57,8 @@ MappedFile MappedFile::open(const std::string &path) {
     }
   }
   size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? st.st_size + 1 : 1 << 16;
+  f.buf_.reserve(cap);
+  prefault_write(f.buf_.data(), cap);
   f.buf_.resize(cap);
   size_t n = 0;
   for (;;) {
@@ -73,6 +75,16 @@ MappedFile MappedFile::open(const std::string &path) {
   f.ptr_ = f.buf_.data();
   f.size_ = n;
   return f;
+}
+
+void prefault_write(void *p, size_t n) {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+  const uintptr_t page = 4096;
+  uintptr_t b = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+  uintptr_t e = (reinterpret_cast<uintptr_t>(p) + n) & ~(page - 1);
+  if (n >= 16 * page && e > b) (void)madvise(reinterpret_cast<void *>(b), e - b, MADV_POPULATE_WRITE);
 }
 
 void write_file_atomic(const std::string &path, std::span<const uint8_t> data, unsigned mode) {

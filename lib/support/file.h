@@ -42,6 +42,11 @@ class MappedFile {
   std::vector<uint8_t> buf_;
 };
 
+// Faults in the pages of [p, p+n) for writing in one system call (MADV_POPULATE_WRITE,
+// Linux 5.14+; a no-op where unsupported). Touching fresh memory page by page costs ~10 us per
+// 4 KiB page fault on a VM; populating first is ~5x faster for multi-MB buffers (BTF, dumps).
+void prefault_write(void *p, size_t n);
+
 // Writes `data` to `path` through a temporary file in the same directory and rename(2).
 // The file mode of an existing destination is kept; new files get `mode` (umask applied).
 void write_file_atomic(const std::string &path, std::span<const uint8_t> data,

@@ -1,0 +1,451 @@
+// bpftool-compatible dumps. Speed matters (vmlinux: ~127k types, ~10 MB of text): everything
+// is appended to one std::string through a hand-rolled decimal formatter; no printf per field.
+#include "btf/dump.h"
+
+#include <cstring>
+
+namespace kfb::btf {
+
+namespace {
+
+// bpftool's kind table: 0 (and anything unknown) prints as "UNKNOWN".
+const char *dump_kind_name(unsigned k) {
+  return k == 0 || k > kKindMax ? "UNKNOWN" : kind_name(static_cast<Kind>(k));
+}
+
+const char *int_encoding_name(uint8_t enc) {
+  switch (enc) {
+    case 0: return "(none)";
+    case INT_SIGNED: return "SIGNED";
+    case INT_CHAR: return "CHAR";
+    case INT_BOOL: return "BOOL";
+    default: return "UNKN";
+  }
+}
+
+const char *linkage_name(uint32_t l) {
+  switch (l) {
+    case 0: return "static";
+    case 1: return "global";
+    case 2: return "extern";
+    default: return "(unknown)";
+  }
+}
+
+class Out {
+ public:
+  explicit Out(std::string &s) : s_(s) {}
+  Out &operator<<(std::string_view v) {
+    s_.append(v);
+    return *this;
+  }
+  Out &operator<<(const char *v) {
+    s_.append(v);
+    return *this;
+  }
+  Out &operator<<(char c) {
+    s_.push_back(c);
+    return *this;
+  }
+  Out &u(uint64_t v) {
+    char buf[24];
+    char *e = buf + sizeof(buf), *p = e;
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+    s_.append(p, static_cast<size_t>(e - p));
+    return *this;
+  }
+  Out &i(int64_t v) {
+    if (v < 0) {
+      s_.push_back('-');
+      return u(0 - static_cast<uint64_t>(v));
+    }
+    return u(static_cast<uint64_t>(v));
+  }
+
+ private:
+  std::string &s_;
+};
+
+// bpftool's btf_str(): 0 is "(anon)", a bad offset "(invalid)".
+std::string_view name_of(const Btf &btf, uint32_t off) {
+  if (!off) return "(anon)";
+  if (!btf.valid_str(off)) return "(invalid)";
+  return btf.str(off);
+}
+
+void raw_type(const Btf &btf, const Type &t, Out &o) {
+  unsigned kind = t.kind_raw();
+  o << '[';
+  o.u(t.id()) << "] " << dump_kind_name(kind) << " '" << name_of(btf, t.name_off()) << '\'';
+  switch (static_cast<Kind>(kind)) {
+    case Kind::INT:
+      o << " size=";
+      o.u(t.size()) << " bits_offset=";
+      o.u(t.int_offset()) << " nr_bits=";
+      o.u(t.int_bits()) << " encoding=" << int_encoding_name(t.int_encoding());
+      break;
+    case Kind::PTR:
+    case Kind::CONST:
+    case Kind::VOLATILE:
+    case Kind::RESTRICT:
+    case Kind::TYPEDEF:
+    case Kind::TYPE_TAG:
+      o << " type_id=";
+      o.u(t.type());
+      break;
+    case Kind::ARRAY: {
+      const Array &a = t.array();
+      o << " type_id=";
+      o.u(a.type) << " index_type_id=";
+      o.u(a.index_type) << " nr_elems=";
+      o.u(a.nelems);
+      break;
+    }
+    case Kind::STRUCT:
+    case Kind::UNION: {
+      bool kflag = t.kflag();
+      o << " size=";
+      o.u(t.size()) << " vlen=";
+      o.u(t.vlen());
+      for (const Member &m : t.members()) {
+        o << "\n\t'" << name_of(btf, m.name_off) << "' type_id=";
+        o.u(m.type) << " bits_offset=";
+        o.u(m.bit_offset(kflag));
+        if (uint32_t sz = m.bitfield_size(kflag)) {
+          o << " bitfield_size=";
+          o.u(sz);
+        }
+      }
+      break;
+    }
+    case Kind::ENUM: {
+      bool sign = t.kflag();
+      o << " encoding=" << (sign ? "SIGNED" : "UNSIGNED") << " size=";
+      o.u(t.size()) << " vlen=";
+      o.u(t.vlen());
+      for (const Enum &e : t.enums()) {
+        o << "\n\t'" << name_of(btf, e.name_off) << "' val=";
+        if (sign) o.i(e.sval());
+        else o.u(e.val);
+      }
+      break;
+    }
+    case Kind::ENUM64: {
+      bool sign = t.kflag();
+      o << " encoding=" << (sign ? "SIGNED" : "UNSIGNED") << " size=";
+      o.u(t.size()) << " vlen=";
+      o.u(t.vlen());
+      for (const Enum64 &e : t.enum64s()) {
+        o << "\n\t'" << name_of(btf, e.name_off) << "' val=";
+        if (sign) o.i(static_cast<int64_t>(e.val())) << "LL";
+        else o.u(e.val()) << "ULL";
+      }
+      break;
+    }
+    case Kind::FWD:
+      o << " fwd_kind=" << (t.kflag() ? "union" : "struct");
+      break;
+    case Kind::FUNC:
+      o << " type_id=";
+      o.u(t.type()) << " linkage=" << linkage_name(t.func_linkage());
+      break;
+    case Kind::FUNC_PROTO:
+      o << " ret_type_id=";
+      o.u(t.type()) << " vlen=";
+      o.u(t.vlen());
+      for (const Param &p : t.params()) {
+        o << "\n\t'" << name_of(btf, p.name_off) << "' type_id=";
+        o.u(p.type);
+      }
+      break;
+    case Kind::VAR:
+      o << " type_id=";
+      o.u(t.type()) << ", linkage=" << linkage_name(t.var_linkage());
+      break;
+    case Kind::DATASEC:
+      o << " size=";
+      o.u(t.size()) << " vlen=";
+      o.u(t.vlen());
+      for (const VarSecinfo &v : t.secinfos()) {
+        o << "\n\ttype_id=";
+        o.u(v.type) << " offset=";
+        o.u(v.offset) << " size=";
+        o.u(v.size);
+        if (v.type < btf.type_cnt()) {
+          Type vt = btf.type(v.type);
+          o << " (" << dump_kind_name(vt.kind_raw()) << " '" << name_of(btf, vt.name_off()) << "')";
+        }
+      }
+      break;
+    case Kind::FLOAT:
+      o << " size=";
+      o.u(t.size());
+      break;
+    case Kind::DECL_TAG:
+      o << " type_id=";
+      o.u(t.type()) << " component_idx=";
+      o.i(t.component_idx());
+      break;
+    default:
+      break;
+  }
+  o << '\n';
+}
+
+// bpftool's json_writer.c, on a string: `sep` is ',' after a value at this level, `depth`
+// counts open containers; pretty mode breaks the line before each key and closing bracket.
+class Json {
+ public:
+  Json(std::string &s, bool pretty) : s_(s), o_(s), pretty_(pretty) {}
+
+  void begin(char c) {
+    eor();
+    s_.push_back(c);
+    depth_++;
+    sep_ = 0;
+  }
+  void end(char c) {
+    depth_--;
+    if (sep_) eol();
+    s_.push_back(c);
+    sep_ = ',';
+  }
+  void name(std::string_view k) {
+    eor();
+    eol();
+    sep_ = 0;
+    str(k);
+    s_.push_back(':');
+    if (pretty_) s_.push_back(' ');
+  }
+  void field(std::string_view k, std::string_view v) {
+    name(k);
+    eor();
+    str(v);
+  }
+  void ufield(std::string_view k, uint64_t v) {
+    name(k);
+    eor();
+    o_.u(v);
+  }
+  void ifield(std::string_view k, int64_t v) {
+    name(k);
+    eor();
+    o_.i(v);
+  }
+  void finish() { s_.push_back('\n'); }
+
+ private:
+  void eor() {
+    if (sep_) s_.push_back(sep_);
+    sep_ = ',';
+  }
+  void eol() {
+    if (!pretty_) return;
+    s_.push_back('\n');
+    s_.append(4 * depth_, ' ');
+  }
+  void str(std::string_view v) {
+    s_.push_back('"');
+    for (char ch : v) {
+      switch (ch) {
+        case '\t': s_.append("\\t"); break;
+        case '\n': s_.append("\\n"); break;
+        case '\r': s_.append("\\r"); break;
+        case '\f': s_.append("\\f"); break;
+        case '\b': s_.append("\\b"); break;
+        case '\\': s_.append("\\\\"); break;
+        case '"': s_.append("\\\""); break;
+        default:
+          if (static_cast<unsigned char>(ch) < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            s_.append("\\u00");
+            s_.push_back(hex[(ch >> 4) & 0xf]);
+            s_.push_back(hex[ch & 0xf]);
+          } else {
+            s_.push_back(ch);
+          }
+      }
+    }
+    s_.push_back('"');
+  }
+
+  std::string &s_;
+  Out o_;
+  bool pretty_;
+  unsigned depth_ = 0;
+  char sep_ = 0;
+};
+
+void json_type(const Btf &btf, const Type &t, Json &j) {
+  unsigned kind = t.kind_raw();
+  j.begin('{');
+  j.ufield("id", t.id());
+  j.field("kind", dump_kind_name(kind));
+  j.field("name", name_of(btf, t.name_off()));
+  switch (static_cast<Kind>(kind)) {
+    case Kind::INT:
+      j.ufield("size", t.size());
+      j.ufield("bits_offset", t.int_offset());
+      j.ufield("nr_bits", t.int_bits());
+      j.field("encoding", int_encoding_name(t.int_encoding()));
+      break;
+    case Kind::PTR:
+    case Kind::CONST:
+    case Kind::VOLATILE:
+    case Kind::RESTRICT:
+    case Kind::TYPEDEF:
+    case Kind::TYPE_TAG:
+      j.ufield("type_id", t.type());
+      break;
+    case Kind::ARRAY:
+      j.ufield("type_id", t.array().type);
+      j.ufield("index_type_id", t.array().index_type);
+      j.ufield("nr_elems", t.array().nelems);
+      break;
+    case Kind::STRUCT:
+    case Kind::UNION: {
+      bool kflag = t.kflag();
+      j.ufield("size", t.size());
+      j.ufield("vlen", t.vlen());
+      j.name("members");
+      j.begin('[');
+      for (const Member &m : t.members()) {
+        j.begin('{');
+        j.field("name", name_of(btf, m.name_off));
+        j.ufield("type_id", m.type);
+        j.ufield("bits_offset", m.bit_offset(kflag));
+        if (uint32_t sz = m.bitfield_size(kflag)) j.ufield("bitfield_size", sz);
+        j.end('}');
+      }
+      j.end(']');
+      break;
+    }
+    case Kind::ENUM: {
+      bool sign = t.kflag();
+      j.field("encoding", sign ? "SIGNED" : "UNSIGNED");
+      j.ufield("size", t.size());
+      j.ufield("vlen", t.vlen());
+      j.name("values");
+      j.begin('[');
+      for (const Enum &e : t.enums()) {
+        j.begin('{');
+        j.field("name", name_of(btf, e.name_off));
+        // bpftool widens the signed 32-bit value to 64 bits either way.
+        if (sign) j.ifield("val", e.sval());
+        else j.ufield("val", static_cast<uint64_t>(static_cast<int64_t>(e.sval())));
+        j.end('}');
+      }
+      j.end(']');
+      break;
+    }
+    case Kind::ENUM64: {
+      bool sign = t.kflag();
+      j.field("encoding", sign ? "SIGNED" : "UNSIGNED");
+      j.ufield("size", t.size());
+      j.ufield("vlen", t.vlen());
+      j.name("values");
+      j.begin('[');
+      for (const Enum64 &e : t.enum64s()) {
+        j.begin('{');
+        j.field("name", name_of(btf, e.name_off));
+        if (sign) j.ifield("val", static_cast<int64_t>(e.val()));
+        else j.ufield("val", e.val());
+        j.end('}');
+      }
+      j.end(']');
+      break;
+    }
+    case Kind::FWD:
+      j.field("fwd_kind", t.kflag() ? "union" : "struct");
+      break;
+    case Kind::FUNC:
+      j.ufield("type_id", t.type());
+      j.field("linkage", linkage_name(t.func_linkage()));
+      break;
+    case Kind::FUNC_PROTO:
+      j.ufield("ret_type_id", t.type());
+      j.ufield("vlen", t.vlen());
+      j.name("params");
+      j.begin('[');
+      for (const Param &p : t.params()) {
+        j.begin('{');
+        j.field("name", name_of(btf, p.name_off));
+        j.ufield("type_id", p.type);
+        j.end('}');
+      }
+      j.end(']');
+      break;
+    case Kind::VAR:
+      j.ufield("type_id", t.type());
+      j.field("linkage", linkage_name(t.var_linkage()));
+      break;
+    case Kind::DATASEC:
+      j.ufield("size", t.size());
+      j.ufield("vlen", t.vlen());
+      j.name("vars");
+      j.begin('[');
+      for (const VarSecinfo &v : t.secinfos()) {
+        j.begin('{');
+        j.ufield("type_id", v.type);
+        j.ufield("offset", v.offset);
+        j.ufield("size", v.size);
+        j.end('}');
+      }
+      j.end(']');
+      break;
+    case Kind::FLOAT:
+      j.ufield("size", t.size());
+      break;
+    case Kind::DECL_TAG:
+      j.ufield("type_id", t.type());
+      j.ifield("component_idx", t.component_idx());
+      break;
+    default:
+      break;
+  }
+  j.end('}');
+}
+
+}  // namespace
+
+void dump_raw(const Btf &btf, const DumpSink &sink, size_t chunk) {
+  std::string buf;
+  buf.reserve(chunk + 64 * 1024);
+  Out o(buf);
+  for (uint32_t id = btf.start_id(); id < btf.type_cnt(); id++) {
+    raw_type(btf, btf.type(id), o);
+    if (buf.size() >= chunk) sink(buf), buf.clear();
+  }
+  if (!buf.empty()) sink(buf);
+}
+
+void dump_json(const Btf &btf, bool pretty, const DumpSink &sink, size_t chunk) {
+  std::string buf;
+  buf.reserve(chunk + 64 * 1024);
+  Json j(buf, pretty);
+  j.begin('{');
+  j.name("types");
+  j.begin('[');
+  for (uint32_t id = btf.start_id(); id < btf.type_cnt(); id++) {
+    json_type(btf, btf.type(id), j);
+    if (buf.size() >= chunk) sink(buf), buf.clear();
+  }
+  j.end(']');
+  j.end('}');
+  j.finish();
+  sink(buf);
+}
+
+void dump_raw(const Btf &btf, std::string &out) {
+  dump_raw(btf, [&](std::string_view s) { out.append(s); });
+}
+
+void dump_json(const Btf &btf, std::string &out, bool pretty) {
+  dump_json(btf, pretty, [&](std::string_view s) { out.append(s); });
+}
+
+}  // namespace kfb::btf
