@@ -160,6 +160,9 @@ __kf_keep void bpf_rstat_updated(struct cgroup *cgrp, int cpu)
 }
 
 BTF_KFUNCS_START(generic_btf_ids)
+/* Not in definition order: after resolve_btfids sorts the set, slots move. */
+BTF_ID_FLAGS(func, bpf_experimental_probe, KF_SLEEPABLE | KF_FUTURE_BIT30)
+BTF_ID_FLAGS(func, bpf_emergency_restart, KF_SLEEPABLE | KF_DESTRUCTIVE)
 BTF_ID_FLAGS(func, bpf_obj_new_impl, KF_ACQUIRE | KF_RET_NULL)
 BTF_ID_FLAGS(func, bpf_obj_new, KF_ACQUIRE | KF_RET_NULL | KF_IMPLICIT_ARGS)
 BTF_ID_FLAGS(func, bpf_obj_drop, KF_RELEASE | KF_IMPLICIT_ARGS)
@@ -171,8 +174,6 @@ BTF_ID_FLAGS(func, bpf_task_under_cgroup, KF_RCU)
 BTF_ID_FLAGS(func, bpf_wq_set_callback, KF_IMPLICIT_ARGS)
 BTF_ID_FLAGS(func, bpf_local_irq_save)
 BTF_ID_FLAGS(func, bpf_local_irq_restore)
-BTF_ID_FLAGS(func, bpf_emergency_restart, KF_SLEEPABLE | KF_DESTRUCTIVE)
-BTF_ID_FLAGS(func, bpf_experimental_probe, KF_SLEEPABLE | KF_FUTURE_BIT30)
 BTF_KFUNCS_END(generic_btf_ids)
 
 BTF_KFUNCS_START(common_btf_ids)
