@@ -4,17 +4,6 @@
 
 namespace kfb {
 
-const char *type_class_name(TypeClass c) {
-  switch (c) {
-    case TypeClass::Void: return "void";
-    case TypeClass::Pointer: return "pointer";
-    case TypeClass::Scalar: return "scalar";
-    case TypeClass::Float: return "float";
-    case TypeClass::Other: return "other";
-  }
-  return "other";
-}
-
 const char *kfunc_source_name(KfuncSource s) {
   switch (s) {
     case KfuncSource::Set: return "set";

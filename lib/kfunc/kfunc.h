@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "dwarf/ctype.h"
 #include "kfunc/flags.h"
 
 namespace kfb {
@@ -32,25 +33,6 @@ class Btf;
 }
 class ElfFile;
 class DiagSink;
-
-// What a C type is, seen through typedefs and modifiers (const/volatile/restrict/atomic).
-enum class TypeClass : uint8_t {
-  Void,     // void (only a return type)
-  Pointer,  // pointer (also through typedefs): T *, function pointers, arrays decay not
-  Scalar,   // int, char, bool, enum (also through typedefs)
-  Float,    // float, double
-  Other,    // struct, union, array, unknown
-};
-const char *type_class_name(TypeClass c);  // "void", "pointer", "scalar", "float", "other"
-
-// One C type as DWARF describes it.
-struct CType {
-  std::string text;                      // C spelling: "struct bpf_prog_aux *", "u32", "int (*)(void *)"
-  TypeClass type_class = TypeClass::Other;
-  // When the type, skipping const/volatile/restrict/type_tag but NOT typedefs, is a pointer and
-  // its pointee (skipping the same) is a struct: that struct's name ("bpf_prog_aux"). Else "".
-  std::string ptr_to_struct;
-};
 
 struct KfuncParam {
   std::string name;  // as written in the source, suffixes included ("aux__magic")

@@ -1,0 +1,859 @@
+// Reading function definitions with libdwarf 20210528: design notes.
+//
+// Opening. libdwarf has two ELF front ends and each input type needs a different one
+// (measurements in the project's libdwarf notes):
+//   * ET_REL (vmlinux.o, .ko, `ld -r` fixtures): the .rela.debug_* relocations must be applied,
+//     or every string offset reads as 0. dwarf_init_b (libdwarf's own reader, relocation on)
+//     does that for every relocation type the kernel's vmlinux.o holds in debug sections.
+//   * ET_EXEC/ET_DYN (a linked vmlinux): the relocations are already applied, and Debian's
+//     vmlinux keeps .rela.debug_* with R_X86_64_NONE entries that libdwarf's relocation code
+//     rejects. So relocation off, and dwarf_elf_init_b over a libelf handle on our own mapping:
+//     lazy, nothing copied, 0.001 s to open.
+// dwarf_set_reloc_application() is process-global, so every open happens under one mutex.
+// Every libdwarf call gets a Dwarf_Error* (a NULL one means abort() on the first error).
+//
+// Which CUs. Walking all of a kernel's DWARF costs seconds; a kfunc list needs a few dozen CUs.
+// A named function's ELF symbol gives its address, .debug_aranges maps the address to its CU,
+// and only those CUs are walked (top-level DIEs only: definitions of global functions sit
+// there). Without aranges (ET_REL objects have section-relative addresses, or the section is
+// absent) every CU is walked. For `all` (annotation-only kfuncs anywhere), a CU is walked only if
+// its abbreviation table declares a DW_TAG_LLVM_annotation / DW_TAG_GNU_annotation entry: a CU
+// that cannot encode an annotation cannot hold a bpf_kfunc tag (gcc 12 never emits one).
+//
+// Threads. The CU list is cut into `jobs` contiguous ranges of roughly equal .debug_info bytes;
+// each thread opens its own Dwarf_Debug (and its own libelf handle or fd: neither libelf nor
+// libdwarf is safe to share), walks its range and returns definitions tagged with their CU
+// index; the merge concatenates ranges in order and keeps the first definition per name. The
+// output is therefore the same for any `jobs`.
+//
+// Types are rendered to C declarator syntax from DIE offsets, with a per-thread cache.
+#include "dwarf/dwarf.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libdwarf/dwarf.h>
+#include <libdwarf/libdwarf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "elf/elf.h"
+#include "support/cursor.h"
+#include "support/error.h"
+
+#ifndef DW_TAG_LLVM_annotation
+#define DW_TAG_LLVM_annotation 0x6000  // clang's btf_decl_tag / btf_type_tag carrier
+#endif
+#ifndef DW_TAG_GNU_annotation
+#define DW_TAG_GNU_annotation 0x4299  // the same from GCC 14+
+#endif
+
+namespace kfb {
+
+const char *type_class_name(TypeClass c) {
+  switch (c) {
+    case TypeClass::Void: return "void";
+    case TypeClass::Pointer: return "pointer";
+    case TypeClass::Scalar: return "scalar";
+    case TypeClass::Float: return "float";
+    case TypeClass::Other: return "other";
+  }
+  return "other";
+}
+
+bool FuncDef::has_tag(const std::string &value) const {
+  return std::find(tags.begin(), tags.end(), value) != tags.end();
+}
+
+namespace {
+
+std::mutex g_open_mu;  // dwarf_set_reloc_application is global state
+
+// One libdwarf session. Owns what it opened.
+class Session {
+ public:
+  Session(const ElfFile &elf) : path_(elf.path()) {
+    std::lock_guard<std::mutex> lock(g_open_mu);
+    Dwarf_Error err = nullptr;
+    int r;
+    if (elf.type() == ET_REL && elf.fd() >= 0) {
+      // Relocations must be applied: libdwarf's own reader does it.
+      fd_ = ::open(elf.path().c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) fail("%s: cannot open for DWARF reading", path_.c_str());
+      dwarf_set_reloc_application(1);
+      r = dwarf_init_b(fd_, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr, nullptr, &dbg_, &err);
+    } else {
+      elf_version(EV_CURRENT);
+      auto bytes = elf.bytes();
+      elf_ = elf_memory(const_cast<char *>(reinterpret_cast<const char *>(bytes.data())),
+                        bytes.size());
+      if (!elf_) fail("%s: libelf: %s", path_.c_str(), elf_errmsg(-1));
+      dwarf_set_reloc_application(elf.type() == ET_REL ? 1 : 0);
+      r = dwarf_elf_init_b(elf_, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr, nullptr, &dbg_, &err);
+    }
+    if (r == DW_DLV_ERROR) {
+      std::string m = err ? dwarf_errmsg(err) : "unknown error";
+      cleanup();
+      fail("%s: cannot read DWARF: %s", path_.c_str(), m.c_str());
+    }
+    if (r == DW_DLV_NO_ENTRY) {
+      cleanup();
+      fail("%s: no DWARF debug information (build with CONFIG_DEBUG_INFO)", path_.c_str());
+    }
+  }
+  ~Session() { cleanup(); }
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  Dwarf_Debug dbg() const { return dbg_; }
+  const std::string &path() const { return path_; }
+
+  // Throws with libdwarf's message; frees the error.
+  [[noreturn]] void fail_dw(const char *what, Dwarf_Error err) const {
+    std::string m = err ? dwarf_errmsg(err) : "unknown error";
+    if (err) dwarf_dealloc_error(dbg_, err);
+    fail("%s: DWARF: %s: %s", path_.c_str(), what, m.c_str());
+  }
+
+ private:
+  void cleanup() {
+    if (dbg_) {
+      Dwarf_Error err = nullptr;
+      dwarf_finish(dbg_, &err);
+      dbg_ = nullptr;
+    }
+    if (elf_) elf_end(elf_), elf_ = nullptr;
+    if (fd_ >= 0) close(fd_), fd_ = -1;
+  }
+  std::string path_;
+  Dwarf_Debug dbg_ = nullptr;
+  Elf *elf_ = nullptr;
+  int fd_ = -1;
+};
+
+// RAII for DIEs and attributes.
+struct Die {
+  Dwarf_Die d = nullptr;
+  Die() = default;
+  explicit Die(Dwarf_Die x) : d(x) {}
+  Die(Die &&o) noexcept : d(o.d) { o.d = nullptr; }
+  Die &operator=(Die &&o) noexcept {
+    if (this != &o) {
+      reset();
+      d = o.d;
+      o.d = nullptr;
+    }
+    return *this;
+  }
+  ~Die() { reset(); }
+  void reset() {
+    if (d) dwarf_dealloc_die(d);
+    d = nullptr;
+  }
+  explicit operator bool() const { return d != nullptr; }
+};
+
+struct Attr {
+  Dwarf_Attribute a = nullptr;
+  ~Attr() {
+    if (a) dwarf_dealloc_attribute(a);
+  }
+};
+
+struct CuInfo {
+  Dwarf_Off hdr_off = 0;
+  Dwarf_Off die_off = 0;
+  Dwarf_Off next = 0;
+  Dwarf_Off abbrev_off = 0;
+  Dwarf_Half version = 0;
+  bool names = false;  // walk for named functions
+  bool tags = false;   // walk for bpf_kfunc-tagged definitions
+};
+
+struct TypeNode {
+  Dwarf_Half tag = 0;
+  std::string name;
+  Dwarf_Off type = 0;  // 0 = void / none
+  bool has_type = false;
+  uint64_t encoding = 0;
+  int64_t count = -1;  // arrays: elements, -1 unknown
+  bool prototyped = false;
+  bool variadic = false;
+  std::vector<Dwarf_Off> params;
+};
+
+// Per-thread reader over one Session.
+class Walker {
+ public:
+  Walker(const Session &s, const std::unordered_set<std::string_view> &names, bool all)
+      : s_(s), dbg_(s.dbg()), names_(names), all_(all) {}
+
+  void walk_cu(const CuInfo &cu, size_t cu_index, std::vector<FuncDef> &out);
+  size_t dies() const { return dies_; }
+
+ private:
+  // --- attribute helpers
+  bool attr(Dwarf_Die d, Dwarf_Half at, Attr &a) {
+    Dwarf_Error err = nullptr;
+    int r = dwarf_attr(d, at, &a.a, &err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading an attribute", err);
+    return r == DW_DLV_OK;
+  }
+  bool has(Dwarf_Die d, Dwarf_Half at) {
+    Dwarf_Bool b = 0;
+    Dwarf_Error err = nullptr;
+    if (dwarf_hasattr(d, at, &b, &err) == DW_DLV_ERROR) s_.fail_dw("reading an attribute", err);
+    return b;
+  }
+  bool udata(Dwarf_Die d, Dwarf_Half at, uint64_t &out) {
+    Attr a;
+    if (!attr(d, at, a)) return false;
+    Dwarf_Error err = nullptr;
+    Dwarf_Half form = 0;
+    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err);
+    int r;
+    if (form == DW_FORM_implicit_const || form == DW_FORM_sdata) {
+      // gcc 12 DWARF 5 writes decl_file/decl_line as implicit_const: formudata rejects it.
+      Dwarf_Signed sv = 0;
+      r = dwarf_formsdata(a.a, &sv, &err);
+      out = static_cast<uint64_t>(sv);
+    } else {
+      Dwarf_Unsigned uv = 0;
+      r = dwarf_formudata(a.a, &uv, &err);
+      out = uv;
+    }
+    if (r == DW_DLV_ERROR) {
+      dwarf_dealloc_error(dbg_, err);
+      return false;
+    }
+    return r == DW_DLV_OK;
+  }
+  bool string(Dwarf_Die d, Dwarf_Half at, std::string &out) {
+    Attr a;
+    if (!attr(d, at, a)) return false;
+    char *str = nullptr;
+    Dwarf_Error err = nullptr;
+    int r = dwarf_formstring(a.a, &str, &err);
+    if (r == DW_DLV_ERROR) {
+      dwarf_dealloc_error(dbg_, err);
+      return false;
+    }
+    if (r != DW_DLV_OK || !str) return false;
+    out = str;
+    return true;
+  }
+  const char *diename(Dwarf_Die d) {
+    char *n = nullptr;
+    Dwarf_Error err = nullptr;
+    int r = dwarf_diename(d, &n, &err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading a name", err);
+    return r == DW_DLV_OK ? n : nullptr;
+  }
+  bool ref(Dwarf_Die d, Dwarf_Half at, Dwarf_Off &out) {
+    Attr a;
+    if (!attr(d, at, a)) return false;
+    Dwarf_Error err = nullptr;
+    if (dwarf_global_formref(a.a, &out, &err) != DW_DLV_OK) s_.fail_dw("reading a reference", err);
+    return true;
+  }
+  bool flag(Dwarf_Die d, Dwarf_Half at) {
+    Attr a;
+    if (!attr(d, at, a)) return false;
+    Dwarf_Bool b = 0;
+    Dwarf_Error err = nullptr;
+    if (dwarf_formflag(a.a, &b, &err) == DW_DLV_ERROR) {
+      dwarf_dealloc_error(dbg_, err);
+      return false;
+    }
+    return b;
+  }
+  Dwarf_Half tag(Dwarf_Die d) {
+    Dwarf_Half t = 0;
+    Dwarf_Error err = nullptr;
+    if (dwarf_tag(d, &t, &err) != DW_DLV_OK) s_.fail_dw("reading a tag", err);
+    return t;
+  }
+  Die offdie(Dwarf_Off off) {
+    Dwarf_Die d = nullptr;
+    Dwarf_Error err = nullptr;
+    if (dwarf_offdie_b(dbg_, off, true, &d, &err) != DW_DLV_OK)
+      s_.fail_dw(strfmt("reading the DIE at 0x%llx", static_cast<unsigned long long>(off)).c_str(),
+                 err);
+    return Die(d);
+  }
+  Die child(Dwarf_Die d) {
+    Dwarf_Die c = nullptr;
+    Dwarf_Error err = nullptr;
+    int r = dwarf_child(d, &c, &err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading children", err);
+    return Die(r == DW_DLV_OK ? c : nullptr);
+  }
+  Die sibling(Dwarf_Die d) {
+    Dwarf_Die c = nullptr;
+    Dwarf_Error err = nullptr;
+    int r = dwarf_siblingof_b(dbg_, d, true, &c, &err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading siblings", err);
+    return Die(r == DW_DLV_OK ? c : nullptr);
+  }
+  Dwarf_Off offset(Dwarf_Die d) {
+    Dwarf_Off o = 0;
+    Dwarf_Error err = nullptr;
+    if (dwarf_dieoffset(d, &o, &err) != DW_DLV_OK) s_.fail_dw("reading a DIE offset", err);
+    return o;
+  }
+
+  // --- functions
+  bool is_annotation(Dwarf_Half t) { return t == DW_TAG_LLVM_annotation || t == DW_TAG_GNU_annotation; }
+  // btf_decl_tag values among the direct children of `d`.
+  std::vector<std::string> decl_tags(Dwarf_Die d);
+  // The DIE that holds the declaration-side attributes (follows abstract_origin/specification).
+  Die origin_of(Dwarf_Die d);
+  const char *name_of(Dwarf_Die d, Die &holder);
+  void make_def(Dwarf_Die d, const std::string &name, bool has_pc, size_t cu_index, FuncDef &f);
+  std::string file_of(Dwarf_Die d, uint64_t idx);
+
+  // --- types
+  const TypeNode &node(Dwarf_Off off);
+  std::string decl(Dwarf_Off off, const std::string &inner, int depth = 0);
+  TypeClass classify(Dwarf_Off off, int depth = 0);
+  std::string ptr_to_struct(Dwarf_Off off);
+  CType ctype(bool has_type, Dwarf_Off off);
+
+  const Session &s_;
+  Dwarf_Debug dbg_;
+  const std::unordered_set<std::string_view> &names_;
+  bool all_;
+  size_t dies_ = 0;
+  std::unordered_map<Dwarf_Off, TypeNode> types_;
+  struct SrcFiles {
+    std::vector<std::string> files;
+    Dwarf_Half version = 0;
+  };
+  std::unordered_map<Dwarf_Off, SrcFiles> srcfiles_;  // by CU DIE offset
+};
+
+std::vector<std::string> Walker::decl_tags(Dwarf_Die d) {
+  std::vector<std::string> out;
+  for (Die c = child(d); c; c = sibling(c.d)) {
+    if (!is_annotation(tag(c.d))) continue;
+    const char *n = diename(c.d);
+    std::string v;
+    if (n && std::string_view(n) == "btf_decl_tag" && string(c.d, DW_AT_const_value, v))
+      out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Die Walker::origin_of(Dwarf_Die d) {
+  Dwarf_Off off;
+  if (ref(d, DW_AT_abstract_origin, off) || ref(d, DW_AT_specification, off)) {
+    Die o = offdie(off);
+    // One more hop: a concrete instance of an abstract instance of a declaration.
+    Dwarf_Off off2;
+    if (ref(o.d, DW_AT_specification, off2) || ref(o.d, DW_AT_abstract_origin, off2)) {
+      Die o2 = offdie(off2);
+      if (diename(o2.d) && !diename(o.d)) return o2;
+    }
+    return o;
+  }
+  return Die();
+}
+
+const char *Walker::name_of(Dwarf_Die d, Die &holder) {
+  if (const char *n = diename(d)) return n;
+  holder = origin_of(d);
+  if (holder) return diename(holder.d);
+  return nullptr;
+}
+
+std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
+  Dwarf_Off cu_off = 0;
+  Dwarf_Error err = nullptr;
+  if (dwarf_CU_dieoffset_given_die(d, &cu_off, &err) != DW_DLV_OK) s_.fail_dw("finding a CU", err);
+  auto it = srcfiles_.find(cu_off);
+  if (it == srcfiles_.end()) {
+    SrcFiles sf;
+    Die cu = offdie(cu_off);
+    Dwarf_Half off_size = 0;
+    dwarf_get_version_of_die(cu.d, &sf.version, &off_size);
+    std::string comp_dir;
+    string(cu.d, DW_AT_comp_dir, comp_dir);
+    char **files = nullptr;
+    Dwarf_Signed n = 0;
+    int r = dwarf_srcfiles(cu.d, &files, &n, &err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading the line table's file names", err);
+    if (r == DW_DLV_OK) {
+      for (Dwarf_Signed i = 0; i < n; i++) {
+        std::string f = files[i];
+        // Report paths the way the build named them: relative to the compilation directory.
+        if (!comp_dir.empty() && f.size() > comp_dir.size() + 1 && f.starts_with(comp_dir) &&
+            f[comp_dir.size()] == '/')
+          f = f.substr(comp_dir.size() + 1);
+        while (f.starts_with("./")) f = f.substr(2);
+        sf.files.push_back(std::move(f));
+        dwarf_dealloc(dbg_, files[i], DW_DLA_STRING);
+      }
+      dwarf_dealloc(dbg_, files, DW_DLA_LIST);
+    }
+    it = srcfiles_.emplace(cu_off, std::move(sf)).first;
+  }
+  // DWARF 5 numbers files from 0 (entry 0 is the primary file); 2-4 from 1.
+  const SrcFiles &sf = it->second;
+  uint64_t i = sf.version >= 5 ? idx : idx - 1;
+  if (sf.version < 5 && idx == 0) return "";
+  return i < sf.files.size() ? sf.files[i] : "";
+}
+
+void Walker::make_def(Dwarf_Die d, const std::string &name, bool has_pc, size_t cu_index,
+                      FuncDef &f) {
+  f.name = name;
+  f.has_pc = has_pc;
+  f.die_offset = offset(d);
+  f.cu_index = cu_index;
+  Die origin = origin_of(d);
+  Dwarf_Die info = origin ? origin.d : d;  // declaration-side attributes and parameters
+
+  uint64_t v;
+  if (udata(info, DW_AT_decl_file, v) || udata(d, DW_AT_decl_file, v))
+    f.file = file_of(udata(info, DW_AT_decl_file, v) ? info : d, v);
+  if (udata(d, DW_AT_decl_line, v) || udata(info, DW_AT_decl_line, v)) f.line = static_cast<uint32_t>(v);
+  if (!has(d, DW_AT_decl_line) && udata(info, DW_AT_decl_line, v)) f.line = static_cast<uint32_t>(v);
+
+  Dwarf_Off t = 0;
+  bool ht = ref(info, DW_AT_type, t);
+  f.ret = ctype(ht, t);
+
+  f.tags = decl_tags(info);
+  if (origin)
+    for (std::string &s : decl_tags(d))
+      if (std::find(f.tags.begin(), f.tags.end(), s) == f.tags.end()) f.tags.push_back(s);
+
+  for (Die c = child(info); c; c = sibling(c.d)) {
+    Dwarf_Half ct = tag(c.d);
+    if (ct == DW_TAG_unspecified_parameters) {
+      f.variadic = true;
+      continue;
+    }
+    if (ct != DW_TAG_formal_parameter) continue;
+    FuncParam p;
+    Die porigin;
+    if (const char *n = name_of(c.d, porigin)) p.name = n;
+    Dwarf_Off pt = 0;
+    bool hpt = ref(c.d, DW_AT_type, pt) || (porigin && ref(porigin.d, DW_AT_type, pt));
+    p.type = ctype(hpt, pt);
+    p.tags = decl_tags(c.d);
+    f.params.push_back(std::move(p));
+  }
+}
+
+void Walker::walk_cu(const CuInfo &cu, size_t cu_index, std::vector<FuncDef> &out) {
+  Die cu_die = offdie(cu.die_off);
+  // Found definitions of this CU; a name defined twice keeps the first with code.
+  for (Die d = child(cu_die.d); d; d = sibling(d.d)) {
+    dies_++;
+    if (tag(d.d) != DW_TAG_subprogram) continue;
+    Die holder;
+    const char *n = name_of(d.d, holder);
+    if (!n) continue;
+    bool wanted = cu.names && names_.count(std::string_view(n));
+    if (!wanted && !cu.tags) continue;
+    if (flag(d.d, DW_AT_declaration)) continue;
+    bool has_pc = has(d.d, DW_AT_low_pc) || has(d.d, DW_AT_ranges);
+    if (!wanted) {
+      // Tag search: the bpf_kfunc annotation is a direct child of the definition (or of the
+      // abstract instance it refers to).
+      std::vector<std::string> t = decl_tags(d.d);
+      if (holder && std::find(t.begin(), t.end(), "bpf_kfunc") == t.end()) t = decl_tags(holder.d);
+      if (std::find(t.begin(), t.end(), "bpf_kfunc") == t.end()) continue;
+    }
+    if (flag(d.d, DW_AT_inline) && !has_pc) {
+      // An abstract instance: its concrete out-of-line copy (if any) is reported instead; keep
+      // it only as a fallback (has_pc false).
+    }
+    FuncDef f;
+    make_def(d.d, n, has_pc, cu_index, f);
+    out.push_back(std::move(f));
+  }
+}
+
+// ---- types
+
+const TypeNode &Walker::node(Dwarf_Off off) {
+  auto it = types_.find(off);
+  if (it != types_.end()) return it->second;
+  TypeNode t;
+  Die d = offdie(off);
+  t.tag = tag(d.d);
+  if (const char *n = diename(d.d)) t.name = n;
+  t.has_type = ref(d.d, DW_AT_type, t.type);
+  if (t.tag == DW_TAG_base_type) udata(d.d, DW_AT_encoding, t.encoding);
+  if (t.tag == DW_TAG_subroutine_type) {
+    t.prototyped = flag(d.d, DW_AT_prototyped);
+    for (Die c = child(d.d); c; c = sibling(c.d)) {
+      Dwarf_Half ct = tag(c.d);
+      Dwarf_Off pt = 0;
+      if (ct == DW_TAG_formal_parameter && ref(c.d, DW_AT_type, pt)) t.params.push_back(pt);
+      if (ct == DW_TAG_unspecified_parameters) t.variadic = true;
+    }
+  }
+  if (t.tag == DW_TAG_array_type) {
+    for (Die c = child(d.d); c; c = sibling(c.d)) {
+      if (tag(c.d) != DW_TAG_subrange_type) continue;
+      uint64_t v;
+      if (udata(c.d, DW_AT_count, v))
+        t.count = static_cast<int64_t>(v);
+      else if (udata(c.d, DW_AT_upper_bound, v))
+        t.count = static_cast<int64_t>(v) + 1;
+      break;  // first dimension only
+    }
+  }
+  return types_.emplace(off, std::move(t)).first->second;
+}
+
+static std::string spaced(const std::string &base, const std::string &inner) {
+  return inner.empty() ? base : base + " " + inner;
+}
+
+std::string Walker::decl(Dwarf_Off off, const std::string &inner, int depth) {
+  if (depth > 64) return spaced("?", inner);
+  const TypeNode &t = node(off);
+  auto sub = [&](const std::string &in) {
+    return t.has_type ? decl(t.type, in, depth + 1) : spaced("void", in);
+  };
+  switch (t.tag) {
+    case DW_TAG_base_type:
+    case DW_TAG_typedef:
+    case DW_TAG_unspecified_type:
+      return spaced(t.name.empty() ? "void" : t.name, inner);
+    case DW_TAG_structure_type:
+    case DW_TAG_class_type:
+      return spaced("struct " + (t.name.empty() ? std::string("{...}") : t.name), inner);
+    case DW_TAG_union_type:
+      return spaced("union " + (t.name.empty() ? std::string("{...}") : t.name), inner);
+    case DW_TAG_enumeration_type:
+      return spaced("enum " + (t.name.empty() ? std::string("{...}") : t.name), inner);
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type: {
+      std::string star = t.tag == DW_TAG_pointer_type ? "*" : "&";
+      if (t.has_type) {
+        Dwarf_Half pt = node(t.type).tag;
+        if (pt == DW_TAG_subroutine_type || pt == DW_TAG_array_type)
+          return decl(t.type, "(" + star + inner + ")", depth + 1);
+      }
+      return sub(star + inner);  // "char **", "char *const"
+    }
+    case DW_TAG_const_type:
+    case DW_TAG_volatile_type:
+    case DW_TAG_restrict_type:
+    case DW_TAG_atomic_type: {
+      const char *q = t.tag == DW_TAG_const_type      ? "const"
+                      : t.tag == DW_TAG_volatile_type ? "volatile"
+                      : t.tag == DW_TAG_restrict_type ? "restrict"
+                                                      : "_Atomic";
+      bool on_pointer = t.has_type && node(t.type).tag == DW_TAG_pointer_type;
+      if (on_pointer) return sub(spaced(q, inner));  // "char *const"
+      return std::string(q) + " " + sub(inner);      // "const char *"
+    }
+    case DW_TAG_array_type:
+      return sub(inner + "[" + (t.count >= 0 ? std::to_string(t.count) : "") + "]");
+    case DW_TAG_subroutine_type: {
+      std::string ps;
+      for (size_t i = 0; i < t.params.size(); i++) {
+        if (i) ps += ", ";
+        ps += decl(t.params[i], "", depth + 1);
+      }
+      if (t.variadic) ps += t.params.empty() ? "..." : ", ...";
+      if (ps.empty() && t.prototyped) ps = "void";
+      return sub(inner + "(" + ps + ")");
+    }
+    default:
+      return spaced(t.name.empty() ? "?" : t.name, inner);
+  }
+}
+
+TypeClass Walker::classify(Dwarf_Off off, int depth) {
+  if (depth > 64) return TypeClass::Other;
+  const TypeNode &t = node(off);
+  switch (t.tag) {
+    case DW_TAG_typedef:
+    case DW_TAG_const_type:
+    case DW_TAG_volatile_type:
+    case DW_TAG_restrict_type:
+    case DW_TAG_atomic_type:
+      return t.has_type ? classify(t.type, depth + 1) : TypeClass::Void;
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type:
+    case DW_TAG_ptr_to_member_type:
+      return TypeClass::Pointer;
+    case DW_TAG_base_type:
+      return t.encoding == DW_ATE_float || t.encoding == DW_ATE_complex_float ? TypeClass::Float
+                                                                             : TypeClass::Scalar;
+    case DW_TAG_enumeration_type:
+      return TypeClass::Scalar;
+    case DW_TAG_unspecified_type:
+      return TypeClass::Void;
+    default:
+      return TypeClass::Other;
+  }
+}
+
+static bool is_modifier(Dwarf_Half tag) {
+  return tag == DW_TAG_const_type || tag == DW_TAG_volatile_type || tag == DW_TAG_restrict_type ||
+         tag == DW_TAG_atomic_type;
+}
+
+std::string Walker::ptr_to_struct(Dwarf_Off off) {
+  const TypeNode *t = &node(off);
+  for (int i = 0; i < 16 && is_modifier(t->tag) && t->has_type; i++) t = &node(t->type);
+  if (t->tag != DW_TAG_pointer_type || !t->has_type) return "";
+  const TypeNode *p = &node(t->type);
+  for (int i = 0; i < 16 && is_modifier(p->tag) && p->has_type; i++) p = &node(p->type);
+  return p->tag == DW_TAG_structure_type ? p->name : "";
+}
+
+CType Walker::ctype(bool has_type, Dwarf_Off off) {
+  CType c;
+  if (!has_type) {
+    c.text = "void";
+    c.type_class = TypeClass::Void;
+    return c;
+  }
+  c.text = decl(off, "");
+  c.type_class = classify(off);
+  c.ptr_to_struct = ptr_to_struct(off);
+  return c;
+}
+
+// ---- .debug_aranges and .debug_abbrev, read directly (small, fixed formats)
+
+struct Arange {
+  uint64_t lo, hi;
+  uint64_t cu_hdr_off;
+};
+
+uint64_t read_addr(Cursor &c, unsigned size) {
+  switch (size) {
+    case 4: return c.u32();
+    case 8: return c.u64();
+    case 2: return c.u16();
+    default: c.fail("unsupported address size %u", size);
+  }
+}
+
+// Returns false when the section is absent or malformed (the caller walks every CU then).
+bool read_aranges(const ElfFile &elf, std::vector<Arange> &out) {
+  const ElfSection *s = elf.section(".debug_aranges");
+  if (!s || s->size == 0 || (s->flags & SHF_COMPRESSED)) return false;
+  try {
+    Cursor c = elf.cursor(*s);
+    while (c.left() > 0) {
+      size_t start = c.pos();
+      uint64_t len = c.u32();
+      bool dwarf64 = len == 0xffffffff;
+      if (dwarf64) len = c.u64();
+      size_t body = c.pos();
+      if (len > c.left()) return false;
+      uint16_t version = c.u16();
+      if (version != 2) return false;
+      uint64_t cu = dwarf64 ? c.u64() : c.u32();
+      unsigned asz = c.u8(), ssz = c.u8();
+      if (ssz != 0 || (asz != 4 && asz != 8)) return false;
+      size_t tuple = 2 * asz;
+      size_t rel = c.pos() - start;
+      if (rel % tuple) c.skip(tuple - rel % tuple);
+      size_t end = body + len;
+      while (c.pos() + tuple <= end) {
+        uint64_t a = read_addr(c, asz), l = read_addr(c, asz);
+        if (a == 0 && l == 0) break;
+        if (l) out.push_back({a, a + l, cu});
+      }
+      c.seek(end);
+    }
+  } catch (const Error &) {
+    return false;
+  }
+  std::sort(out.begin(), out.end(), [](const Arange &a, const Arange &b) { return a.lo < b.lo; });
+  return !out.empty();
+}
+
+uint64_t uleb(Cursor &c) {
+  uint64_t v = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    uint8_t b = c.u8();
+    if (shift < 64) v |= uint64_t{b & 0x7fu} << shift;
+    if (!(b & 0x80)) return v;
+  }
+}
+
+// Whether the abbreviation table at `off` declares an annotation DIE. Unknown: true.
+bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_t off) {
+  if (!abbrev || (abbrev->flags & SHF_COMPRESSED)) return true;
+  try {
+    Cursor c = elf.cursor(*abbrev);
+    c.seek(off);
+    for (;;) {
+      uint64_t code = uleb(c);
+      if (code == 0) return false;
+      uint64_t tag = uleb(c);
+      if (tag == DW_TAG_LLVM_annotation || tag == DW_TAG_GNU_annotation) return true;
+      c.u8();  // children
+      for (;;) {
+        uint64_t at = uleb(c), form = uleb(c);
+        if (form == DW_FORM_implicit_const) uleb(c);  // the sleb's bytes, same framing
+        if (at == 0 && form == 0) break;
+      }
+    }
+  } catch (const Error &) {
+    return true;
+  }
+}
+
+}  // namespace
+
+struct DwarfReader::Impl {
+  std::unique_ptr<Session> main;
+  std::vector<CuInfo> cus;
+};
+
+DwarfReader::DwarfReader(const ElfFile &elf) : elf_(elf), impl_(std::make_unique<Impl>()) {}
+DwarfReader::~DwarfReader() = default;
+
+std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
+  if (!elf.section(".debug_info"))
+    fail("%s: no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO",
+         elf.path().c_str());
+  std::unique_ptr<DwarfReader> r(new DwarfReader(elf));
+  r->impl_->main = std::make_unique<Session>(elf);
+  const Session &s = *r->impl_->main;
+  Dwarf_Debug dbg = s.dbg();
+  Dwarf_Off hdr = 0;
+  for (;;) {
+    Dwarf_Unsigned cu_len = 0, typeoff = 0, next = 0;
+    Dwarf_Half ver = 0, asz = 0, lsz = 0, esz = 0, cutype = 0;
+    Dwarf_Off abbrev = 0;
+    Dwarf_Sig8 sig;
+    Dwarf_Error err = nullptr;
+    int rc = dwarf_next_cu_header_d(dbg, true, &cu_len, &ver, &abbrev, &asz, &lsz, &esz, &sig,
+                                    &typeoff, &next, &cutype, &err);
+    if (rc == DW_DLV_ERROR) s.fail_dw("reading a CU header", err);
+    if (rc == DW_DLV_NO_ENTRY) break;
+    Dwarf_Die cu_die = nullptr;
+    rc = dwarf_siblingof_b(dbg, nullptr, true, &cu_die, &err);
+    if (rc == DW_DLV_ERROR) s.fail_dw("reading a CU DIE", err);
+    if (rc == DW_DLV_OK) {
+      CuInfo cu;
+      cu.hdr_off = hdr;
+      cu.next = next;
+      cu.abbrev_off = abbrev;
+      cu.version = ver;
+      if (dwarf_dieoffset(cu_die, &cu.die_off, &err) != DW_DLV_OK) s.fail_dw("CU DIE offset", err);
+      dwarf_dealloc_die(cu_die);
+      r->impl_->cus.push_back(cu);
+    }
+    hdr = next;
+  }
+  if (r->impl_->cus.empty())
+    fail("%s: no DWARF compilation units (build with CONFIG_DEBUG_INFO)", elf.path().c_str());
+  r->stats_.cus = r->impl_->cus.size();
+  return r;
+}
+
+std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
+  std::vector<CuInfo> &cus = impl_->cus;
+  for (CuInfo &cu : cus) cu.names = cu.tags = false;
+  std::unordered_set<std::string_view> names(q.names.begin(), q.names.end());
+
+  // Which CUs define the named functions: symbol address -> .debug_aranges -> CU.
+  std::vector<Arange> ar;
+  bool located = !names.empty() && elf_.type() != ET_REL && read_aranges(elf_, ar);
+  if (located) {
+    std::unordered_map<Dwarf_Off, size_t> by_hdr;
+    for (size_t i = 0; i < cus.size(); i++) by_hdr[cus[i].hdr_off] = i;
+    for (const ElfSymbol &sym : elf_.symbols()) {
+      if (sym.type != STT_FUNC || sym.shndx == SHN_UNDEF || !names.count(sym.name)) continue;
+      auto it = std::upper_bound(ar.begin(), ar.end(), sym.value,
+                                 [](uint64_t v, const Arange &a) { return v < a.lo; });
+      if (it == ar.begin()) continue;
+      --it;
+      if (sym.value >= it->hi) continue;
+      auto cu = by_hdr.find(it->cu_hdr_off);
+      if (cu != by_hdr.end()) cus[cu->second].names = true;
+    }
+  } else if (!names.empty()) {
+    for (CuInfo &cu : cus) cu.names = true;
+  }
+  stats_.aranges = located;
+  if (q.all) {
+    const ElfSection *abbrev = elf_.section(".debug_abbrev");
+    for (CuInfo &cu : cus) cu.tags = abbrev_has_annotation(elf_, abbrev, cu.abbrev_off);
+  }
+
+  std::vector<size_t> todo;
+  uint64_t total = 0;
+  for (size_t i = 0; i < cus.size(); i++)
+    if (cus[i].names || cus[i].tags) todo.push_back(i), total += cus[i].next - cus[i].hdr_off;
+  stats_.cus_read = todo.size();
+
+  // Contiguous ranges of about equal .debug_info bytes, one per thread.
+  unsigned jobs = std::max(1u, std::min<unsigned>(q.jobs, static_cast<unsigned>(todo.size())));
+  std::vector<std::vector<size_t>> parts(jobs);
+  {
+    uint64_t acc = 0;
+    for (size_t i : todo) {
+      size_t k = std::min<size_t>(jobs - 1, total ? acc * jobs / total : 0);
+      parts[k].push_back(i);
+      acc += cus[i].next - cus[i].hdr_off;
+    }
+  }
+  std::vector<std::vector<FuncDef>> results(jobs);
+  std::vector<size_t> dies(jobs, 0);
+  std::vector<std::exception_ptr> errors(jobs);
+  auto work = [&](unsigned k, const Session &s) {
+    try {
+      Walker w(s, names, q.all);
+      for (size_t i : parts[k]) w.walk_cu(cus[i], i, results[k]);
+      dies[k] = w.dies();
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  };
+  if (jobs == 1) {
+    work(0, *impl_->main);
+  } else {
+    std::vector<std::unique_ptr<Session>> sessions;
+    sessions.push_back(nullptr);
+    for (unsigned k = 1; k < jobs; k++) sessions.push_back(std::make_unique<Session>(elf_));
+    std::vector<std::thread> threads;
+    for (unsigned k = 1; k < jobs; k++)
+      threads.emplace_back([&, k] { work(k, *sessions[k]); });
+    work(0, *impl_->main);
+    for (auto &t : threads) t.join();
+  }
+  for (auto &e : errors)
+    if (e) std::rethrow_exception(e);
+
+  // Merge in CU order; per name keep the first definition with code, else the first.
+  std::vector<FuncDef> all;
+  for (unsigned k = 0; k < jobs; k++) {
+    stats_.dies += dies[k];
+    for (FuncDef &f : results[k]) all.push_back(std::move(f));
+  }
+  std::stable_sort(all.begin(), all.end(), [](const FuncDef &a, const FuncDef &b) {
+    if (a.name != b.name) return a.name < b.name;
+    if (a.has_pc != b.has_pc) return a.has_pc;
+    return a.cu_index < b.cu_index;
+  });
+  std::vector<FuncDef> out;
+  for (FuncDef &f : all)
+    if (out.empty() || out.back().name != f.name) out.push_back(std::move(f));
+  return out;
+}
+
+}  // namespace kfb

@@ -1,0 +1,145 @@
+// scan_kfuncs: the discovery pipeline (SPEC §2) as one pass list.
+//
+//   .BTF_ids sets ──┐
+//                   ├─ join by name ─ per-arg flags ─ scopes ─ BTF ids ─ warnings ─ sort
+//   DWARF defs ─────┘
+//
+// The sets decide which DWARF definitions are looked up (only their CUs are read); with
+// `all`, every CU that can hold an annotation is read too, and definitions tagged
+// btf_decl_tag("bpf_kfunc") join as kfuncs of source "tag" (or "both").
+#include <algorithm>
+#include <map>
+
+#include "btf/btf.h"
+#include "dwarf/dwarf.h"
+#include "elf/elf.h"
+#include "kfunc/args.h"
+#include "kfunc/btf_ids.h"
+#include "kfunc/kfunc.h"
+#include "kfunc/scopes.h"
+#include "support/diag.h"
+#include "support/error.h"
+
+namespace kfb {
+
+namespace {
+
+void warn(DiagSink &diags, const char *rule, const Kfunc &k, const std::string &file,
+          uint32_t line, std::string msg) {
+  Diag d;
+  d.severity = Severity::Warning;
+  d.rule = rule;
+  d.type_id = k.btf_id;
+  d.kind = "FUNC";
+  d.name = k.name;
+  d.file = file;
+  d.line = line;
+  d.message = std::move(msg);
+  diags.add(std::move(d));
+}
+
+uint32_t find_func(const btf::Btf &btf, const std::string &name) {
+  // A split BTF's kfuncs are its own FUNCs; prefer those over a same-named base FUNC.
+  std::vector<uint32_t> ids = btf.find(name, btf::Kind::FUNC);
+  for (uint32_t id : ids)
+    if (id >= btf.start_id()) return id;
+  return ids.empty() ? 0 : ids.front();
+}
+
+}  // namespace
+
+KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
+                      DiagSink &diags) {
+  // 1. The .BTF_ids sets; a resolved (linked) object names its pairs through its BTF.
+  BtfIdsInput in = BtfIdsInput::from_elf(elf, opt.legacy_kfunc_sets);
+  BtfIdResolver resolve;
+  if (btf)
+    resolve = [btf](uint32_t id) -> std::string {
+      if (!btf->valid_id(id)) return "";
+      btf::Type t = btf->type(id);
+      return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
+    };
+  BtfIds ids = decode_btf_ids(in, resolve, diags);
+  if (!in.present) {
+    Diag d;
+    d.severity = Severity::Warning;
+    d.rule = "kfunc-no-btf-ids";
+    d.file = elf.path();
+    d.message = "no .BTF_ids section: kfuncs come from DWARF bpf_kfunc annotations only";
+    diags.add(std::move(d));
+  }
+
+  std::map<std::string, Kfunc> by_name;
+  std::vector<std::string> names;
+  for (const BtfIdsEntry &e : ids.entries) {
+    auto [it, fresh] = by_name.try_emplace(e.name);
+    Kfunc &k = it->second;
+    if (fresh) {
+      k.name = e.name;
+      k.flags = e.flags;
+      k.source = KfuncSource::Set;
+      names.push_back(e.name);
+    }
+    if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
+  }
+
+  // 2. DWARF definitions: the set kfuncs by name, plus tagged ones anywhere with `all`.
+  //    No .BTF_ids means tags are the only source, so every CU is searched then.
+  auto dw = DwarfReader::open(elf);
+  DwarfQuery q;
+  q.names = names;
+  q.all = opt.all || !in.present;
+  q.jobs = opt.jobs;
+  std::vector<FuncDef> defs = dw->find(q);
+
+  // 3. Join by name.
+  for (FuncDef &f : defs) {
+    bool tagged = f.has_tag("bpf_kfunc");
+    auto it = by_name.find(f.name);
+    if (it == by_name.end()) {
+      if (!tagged) continue;
+      it = by_name.try_emplace(f.name).first;
+      it->second.name = f.name;
+      it->second.source = KfuncSource::Tag;
+    } else if (tagged) {
+      it->second.source = KfuncSource::Both;
+    }
+    Kfunc &k = it->second;
+    k.has_dwarf = true;
+    k.ret.type = std::move(f.ret);
+    k.file = std::move(f.file);
+    k.line = f.line;
+    k.tags = std::move(f.tags);
+    for (FuncParam &fp : f.params) {
+      KfuncParam p;
+      p.name = std::move(fp.name);
+      p.type = std::move(fp.type);
+      p.tags = std::move(fp.tags);
+      k.params.push_back(std::move(p));
+    }
+  }
+
+  KfuncList out;
+  for (auto &[name, k] : by_name) out.kfuncs.push_back(std::move(k));
+
+  // 4. BTF ids, per-arg flags, scopes, warnings.
+  for (Kfunc &k : out.kfuncs) {
+    if (btf) k.btf_id = find_func(*btf, k.name);
+    if (!k.has_dwarf) {
+      warn(diags, "kfunc-no-dwarf", k, elf.path(), 0,
+           strfmt("in set '%s' but has no DWARF definition", k.sets.empty() ? "" : k.sets[0].c_str()));
+      continue;
+    }
+    if (btf && !k.btf_id)
+      warn(diags, "kfunc-no-btf-func", k, k.file, k.line,
+           "has a DWARF definition but no FUNC in BTF (pahole dropped it)");
+    derive_arg_flags(k, diags);
+    scopes_from_tags(k, diags);
+  }
+  std::stable_sort(out.kfuncs.begin(), out.kfuncs.end(), [](const Kfunc &a, const Kfunc &b) {
+    return a.name != b.name ? a.name < b.name : a.btf_id < b.btf_id;
+  });
+  return out;
+}
+
+}  // namespace kfb

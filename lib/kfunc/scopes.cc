@@ -1,0 +1,140 @@
+#include "kfunc/scopes.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "support/diag.h"
+#include "support/error.h"
+
+namespace kfb {
+
+namespace {
+
+bool is_ident(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+void add_unique(std::vector<OpsMember> &v, OpsMember m) {
+  if (std::find(v.begin(), v.end(), m) == v.end()) v.push_back(std::move(m));
+}
+
+void error(DiagSink &diags, const std::string &name, const std::string &file, uint32_t line,
+           std::string msg) {
+  Diag d;
+  d.severity = Severity::Error;
+  d.rule = "kfunc-scope";
+  d.name = name;
+  d.file = file;
+  d.line = line;
+  d.message = std::move(msg);
+  diags.add(std::move(d));
+}
+
+}  // namespace
+
+ScopeTag scope_tag_kind(std::string_view tag) {
+  ScopeTag kind;
+  std::string_view rest;
+  if (tag.starts_with(kScopeTagPrefix))
+    kind = ScopeTag::Scope, rest = tag.substr(kScopeTagPrefix.size());
+  else if (tag.starts_with(kCallsTagPrefix))
+    kind = ScopeTag::Calls, rest = tag.substr(kCallsTagPrefix.size());
+  else
+    return ScopeTag::None;
+  if (rest.find(':') != std::string_view::npos) return ScopeTag::None;  // mask form
+  return kind;
+}
+
+bool parse_ops_member(std::string_view text, OpsMember &m, std::string &why) {
+  size_t dot = text.find('.');
+  if (dot == std::string_view::npos) {
+    why = strfmt("'%.*s' is not <ops_struct>.<member>", static_cast<int>(text.size()), text.data());
+    return false;
+  }
+  std::string_view ops = text.substr(0, dot), member = text.substr(dot + 1);
+  if (!is_ident(ops) || !is_ident(member)) {
+    why = strfmt("'%.*s' is not <ops_struct>.<member>", static_cast<int>(text.size()), text.data());
+    return false;
+  }
+  m.ops = std::string(ops);
+  m.member = std::string(member);
+  return true;
+}
+
+void scopes_from_tags(Kfunc &k, DiagSink &diags) {
+  for (const std::string &t : k.tags) {
+    ScopeTag kind = scope_tag_kind(t);
+    if (kind == ScopeTag::None) continue;
+    std::string_view rest = std::string_view(t).substr(
+        kind == ScopeTag::Scope ? kScopeTagPrefix.size() : kCallsTagPrefix.size());
+    OpsMember m;
+    std::string why;
+    if (!parse_ops_member(rest, m, why)) {
+      error(diags, k.name, k.file, k.line, strfmt("annotation '%s': %s", t.c_str(), why.c_str()));
+      continue;
+    }
+    m.file = k.file;
+    m.line = k.line;
+    add_unique(kind == ScopeTag::Scope ? k.scopes : k.calls, std::move(m));
+  }
+}
+
+void apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
+                      DiagSink &diags) {
+  std::string_view text(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  uint32_t lineno = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    lineno++;
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    std::vector<std::string_view> words;
+    for (size_t i = 0; i < line.size();) {
+      while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) i++;
+      size_t j = i;
+      while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) j++;
+      if (j > i) words.push_back(line.substr(i, j - i));
+      i = j;
+    }
+    if (words.empty()) continue;
+    std::string_view head = words[0];
+    bool calls = false, set = false;
+    if (head.starts_with("calls:")) calls = true, head = head.substr(6);
+    else if (head.starts_with("set:")) set = true, head = head.substr(4);
+    std::string name(head);
+    if (words.size() < 2) {
+      error(diags, name, path, lineno, "no <ops_struct>.<member> after the name");
+      continue;
+    }
+    std::vector<Kfunc *> targets;
+    if (set) {
+      for (Kfunc &k : ks.kfuncs)
+        if (std::find(k.sets.begin(), k.sets.end(), name) != k.sets.end()) targets.push_back(&k);
+      if (targets.empty()) {
+        error(diags, name, path, lineno, strfmt("no kfunc set named '%s'", name.c_str()));
+        continue;
+      }
+    } else if (Kfunc *k = ks.find(name)) {
+      targets.push_back(k);
+    } else {
+      error(diags, name, path, lineno, strfmt("'%s' is not a kfunc", name.c_str()));
+      continue;
+    }
+    for (size_t w = 1; w < words.size(); w++) {
+      OpsMember m;
+      std::string why;
+      if (!parse_ops_member(words[w], m, why)) {
+        error(diags, name, path, lineno, why);
+        continue;
+      }
+      m.file = path;
+      m.line = lineno;
+      for (Kfunc *k : targets) add_unique(calls ? k->calls : k->scopes, m);
+    }
+  }
+}
+
+}  // namespace kfb

@@ -1,0 +1,45 @@
+// Callback scopes and nesting edges of kfuncs (SPEC §5.5, §5.6): from DWARF annotations and
+// from a scope file.
+//
+//   kfb::OpsMember m;
+//   std::string why;
+//   kfb::parse_ops_member("sched_ext_ops.dispatch", m, why);   // m.ops, m.member
+//   kfb::scope_tag_kind("bpf_kfunc_scope:sched_ext_ops.enqueue")  // ScopeTag::Scope
+//
+//   // --scopes FILE: lines "<kfunc> <ops>.<member>...", "set:<set> <ops>.<member>...",
+//   // "calls:<kfunc> <ops>.<member>..."; '#' starts a comment.
+//   kfb::apply_scope_file("scopes.txt", bytes, kfuncs, diags);   // appends to scopes / calls
+//
+// Problems (unknown kfunc or set, malformed "<ops>.<member>") are error diagnostics naming the
+// file and line; whether the member exists in BTF is emit's and check's business.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kfunc/kfunc.h"
+
+namespace kfb {
+
+enum class ScopeTag { None, Scope, Calls };
+
+constexpr std::string_view kScopeTagPrefix = "bpf_kfunc_scope:";
+constexpr std::string_view kCallsTagPrefix = "bpf_kfunc_calls:";
+
+// Which kind of source-form tag `tag` is ("<prefix><ops>.<member>"); None for other tags and
+// for the emitted mask form ("<prefix><ops>:0x<mask>").
+ScopeTag scope_tag_kind(std::string_view tag);
+
+// "<ops>.<member>" (both C identifiers) -> m.ops, m.member; false with `why` otherwise.
+bool parse_ops_member(std::string_view text, OpsMember &m, std::string &why);
+
+// Fills k.scopes / k.calls from k.tags (file/line: the kfunc's); malformed ones are errors.
+void scopes_from_tags(Kfunc &k, DiagSink &diags);
+
+// Adds the scope file's entries to `ks` (duplicates skipped).
+void apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
+                      DiagSink &diags);
+
+}  // namespace kfb

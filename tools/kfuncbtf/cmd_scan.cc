@@ -1,0 +1,210 @@
+// kfuncbtf scan OBJ [--btf FILE] [-B BASE] [--all] [--legacy-kfunc-sets] [--fatal-warnings]:
+// list every kfunc of an object (.BTF_ids sets and DWARF bpf_kfunc tags) with its flags,
+// prototype, per-argument flags and source line.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "btf/btf.h"
+#include "btf/load.h"
+#include "command.h"
+#include "elf/elf.h"
+#include "kfunc/kfunc.h"
+#include "support/diag.h"
+#include "support/error.h"
+#include "support/json.h"
+
+namespace kfb::tool {
+namespace {
+
+struct ScanOpts {
+  std::string file;
+  std::string btf;
+  std::string base;
+  bool all = false;
+  bool legacy = false;
+  bool fatal_warnings = false;
+  bool stats = false;
+};
+
+std::string flag_list(const std::vector<std::string> &names) {
+  return names.empty() ? std::string() : " [" + join(names, ",") + "]";
+}
+
+// "struct task_struct *p", "int (*cb)(void *)" is not attempted: the type, then the name.
+std::string param_text(const KfuncParam &p) {
+  const std::string &t = p.type.text;
+  if (t.empty() || p.name.empty()) return t + p.name;
+  return t.back() == '*' ? t + p.name : t + " " + p.name;
+}
+
+void print_text(const KfuncList &ks, std::string &out) {
+  for (const Kfunc &k : ks.kfuncs) {
+    out += k.name;
+    out += " flags=" + kf_flags_string(k.flags);
+    out += " source=" + std::string(kfunc_source_name(k.source));
+    if (!k.sets.empty()) out += " sets=" + join(k.sets, ",");
+    if (k.btf_id) out += " btf_id=" + std::to_string(k.btf_id);
+    if (!k.file.empty()) out += " at=" + k.file + ":" + std::to_string(k.line);
+    out += "\n";
+    if (!k.has_dwarf) {
+      out += "  (no DWARF definition)\n";
+      continue;
+    }
+    out += "  ret: " + k.ret.type.text + flag_list(ret_flag_names(k.ret.flags)) + "\n";
+    for (size_t i = 0; i < k.params.size(); i++) {
+      const KfuncParam &p = k.params[i];
+      out += "  arg" + std::to_string(i) + ": " + param_text(p) + flag_list(arg_flag_names(p.flags));
+      if (!p.tags.empty()) out += " tags=" + join(p.tags, ",");
+      out += "\n";
+    }
+    for (const OpsMember &s : k.scopes) out += "  scope: " + s.ops + "." + s.member + "\n";
+    for (const OpsMember &s : k.calls) out += "  calls: " + s.ops + "." + s.member + "\n";
+  }
+}
+
+void ops_list(JsonWriter &j, const char *key, const std::vector<OpsMember> &v) {
+  j.key(key).begin_array();
+  for (const OpsMember &m : v) j.value(m.ops + "." + m.member);
+  j.end_array();
+}
+
+void strings(JsonWriter &j, const char *key, const std::vector<std::string> &v) {
+  j.key(key).begin_array();
+  for (const std::string &s : v) j.value(s);
+  j.end_array();
+}
+
+void print_json(const KfuncList &ks, const DiagSink &diags, bool pretty, std::string &out) {
+  JsonWriter j(out, pretty);
+  j.begin_object();
+  j.key("kfuncs").begin_array();
+  for (const Kfunc &k : ks.kfuncs) {
+    j.begin_object();
+    j.key("name").value(k.name);
+    strings(j, "sets", k.sets);
+    strings(j, "flags", kf_flag_names(k.flags));
+    j.key("flags_value").value(static_cast<uint64_t>(k.flags));
+    j.key("source").value(kfunc_source_name(k.source));
+    j.key("btf_id").value(static_cast<uint64_t>(k.btf_id));
+    if (k.has_dwarf) {
+      j.key("file").value(k.file);
+      j.key("line").value(static_cast<uint64_t>(k.line));
+      j.key("ret").begin_object();
+      j.key("type").value(k.ret.type.text);
+      strings(j, "flags", ret_flag_names(k.ret.flags));
+      j.end_object();
+      j.key("params").begin_array();
+      for (const KfuncParam &p : k.params) {
+        j.begin_object();
+        j.key("name").value(p.name);
+        j.key("type").value(p.type.text);
+        j.key("type_class").value(type_class_name(p.type.type_class));
+        strings(j, "flags", arg_flag_names(p.flags));
+        j.key("implicit").value(p.implicit);
+        strings(j, "tags", p.tags);
+        j.end_object();
+      }
+      j.end_array();
+      strings(j, "tags", k.tags);
+    } else {
+      j.key("file").null();
+      j.key("line").null();
+      j.key("ret").null();
+      j.key("params").null();
+      j.key("tags").begin_array().end_array();
+    }
+    ops_list(j, "scopes", k.scopes);
+    ops_list(j, "calls", k.calls);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("diagnostics").begin_array();
+  for (const Diag &d : diags.all()) {
+    j.begin_object();
+    j.key("severity").value(severity_name(d.severity));
+    j.key("rule").value(d.rule);
+    j.key("name").value(d.name);
+    j.key("file").value(d.file);
+    j.key("line").value(static_cast<uint64_t>(d.line));
+    j.key("message").value(d.message);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  j.finish();
+}
+
+int run_scan(const Globals &g, const ScanOpts &o) {
+  auto t0 = std::chrono::steady_clock::now();
+  // The object, once.
+  auto elf = ElfFile::open(o.file);
+
+  // Its BTF: --btf FILE, else the ELF's own .BTF (needed to name the pairs of sorted sets).
+  btf::Loaded loaded;
+  if (!o.btf.empty()) {
+    loaded = btf::load(o.btf, o.base);
+  } else if (const ElfSection *s = elf->section(".BTF"); s && s->type != 0) {
+    if (!o.base.empty()) loaded = btf::load(o.base);
+    std::unique_ptr<btf::Btf> base = std::move(loaded.btf);
+    loaded.btf = std::make_unique<btf::Btf>(
+        btf::Btf::parse(elf->data(*s), o.file + ": .BTF", base.get()));
+    loaded.base = std::move(base);
+  }
+
+  // Sets + DWARF -> kfuncs with per-arg flags; findings into the sink.
+  DiagSink diags;
+  ScanOptions opt;
+  opt.jobs = g.jobs;
+  opt.all = o.all;
+  opt.legacy_kfunc_sets = o.legacy;
+  KfuncList ks = scan_kfuncs(*elf, loaded.btf.get(), opt, diags);
+  if (o.fatal_warnings) diags.promote_warnings();
+  diags.sort();
+
+  std::string out;
+  if (g.json)
+    print_json(ks, diags, g.pretty, out);
+  else
+    print_text(ks, out);
+  if (fwrite(out.data(), 1, out.size(), stdout) != out.size() || fflush(stdout) != 0)
+    throw Error("writing to stdout failed");
+
+  for (const Diag &d : diags.all()) {
+    if (d.severity == Severity::Error)
+      error_msg(DiagSink::format(d));
+    else if (!g.quiet)
+      error_msg(DiagSink::format(d));
+  }
+  if (o.stats) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fprintf(stderr, "kfuncbtf: stats: %zu kfuncs, %.3f s, peak RSS %ld MB\n", ks.kfuncs.size(), secs,
+            ru.ru_maxrss / 1024);
+  }
+  return diags.errors() ? kExitFindings : kExitOk;
+}
+
+const CommandRegistration reg{"scan", 10, [](CLI::App &app, Globals &g) -> RunFn {
+  auto *sub = app.add_subcommand(
+      "scan", "List the kfuncs of an object: .BTF_ids sets and DWARF bpf_kfunc tags");
+  auto o = std::make_shared<ScanOpts>();
+  sub->add_option("OBJ", o->file, "ELF object: vmlinux.o, vmlinux or a module .ko")->required();
+  sub->add_option("--btf", o->btf, "BTF to use instead of OBJ's .BTF (raw or ELF)");
+  sub->add_option("-B,--base-btf", o->base, "Base BTF of a split (module) BTF");
+  sub->add_flag("--all", o->all,
+                "Also find kfuncs known only by their btf_decl_tag(\"bpf_kfunc\") (reads every CU "
+                "that has annotations)");
+  sub->add_flag("--legacy-kfunc-sets", o->legacy,
+                "Treat every set8 as a kfunc set (kernels before 6.9 lack BTF_SET8_KFUNCS)");
+  sub->add_flag("--fatal-warnings", o->fatal_warnings, "Treat warnings as errors (exit 1)");
+  sub->add_flag("--stats", o->stats, "Print time and peak RSS to stderr");
+  return [&g, o] { return run_scan(g, *o); };
+}};
+
+}  // namespace
+}  // namespace kfb::tool
