@@ -1,0 +1,91 @@
+// Fuzz target for lib/btf: parse arbitrary bytes (raw BTF, an ELF's .BTF, or split BTF on a
+// small fixed base); whenever parse succeeds, write -> parse -> write must be identical, the
+// dumps must run, and the indexes and builder must work on the result. Never crash.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "btf/btf.h"
+#include "btf/dump.h"
+#include "btf/load.h"
+#include "support/error.h"
+
+using namespace kfb::btf;
+
+namespace {
+
+const Btf &small_base(bool be) {
+  static Btf *bases[2];
+  Btf *&b = bases[be];
+  if (!b) {
+    b = new Btf(be);
+    b->add_int("int", 4, INT_SIGNED, 32);
+    NewMember ms[] = {{"a", 1, 0}, {"b", 1, 32, 4}};
+    b->add_struct("s", 8, ms);
+    b->add_ptr(2);
+    NewParam ps[] = {{"p", 3}};
+    b->add_func("f", FUNC_GLOBAL, b->add_func_proto(1, ps));
+  }
+  return *b;
+}
+
+void check(bool ok) {
+  if (!ok) abort();
+}
+
+void exercise(Btf &btf) {
+  std::vector<uint8_t> out = btf.write();
+  Btf again = Btf::parse(out, "again", btf.base());
+  check(again.write() == out);
+  check(again.type_cnt() == btf.type_cnt());
+
+  std::string text, json;
+  dump_raw(btf, text);
+  dump_json(btf, json, true);
+  check(!json.empty());
+
+  // Indexes and the builder on whatever we got.
+  uint32_t last = btf.type_cnt() - 1;
+  Type t = btf.type(last);
+  std::string name(t.name());
+  std::vector<uint32_t> ids = btf.find(name, t.kind());
+  check(!ids.empty() && (last < btf.start_id() || ids.back() == last));
+  (void)btf.decl_tags_of(last);
+  uint32_t tag = btf.add_decl_tag("bpf_kfunc", last, -1);
+  std::vector<uint32_t> tags = btf.decl_tags_of(last);
+  check(!tags.empty() && tags.back() == tag);
+  check(btf.str(btf.add_str(name + "_impl")) == name + "_impl");
+  if (btf.own_type_cnt() < 2000) {
+    std::vector<uint32_t> order;
+    for (uint32_t id = btf.type_cnt() - 1; id >= btf.start_id() && id != 0; id--) order.push_back(id);
+    btf.permute(order);
+    Btf p = Btf::parse(btf.write(), "permuted", btf.base());
+    check(p.write() == btf.write());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  std::span<const uint8_t> bytes(data, size);
+  try {
+    if (is_elf(bytes)) bytes = elf_btf_section(bytes, "fuzz.o");
+  } catch (const kfb::Error &) {
+    return 0;
+  }
+  try {
+    Btf btf = Btf::parse(bytes, "fuzz");
+    exercise(btf);
+  } catch (const kfb::Error &e) {
+    // Split BTF (no leading NUL in strings): try it on a base of either byte order.
+    if (std::string(e.what()).find("needs its base") == std::string::npos) return 0;
+    bool be = size >= 2 && data[0] == 0xeb;
+    try {
+      Btf btf = Btf::parse(bytes, "fuzz", &small_base(be));
+      exercise(btf);
+    } catch (const kfb::Error &) {
+    }
+  }
+  return 0;
+}
