@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# fixtures_sanity: every compiled fixture (testdata/CMakeLists.txt) has the shape
+# testdata/src/MANIFEST.md promises, so the tests built on them test what they think they test:
+#   - ELF type/class/byte order as intended (readelf -h); .BTF and .BTF_ids present;
+#   - 13 __BTF_ID__set8__ and 51 __BTF_ID__func__ symbols, in the .o and the .elf;
+#   - the .btf file is the .o's .BTF byte for byte, in the ELF's byte order;
+#   - decl tags (bpftool): 46 bpf_kfunc + 12 scope + 1 calls in clang objects, none in gcc's;
+#   - .BTF_ids contents vs MANIFEST (tools/check-btfids): KF words, set flags, ids 0 in .o;
+#     in .elf ids filled, FUNCs, sets sorted by id, same (name, flags) as the .o;
+#   - MANIFEST's file:line for every kfunc equals DW_AT_decl_file/line (llvm-dwarfdump);
+#   - each bad fixture has exactly its problem; the committed sample is current.
+. "$(dirname "$0")/lib.sh"
+need readelf bpftool python3
+
+fix=$KFB_FIXTURES
+# The real interpreter, not a (slow) pyenv-style shim.
+PY=$(python3 -c 'import sys; print(sys.executable)')
+tools=$KFB_SRC/testdata/tools
+manifest=$KFB_SRC/testdata/src/MANIFEST.md
+[ -f "$fix/clang-dwarf5.o" ] || [ -f "$fix/gcc-dwarf5.o" ] || skip "fixtures not built in $fix"
+
+# elf_header FILE -> "TYPE CLASS DATA", e.g. "REL ELF64 little"
+elf_header() {
+  readelf -h "$1" | awk -F: '
+    /^ *Class:/ {c=$2} /^ *Data:/ {d=$2} /^ *Type:/ {t=$2}
+    END {gsub(/ /, "", c); split(t, a, " "); split(d, b, ","); sub(/^ *2.s complement */, "", b[2]);
+         split(b[2], e, " "); print a[1], c, e[1]}'
+}
+has_section() { readelf -SW "$1" | grep -E "\] $2 " >/dev/null; }
+count_syms() { readelf -sW "$1" | awk -v p="$2" 'index($8, p) == 1 {n++} END {print n + 0}'; }
+# count_tags FILE PREFIX: DECL_TAGs whose name starts with PREFIX (one bpftool run per FILE).
+# btfdump FILE: path of FILE's cached `bpftool btf dump` (never pipe into grep -q: SIGPIPE).
+btfdump() {
+  local d=$T/dump.$(echo "$1" | tr / _)
+  [ -f "$d" ] || bpftool btf dump file "$1" > "$d"
+  echo "$d"
+}
+count_tags() { grep -c "DECL_TAG '$2" "$(btfdump "$1")" || true; }
+
+# section_bytes FILE SECTION OUT: extract a section (any ELF class/byte order) with python.
+section_bytes() {
+  "$PY" - "$1" "$2" "$3" <<'EOF'
+import os, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.environ["KFB_SRC"] + "/testdata/tools")
+from kfbelf import Elf
+e = Elf(open(sys.argv[1], "rb").read())
+s = e.section(sys.argv[2])
+open(sys.argv[3], "wb").write(e.bytes_of(s) if s else b"")
+EOF
+}
+export KFB_SRC
+
+variants=0
+check_variant() {
+  local v=$1 class=$2 data=$3 cc=$4
+  local o=$fix/$v.o elf=$fix/$v.elf btf=$fix/$v.btf
+  if [ ! -e "$o" ] && [ ! -e "$elf" ] && [ ! -e "$btf" ]; then
+    echo "note: $v not built (tool missing at configure time)"
+    return
+  fi
+  for f in "$o" "$elf" "$btf"; do [ -f "$f" ] || die "$v: $f missing while its siblings exist"; done
+  variants=$((variants + 1))
+
+  expect_eq "$(elf_header "$o")" "REL $class $data"
+  expect_eq "$(elf_header "$elf")" "EXEC $class $data"
+  for f in "$o" "$elf"; do
+    has_section "$f" .BTF || die "$f: no .BTF"
+    has_section "$f" .BTF_ids || die "$f: no .BTF_ids"
+    has_section "$f" .debug_info || die "$f: no .debug_info"
+    expect_eq "$(count_syms "$f" __BTF_ID__set8__)" 13
+    expect_eq "$(count_syms "$f" __BTF_ID__func__)" 51
+    expect_eq "$(count_syms "$f" __BTF_ID__set__)" 1
+  done
+  # The .elf keeps its relocations, like vmlinux (--emit-relocs).
+  readelf -SW "$elf" | grep -E '\.rela?\.debug_info' >/dev/null || die "$elf: .rel[a].debug_info not kept"
+
+  # .btf = the .o's .BTF, and BTF's byte order is the ELF's.
+  section_bytes "$o" .BTF "$T/$v.BTF"
+  cmp -s "$T/$v.BTF" "$btf" || die "$btf differs from $o's .BTF section"
+  local magic
+  magic=$(od -An -tx1 -N2 "$btf" | tr -d ' ')
+  if [ "$data" = little ]; then expect_eq "$magic" 9feb; else expect_eq "$magic" eb9f; fi
+
+  # Decl tags: clang has them (46 bpf_kfunc, 12 scope, 1 calls), gcc 12 has none.
+  for f in "$o" "$elf" "$btf"; do
+    if [ "$cc" = clang ]; then
+      expect_eq "$(count_tags "$f" "bpf_kfunc'")" 46
+      expect_eq "$(count_tags "$f" "bpf_kfunc_scope:")" 12
+      expect_eq "$(count_tags "$f" "bpf_kfunc_calls:")" 1
+      expect_eq "$(count_tags "$f" "")" 59
+    else
+      expect_eq "$(count_tags "$f" "")" 0
+    fi
+  done
+  grep -q "FUNC 'bpf_obj_new_impl'" "$(btfdump "$o")" || die "$o: no FUNC bpf_obj_new_impl"
+
+  # .BTF_ids against MANIFEST; .elf resolved and sorted.
+  "$PY" "$tools/check-btfids" "$manifest" "$o" "$elf" || die "$v: .BTF_ids check failed"
+  echo "ok: $v"
+}
+
+check_variant gcc-dwarf4 ELF64 little gcc
+check_variant gcc-dwarf5 ELF64 little gcc
+check_variant clang-dwarf4 ELF64 little clang
+check_variant clang-dwarf5 ELF64 little clang
+check_variant clang-powerpc64-dwarf5 ELF64 big clang
+check_variant clang-i386-dwarf5 ELF32 little clang
+check_variant clang-powerpc-dwarf5 ELF32 big clang
+[ "$variants" -ge 1 ] || die "no fixture variant found"
+
+# MANIFEST file:line == DWARF decl_file:decl_line of the defining DIE (both compilers).
+if command -v llvm-dwarfdump >/dev/null 2>&1; then
+  grep -oE '^\| `[a-z_0-9]+` \| testdata/src/[a-z_]+\.c:[0-9]+' "$manifest" |
+    sed -E 's/^\| `([a-z_0-9]+)` \| /\1 /' | sort > "$T/manifest-lines"
+  expect_eq "$(wc -l < "$T/manifest-lines")" 46
+  for v in clang-dwarf5 gcc-dwarf4 clang-powerpc-dwarf5; do
+    [ -f "$fix/$v.o" ] || continue
+    llvm-dwarfdump --debug-info "$fix/$v.o" | awk '
+      function flush() { if (sub_ && name != "" && lowpc) print name, file ":" line; sub_ = 0 }
+      /DW_TAG_/ { flush(); sub_ = ($2 == "DW_TAG_subprogram"); name = ""; file = ""; line = ""; lowpc = 0; next }
+      sub_ && /DW_AT_name/ { name = $2 }
+      sub_ && /DW_AT_decl_file/ { file = $2 }
+      sub_ && /DW_AT_decl_line/ { line = $2 }
+      sub_ && /DW_AT_low_pc/ { lowpc = 1 }
+      END { flush() }' | tr -d '"()' | sed -E 's#\./+##g' | sort -u > "$T/$v-dwarf-lines"
+    join "$T/manifest-lines" "$T/$v-dwarf-lines" > "$T/$v-joined"
+    expect_eq "$(wc -l < "$T/$v-joined")" 46
+    awk '$2 != $3 {print "MANIFEST " $1 " " $2 " but DWARF " $3; bad = 1} END {exit bad}' \
+      "$T/$v-joined" || die "$v: MANIFEST lines disagree with DWARF"
+  done
+  echo "ok: MANIFEST lines match DWARF"
+else
+  echo "note: llvm-dwarfdump missing, MANIFEST lines not checked"
+fi
+
+# ---- bad fixtures: present, ET_REL with .BTF/.BTF_ids, and carrying exactly their problem ----
+if [ -f "$fix/bad-inconsistent-flags.o" ]; then
+  dump() { "$PY" "$tools/btfids-dump" "$1"; }
+  for b in inconsistent-flags implicit-not-last implicit-not-pointer sz-not-after-pointer map-on-int \
+           impl-mismatch scope-unknown-member scope-nonfunc-member scope-cycle no-dwarf-def no-btf-func; do
+    f=$fix/bad-$b.o
+    [ -f "$f" ] || die "bad-$b.o missing"
+    expect_eq "$(elf_header "$f")" "REL ELF64 little"
+    has_section "$f" .BTF && has_section "$f" .BTF_ids && has_section "$f" .debug_info ||
+      die "$f: .BTF/.BTF_ids/.debug_info missing"
+  done
+  expect_eq "$(dump "$fix/bad-inconsistent-flags.o" | awk -F'\t' '$1 == "entry" {print $2, $6, $7}' | sort | tr '\n' ';')" \
+            "bad_set_a flags=0x5 bpf_bad_task_get;bad_set_b flags=0x1 bpf_bad_task_get;"
+  grep -q "'bpf_missing_kfunc'" "$(btfdump "$fix/bad-no-dwarf-def.o")" && die "bpf_missing_kfunc in BTF"
+  dump "$fix/bad-no-dwarf-def.o" > "$T/missing"
+  grep -qP '\tflags=0x20\tbpf_missing_kfunc$' "$T/missing" || die "no set slot for bpf_missing_kfunc"
+  grep -q "FUNC 'bpf_dropped_kfunc'" "$(btfdump "$fix/bad-no-btf-func.o")" && die "bpf_dropped_kfunc in BTF"
+  grep -q "FUNC 'bpf_kept_kfunc'" "$(btfdump "$fix/bad-no-btf-func.o")" || die "bpf_kept_kfunc not in BTF"
+  if command -v llvm-dwarfdump >/dev/null 2>&1; then
+    llvm-dwarfdump --name=bpf_dropped_kfunc "$fix/bad-no-btf-func.o" > "$T/dropped"
+    grep -q DW_TAG_subprogram "$T/dropped" ||
+      die "bpf_dropped_kfunc has no DWARF definition"
+  fi
+  bpftool btf dump file "$fix/bad-impl-mismatch.o" > "$T/twin"
+  expect_grep "FUNC 'bpf_bad_twin'" "$T/twin"
+  expect_grep "FUNC 'bpf_bad_twin_impl'" "$T/twin"
+  expect_grep "DECL_TAG 'bpf_kfunc_scope:bad_ops.no_such_member'" <(bpftool btf dump file "$fix/bad-scope-unknown-member.o")
+  expect_grep "DECL_TAG 'bpf_kfunc_scope:bad_ops.flags'" <(bpftool btf dump file "$fix/bad-scope-nonfunc-member.o")
+  bpftool btf dump file "$fix/bad-scope-cycle.o" > "$T/cycle"
+  expect_grep "DECL_TAG 'bpf_kfunc_calls:bad_ops.close'" "$T/cycle"
+  expect_grep "DECL_TAG 'bpf_kfunc_calls:bad_ops.open'" "$T/cycle"
+
+  expect_eq "$(elf_header "$fix/nodwarf.o")" "REL ELF64 little"
+  has_section "$fix/nodwarf.o" .debug_info && die "nodwarf.o has .debug_info"
+  has_section "$fix/nodwarf.o" .BTF_ids || die "nodwarf.o: no .BTF_ids"
+  section_bytes "$fix/nodwarf.o" .BTF "$T/nodwarf.BTF"
+  cmp -s "$T/nodwarf.BTF" "$fix/clang-dwarf5.btf" || die "nodwarf.o's .BTF is not clang-dwarf5.btf"
+  has_section "$fix/nobtfids.o" .BTF_ids && die "nobtfids.o has .BTF_ids"
+  expect_eq "$(count_tags "$fix/nobtfids.o" "bpf_kfunc'")" 46
+  echo "ok: bad fixtures, nodwarf.o, nobtfids.o"
+else
+  echo "note: clang fixtures not built; bad fixtures not checked"
+fi
+
+# ---- the committed sample: current with the sources (when built by the same clang) ----
+sample=$KFB_SRC/testdata/sample/kfuncs.o
+[ -f "$sample" ] || die "testdata/sample/kfuncs.o missing"
+if [ -f "$fix/clang-dwarf5.o" ]; then
+  if clang --version 2>/dev/null | grep >/dev/null 'clang version 14\.0\.6'; then
+    cmp -s "$sample" "$fix/clang-dwarf5.o" || die "testdata/sample/kfuncs.o is stale: run 'ninja regen-sample'"
+  fi
+  # Any compiler: the same sets, slots and flag words.
+  expect_eq "$("$PY" "$tools/btfids-dump" "$sample" | cut -f1-3,6-)" \
+            "$("$PY" "$tools/btfids-dump" "$fix/clang-dwarf5.o" | cut -f1-3,6-)"
+fi
+echo "ok: sample"
