@@ -7,7 +7,8 @@
 #   - decl tags (bpftool): 46 bpf_kfunc + 12 scope + 1 calls in clang objects, none in gcc's;
 #   - .BTF_ids contents vs MANIFEST (tools/check-btfids): KF words, set flags, ids 0 in .o;
 #     in .elf ids filled, FUNCs, sets sorted by id, same (name, flags) as the .o;
-#   - MANIFEST's file:line for every kfunc equals DW_AT_decl_file/line (llvm-dwarfdump);
+#   - MANIFEST's file:line for every kfunc equals DW_AT_decl_file/line (llvm-dwarfdump), and
+#     its BTF parameter names are those of the C definition there (tools/check-protos);
 #   - each bad fixture has exactly its problem; the committed sample is current.
 . "$(dirname "$0")/lib.sh"
 need readelf bpftool python3
@@ -97,6 +98,8 @@ check_variant() {
 
   # .BTF_ids against MANIFEST; .elf resolved and sorted.
   "$PY" "$tools/check-btfids" "$manifest" "$o" "$elf" || die "$v: .BTF_ids check failed"
+  # Every kfunc's BTF parameter names = its C definition at MANIFEST's file:line.
+  "$PY" "$tools/check-protos" "$KFB_SRC" "$manifest" "$o" "$elf" || die "$v: BTF protos disagree with MANIFEST"
   echo "ok: $v"
 }
 
