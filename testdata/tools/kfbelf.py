@@ -5,6 +5,7 @@
     elf = Elf(open(path, "rb").read())
     btf = elf.bytes_of(elf.section(".BTF"))
     kinds_names = btf_types(btf)          # [(kind, name)] indexed by id - 1
+    raw = read_btf(path)                  # .BTF of an ELF, or a raw BTF file
 """
 import struct
 
@@ -79,8 +80,8 @@ class Elf:
         return out
 
 
-def btf_types(btf):
-    """Return [(kind, name)] for the types of a raw BTF blob; entry i is type id i + 1."""
+def btf_header(btf):
+    """(byte order, types start, types end, strings start, strings length) of a raw BTF blob."""
     if btf[:2] == b"\x9f\xeb":
         e = "<"
     elif btf[:2] == b"\xeb\x9f":
@@ -88,27 +89,43 @@ def btf_types(btf):
     else:
         raise SystemExit(".BTF: bad magic")
     hdr_len, type_off, type_len, str_off, str_len = struct.unpack_from(e + "IIIII", btf, 4)
-    types = hdr_len + type_off
-    strs = hdr_len + str_off
+    return e, hdr_len + type_off, hdr_len + type_off + type_len, hdr_len + str_off, str_len
+
+
+def btf_types(btf, base=None):
+    """Return [(kind, name)] for the types of a raw BTF blob; entry i is type id i + 1.
+
+    With `base` (the raw base BTF of a split BTF), the result covers base and split types,
+    in id order, and split names are looked up the split way (offsets past the base's
+    string section continue into the split's own strings)."""
+    out = btf_types(base) if base is not None else []
+    base_str_len = btf_header(base)[4] if base is not None else 0
+    base_strs = btf_header(base)[3] if base is not None else 0
+    e, types, types_end, strs, _ = btf_header(btf)
     extra = {1: lambda v: 4, 3: lambda v: 12, 4: lambda v: 12 * v, 5: lambda v: 12 * v,
              6: lambda v: 8 * v, 13: lambda v: 8 * v, 14: lambda v: 4, 15: lambda v: 12 * v,
              17: lambda v: 4, 19: lambda v: 12 * v}
-    out = []
+
+    def name_at(off):
+        if base is not None and off < base_str_len:
+            blob, at = base, base_strs + off
+        else:
+            blob, at = btf, strs + off - base_str_len
+        return blob[at:blob.index(b"\0", at)].decode()
+
     off = types
-    while off < types + type_len:
+    while off < types_end:
         name_off, info, _ = struct.unpack_from(e + "III", btf, off)
         kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
-        end = btf.index(b"\0", strs + name_off)
-        name = btf[strs + name_off:end].decode()
-        out.append((kind, name))
+        out.append((kind, name_at(name_off)))
         off += 12 + extra.get(kind, lambda v: 0)(vlen)
     return out
 
 
-def btf_names(btf):
-    """Return {(kind, name): first id} for the named types of a raw BTF blob."""
+def btf_names(btf, base=None):
+    """Return {(kind, name): first id} for the named types of a raw (split) BTF blob."""
     found = {}
-    for i, (kind, name) in enumerate(btf_types(btf)):
+    for i, (kind, name) in enumerate(btf_types(btf, base)):
         if name:
             found.setdefault((kind, name), i + 1)
     return found
@@ -161,3 +178,16 @@ def slot_name(symbol):
     rest = symbol[len("__BTF_ID__"):]
     prefix, _, tail = rest.partition("__")
     return prefix, tail.rsplit("__", 1)[0]
+
+
+def read_btf(path):
+    """The BTF of `path`: its .BTF section if it is an ELF file, else the file itself."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] == b"\x7fELF":
+        elf = Elf(data)
+        sec = elf.section(".BTF")
+        if sec is None:
+            raise SystemExit(f"{path}: no .BTF section")
+        return elf.bytes_of(sec)
+    return data

@@ -196,6 +196,51 @@ else
   echo "note: clang fixtures not built; bad fixtures not checked"
 fi
 
+# ---- manysections.o: > 65535 sections (SHN_XINDEX), otherwise the clang DWARF 5 fixture ----
+if [ -f "$fix/manysections.o" ]; then
+  f=$fix/manysections.o
+  readelf -h "$f" > "$T/many.h"
+  expect_grep "Number of section headers:         0 (70030)" "$T/many.h"
+  expect_grep "Section header string table index: 65535 (" "$T/many.h"
+  idx=$(readelf -SW "$f" | sed -nE 's/^ *\[ *([0-9]+)\] \.BTF_ids .*/\1/p')
+  [ "${idx:-0}" -gt 65535 ] || die "manysections.o: .BTF_ids index $idx is not above 65535"
+  readelf -SW "$f" | grep -E '\] \.symtab_shndx ' >/dev/null || die "manysections.o: no .symtab_shndx"
+  expect_eq "$(count_syms "$f" __BTF_ID__set8__)" 13
+  expect_eq "$(count_tags "$f" "bpf_kfunc'")" 46
+  "$PY" "$tools/check-btfids" "$manifest" "$f" || die "manysections.o: .BTF_ids check failed"
+  echo "ok: manysections.o"
+fi
+
+# ---- modules: ET_REL, split BTF on <cc>-dwarf5.elf, .BTF_ids resolved to split ids ----
+for cc in gcc clang; do
+  ko=$fix/$cc-dwarf5-mod.ko base=$fix/$cc-dwarf5.elf
+  [ -f "$ko" ] || continue
+  expect_eq "$(elf_header "$ko")" "REL ELF64 little"
+  nbase=$(bpftool btf dump file "$base" | grep -c '^\[')
+  bpftool btf dump -B "$base" file "$ko" > "$T/$cc-mod.dump" || die "$ko: split BTF does not load on $base"
+  first=$(sed -nE '1s/^\[([0-9]+)\].*/\1/p' "$T/$cc-mod.dump")
+  expect_eq "$first" "$((nbase + 1))"
+  "$PY" "$tools/btfids-dump" -b "$base" "$ko" > "$T/$cc-mod.ids"
+  expect_eq "$(awk -F'\t' '$1 == "set8" {print $2, $3, $4}' "$T/$cc-mod.ids")" "kfb_mod_kfunc_ids cnt=3 flags=0x1"
+  # Sorted split ids (all above the base), each with its kfunc's flags.
+  awk -F'\t' -v n="$nbase" '$1 == "entry" {sub(/id=/, "", $4); if ($4 <= n || $4 <= prev) exit 1; prev = $4}' \
+    "$T/$cc-mod.ids" || die "$ko: ids not sorted split ids"
+  expect_eq "$(awk -F'\t' '$1 == "entry" {print $5, $6}' "$T/$cc-mod.ids" | sort | tr '\n' ';')" \
+    "bpf_kfb_mod_fill flags=0x20;bpf_kfb_mod_owner flags=0x85;bpf_kfb_mod_with_aux flags=0x10000;"
+  if [ "$cc" = clang ]; then want=3; else want=0; fi
+  expect_eq "$(grep -c "DECL_TAG 'bpf_kfunc'" "$T/$cc-mod.dump" || true)" "$want"
+  echo "ok: $cc-dwarf5-mod.ko"
+done
+if [ -f "$fix/bad-module-dup-kfunc.ko" ]; then
+  base=$fix/clang-dwarf5.elf
+  bpftool btf dump -B "$base" file "$fix/bad-module-dup-kfunc.ko" > "$T/dup.dump"
+  expect_grep "FUNC 'bpf_task_acquire'" "$T/dup.dump"
+  # resolve_btfids finds the base's bpf_task_acquire first.
+  expect_eq "$("$PY" "$tools/btfids-dump" -b "$base" "$fix/bad-module-dup-kfunc.ko" | awk -F'\t' '$7 == "bpf_task_acquire" {print $4}')" \
+            "id=$(bpftool btf dump file "$base" | sed -nE "s/^\[([0-9]+)\] FUNC 'bpf_task_acquire'.*/\1/p")"
+  echo "ok: bad-module-dup-kfunc.ko"
+fi
+
 # ---- the committed sample: current with the sources (when built by the same clang) ----
 sample=$KFB_SRC/testdata/sample/kfuncs.o
 [ -f "$sample" ] || die "testdata/sample/kfuncs.o missing"
