@@ -118,9 +118,10 @@ if command -v llvm-dwarfdump >/dev/null 2>&1; then
   grep -oE '^\| `[a-z_0-9]+` \| testdata/src/[a-z_]+\.c:[0-9]+' "$manifest" |
     sed -E 's/^\| `([a-z_0-9]+)` \| /\1 /' | sort > "$T/manifest-lines"
   expect_eq "$(wc -l < "$T/manifest-lines")" 46
-  for v in clang-dwarf5 gcc-dwarf4 clang-powerpc-dwarf5; do
-    [ -f "$fix/$v.o" ] || continue
-    llvm-dwarfdump --debug-info "$fix/$v.o" | awk '
+  for v in clang-dwarf5.o gcc-dwarf4.o clang-powerpc-dwarf5.o gcc-dwarf4-tu.o gcc-dwarf5-tu.o \
+           gcc-dwarf5-dwz.elf; do
+    [ -f "$fix/$v" ] || continue
+    llvm-dwarfdump --debug-info "$fix/$v" | awk '
       function flush() { if (sub_ && name != "" && lowpc) print name, file ":" line; sub_ = 0 }
       /DW_TAG_/ { flush(); sub_ = ($2 == "DW_TAG_subprogram"); name = ""; file = ""; line = ""; lowpc = 0; next }
       sub_ && /DW_AT_name/ { name = $2 }
@@ -195,6 +196,29 @@ if [ -f "$fix/bad-inconsistent-flags.o" ]; then
 else
   echo "note: clang fixtures not built; bad fixtures not checked"
 fi
+
+# ---- type units and dwz partial units (gcc) ----
+for v in 4 5; do
+  tu=$fix/gcc-dwarf$v-tu.o dwz=$fix/gcc-dwarf$v-dwz.elf
+  if [ -f "$tu" ] && command -v llvm-dwarfdump >/dev/null 2>&1; then
+    expect_eq "$(elf_header "$tu")" "REL ELF64 little"
+    llvm-dwarfdump --debug-info --debug-types "$tu" > "$T/tu$v"
+    [ "$(grep -cE 'unit_type = DW_UT_type|^0x[0-9a-f]+: Type Unit' "$T/tu$v")" -ge 10 ] || die "$tu: no type units"
+    grep -E 'DW_AT_type[[:space:]]+\(0x[0-9a-f]{16}\)' "$T/tu$v" >/dev/null || die "$tu: no DW_FORM_ref_sig8 type reference"
+    section_bytes "$tu" .BTF "$T/tu$v.BTF"
+    cmp -s "$T/tu$v.BTF" "$fix/gcc-dwarf$v.btf" || die "$tu: .BTF is not gcc-dwarf$v.btf"
+    "$PY" "$tools/check-btfids" "$manifest" "$tu" || die "$tu: .BTF_ids check failed"
+    echo "ok: gcc-dwarf$v-tu.o"
+  fi
+  if [ -f "$dwz" ] && command -v llvm-dwarfdump >/dev/null 2>&1; then
+    expect_eq "$(elf_header "$dwz")" "EXEC ELF64 little"
+    llvm-dwarfdump --debug-info "$dwz" > "$T/dwz$v"
+    [ "$(grep -c DW_TAG_partial_unit "$T/dwz$v")" -ge 1 ] || die "$dwz: no DW_TAG_partial_unit"
+    [ "$(grep -c DW_TAG_imported_unit "$T/dwz$v")" -ge 1 ] || die "$dwz: no DW_TAG_imported_unit"
+    "$PY" "$tools/check-btfids" "$manifest" "$fix/gcc-dwarf$v.o" "$dwz" || die "$dwz: .BTF_ids check failed"
+    echo "ok: gcc-dwarf$v-dwz.elf"
+  fi
+done
 
 # ---- manysections.o: > 65535 sections (SHN_XINDEX), otherwise the clang DWARF 5 fixture ----
 if [ -f "$fix/manysections.o" ]; then
