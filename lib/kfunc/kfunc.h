@@ -82,8 +82,17 @@ struct Kfunc {
   bool has_implicit() const;
 };
 
+// Per-phase figures of one scan (--stats).
+struct ScanStats {
+  double t_btf_ids = 0, t_dwarf_open = 0, t_dwarf_find = 0, t_join = 0;  // seconds
+  size_t sets = 0, entries = 0;         // kfunc sets, their entries
+  size_t cus = 0, cus_read = 0, dies = 0;
+  bool aranges = false;                 // CUs located through .debug_aranges
+};
+
 struct KfuncList {
   std::vector<Kfunc> kfuncs;  // sorted by name, then BTF id (deterministic for any -j)
+  ScanStats stats;
   const Kfunc *find(const std::string &name) const;
   Kfunc *find(const std::string &name);
 };

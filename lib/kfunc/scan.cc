@@ -8,6 +8,7 @@
 // `all`, every CU that can hold an annotation is read too, and definitions tagged
 // btf_decl_tag("bpf_kfunc") join as kfuncs of source "tag" (or "both").
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "btf/btf.h"
@@ -50,6 +51,14 @@ uint32_t find_func(const btf::Btf &btf, const std::string &name) {
 
 KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
                       DiagSink &diags) {
+  KfuncList out;
+  auto t = std::chrono::steady_clock::now();
+  auto lap = [&t] {
+    auto now = std::chrono::steady_clock::now();
+    double d = std::chrono::duration<double>(now - t).count();
+    t = now;
+    return d;
+  };
   // 1. The .BTF_ids sets; a resolved (linked) object names its pairs through its BTF.
   BtfIdsInput in = BtfIdsInput::from_elf(elf, opt.legacy_kfunc_sets);
   BtfIdResolver resolve;
@@ -69,6 +78,9 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
     diags.add(std::move(d));
   }
 
+  out.stats.t_btf_ids = lap();
+  for (const BtfIdsSet &s : ids.sets) out.stats.sets += s.kfuncs;
+  out.stats.entries = ids.entries.size();
   std::map<std::string, Kfunc> by_name;
   std::vector<std::string> names;
   for (const BtfIdsEntry &e : ids.entries) {
@@ -86,11 +98,17 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   // 2. DWARF definitions: the set kfuncs by name, plus tagged ones anywhere with `all`.
   //    No .BTF_ids means tags are the only source, so every CU is searched then.
   auto dw = DwarfReader::open(elf);
+  out.stats.t_dwarf_open = lap();
   DwarfQuery q;
   q.names = names;
   q.all = opt.all || !in.present;
   q.jobs = opt.jobs;
   std::vector<FuncDef> defs = dw->find(q);
+  out.stats.t_dwarf_find = lap();
+  out.stats.cus = dw->stats().cus;
+  out.stats.cus_read = dw->stats().cus_read;
+  out.stats.dies = dw->stats().dies;
+  out.stats.aranges = dw->stats().aranges;
 
   // 3. Join by name.
   for (FuncDef &f : defs) {
@@ -119,7 +137,6 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
     }
   }
 
-  KfuncList out;
   for (auto &[name, k] : by_name) out.kfuncs.push_back(std::move(k));
 
   // 4. BTF ids, per-arg flags, scopes, warnings.
@@ -139,6 +156,7 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   std::stable_sort(out.kfuncs.begin(), out.kfuncs.end(), [](const Kfunc &a, const Kfunc &b) {
     return a.name != b.name ? a.name < b.name : a.btf_id < b.btf_id;
   });
+  out.stats.t_join = lap();
   return out;
 }
 

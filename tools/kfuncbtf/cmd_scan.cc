@@ -142,6 +142,8 @@ int run_scan(const Globals &g, const ScanOpts &o) {
   auto t0 = std::chrono::steady_clock::now();
   // The object, once.
   auto elf = ElfFile::open(o.file);
+  elf->symbols();
+  auto t_elf = std::chrono::steady_clock::now();
 
   // Its BTF: --btf FILE, else the ELF's own .BTF (needed to name the pairs of sorted sets).
   btf::Loaded loaded;
@@ -156,6 +158,7 @@ int run_scan(const Globals &g, const ScanOpts &o) {
   }
 
   // Sets + DWARF -> kfuncs with per-arg flags; findings into the sink.
+  auto t_btf = std::chrono::steady_clock::now();
   DiagSink diags;
   ScanOptions opt;
   opt.jobs = g.jobs;
@@ -183,8 +186,15 @@ int run_scan(const Globals &g, const ScanOpts &o) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fprintf(stderr, "kfuncbtf: stats: %zu kfuncs, %.3f s, peak RSS %ld MB\n", ks.kfuncs.size(), secs,
-            ru.ru_maxrss / 1024);
+    auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+    const ScanStats &st = ks.stats;
+    fprintf(stderr,
+            "kfuncbtf: stats: elf+symbols %.3f s, btf %.3f s, .BTF_ids %.3f s (%zu sets, %zu "
+            "entries), dwarf open %.3f s (%zu CUs), dwarf find %.3f s (%zu CUs read%s, %zu DIEs), "
+            "join %.3f s; %zu kfuncs; total %.3f s, peak RSS %ld MB\n",
+            sec(t0, t_elf), sec(t_elf, t_btf), st.t_btf_ids, st.sets, st.entries, st.t_dwarf_open,
+            st.cus, st.t_dwarf_find, st.cus_read, st.aranges ? " via aranges" : "", st.dies,
+            st.t_join, ks.kfuncs.size(), secs, ru.ru_maxrss / 1024);
   }
   return diags.errors() ? kExitFindings : kExitOk;
 }
