@@ -116,12 +116,16 @@ struct Btf::Index {
   size_t name_keys = 0;
   // target id -> chain of own DECL_TAG ids.
   std::vector<uint32_t> tag_head, tag_tail, tag_next;
+  // byte offset of each own type's record (type_offset()).
+  std::atomic<bool> offs_built{false};
+  std::vector<uint32_t> offs;
   // own string offsets (local) + 1; 0 = empty.
   std::vector<uint32_t> str_slots;
   size_t str_count = 0;
 
   void reset() {
-    names_built = tags_built = strs_built = false;
+    names_built = tags_built = strs_built = offs_built = false;
+    offs.clear();
     name_head.clear(), name_tail.clear(), name_next.clear();
     tag_head.clear(), tag_tail.clear(), tag_next.clear();
     str_slots.clear();
@@ -205,6 +209,26 @@ static void tag_insert(const Btf &b, std::vector<uint32_t> &head, std::vector<ui
     next[tail[target] - b.start_id()] = id;
     tail[target] = id;
   }
+}
+
+uint32_t Btf::type_offset(uint32_t id) const {
+  if (id < start_id_ || id - start_id_ >= types_.size())
+    throw Error(strfmt("%s: type id %u is not one of this BTF's own types", where_.c_str(), id));
+  Index &ix = index();
+  if (!ix.offs_built.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> g(ix.mu);
+    if (!ix.offs_built.load(std::memory_order_relaxed)) {
+      ix.offs.resize(types_.size());
+      uint64_t off = uint64_t{hdr_.hdr_len} + hdr_.type_off;
+      for (size_t i = 0; i < types_.size(); i++) {
+        ix.offs[i] = static_cast<uint32_t>(off);
+        const RawType &r = types_[i];
+        off += 12 + 4 * static_cast<uint64_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
+      }
+      ix.offs_built.store(true, std::memory_order_release);
+    }
+  }
+  return ix.offs[id - start_id_];
 }
 
 std::vector<uint32_t> Btf::find(std::string_view name, Kind kind) const {
@@ -637,6 +661,7 @@ uint32_t Btf::push(uint32_t name_off, uint32_t info, uint32_t size_or_type,
   types_.push_back(r);
   if (index_) {
     Index &ix = *index_;
+    ix.offs_built = false;
     if (ix.names_built) name_insert(*this, ix.name_head, ix.name_tail, ix.name_next, ix.name_keys, id);
     if (ix.tags_built) tag_insert(*this, ix.tag_head, ix.tag_tail, ix.tag_next, id);
   }

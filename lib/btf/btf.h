@@ -248,6 +248,10 @@ class Btf {
   std::string_view str(uint32_t off) const;
   bool valid_str(uint32_t off) const;
   std::string_view name(uint32_t id) const { return type(id).name(); }
+  // Byte offset of own type `id`'s record from the start of the blob as it was read
+  // (hdr_len + type_off + position), for messages "file: .BTF+0x1a2c: [id] ..."; for types
+  // added or moved since, where write() puts it. Built lazily (one pass) on first use.
+  uint32_t type_offset(uint32_t id) const;
 
   // --- indexes (built lazily on first use, kept up to date by add_*; thread-safe to query)
   // All ids (base first, ascending) with this name and kind.

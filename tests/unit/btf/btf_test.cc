@@ -123,6 +123,10 @@ TEST_CASE("parse a hand-made little-endian blob and write it back identically") 
   CHECK_FALSE(btf.big_endian());
   check_sample(btf);
   CHECK(btf.write() == bytes);
+  CHECK(btf.type_offset(1) == 24);
+  CHECK(btf.type_offset(2) == 24 + 16);
+  CHECK(btf.type_offset(3) == 24 + 16 + 12 + 24);
+  CHECK_THROWS(btf.type_offset(9));
 }
 
 TEST_CASE("parse a hand-made big-endian blob; output keeps big-endian") {
