@@ -1,0 +1,58 @@
+// kfunc rules of `check` (SPEC §6.2-6.4): registration, twins, per-arg flags, scopes, nesting.
+//
+//   #include "check/kfunc_rules.h"
+//
+//   kfb::btf::Btf btf = ...;                       // what emit wrote, or pahole's BTF
+//   kfb::DiagSink diags;
+//   kfb::check::KfuncRuleOptions o;
+//   o.input = "vmlinux.o";                         // named by findings without a source line
+//   kfb::check::check_kfunc_rules(btf, nullptr, o, diags);     // BTF alone
+//
+//   // With the ELF: set flags, iterator flags, file:line from DWARF, the set8 flag rule.
+//   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, &btf, scan_opt, diags);
+//   kfb::BtfIds all = kfb::check::decode_all_set8(*elf, &btf);   // every set8, flag or not
+//   o.sets = &all;
+//   kfb::check::check_kfunc_rules(btf, &ks, o, diags);
+//   //  testdata/src/iter.c:30: bpf_iter_num_next: iterator next kfunc must return a pointer, not 'int'
+//
+// A kfunc is a FUNC carrying a `bpf_kfunc` decl tag (own types of a split BTF), plus every
+// KfuncList entry with a BTF id. Each finding has a stable rule id (the table in the .cc's
+// header comment), the FUNC's type id, kind and name; its file:line is the kfunc's DWARF
+// definition when a KfuncList gives one, else `input`. The rules never throw on bad BTF: they
+// only read what the loader rules accepted, and skip what they cannot interpret.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace kfb {
+namespace btf {
+class Btf;
+}
+class DiagSink;
+class ElfFile;
+struct KfuncList;
+struct BtfIds;
+}  // namespace kfb
+
+namespace kfb::check {
+
+struct KfuncRuleOptions {
+  std::string input;               // the input file, for findings without DWARF file:line
+  bool legacy_kfunc_sets = false;  // every set8 is a kfunc set: no set8 flag rule
+  // Every set8 of the ELF, decoded as if legacy (so flagless sets have their entries); nullptr
+  // without an ELF. Feeds the set8 BTF_SET8_KFUNCS rule.
+  const BtfIds *sets = nullptr;
+  unsigned ptr_size = 0;  // bytes per scope-mask bit; 0: sizeof(long) from the BTF, else 8
+  bool first = false;     // stop at the first error
+};
+
+// Runs every kfunc rule; returns the number of errors it added.
+size_t check_kfunc_rules(const btf::Btf &btf, const KfuncList *kfuncs, const KfuncRuleOptions &opt,
+                         DiagSink &diags);
+
+// Every set8 of `elf` with its entries named, flag or not (a resolved set names its pairs
+// through `btf`). The decoder's own diagnostics are dropped: scan_kfuncs reports them.
+BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf);
+
+}  // namespace kfb::check
