@@ -1,0 +1,307 @@
+// kfuncbtf emit OBJ [--btf FILE] [-B BASE] [-o OUT] [--update-elf [--in-place]] [--scopes FILE]
+//   [--features=LIST] [--features-strict] [--list-features] [--legacy-kfunc-sets]
+//   [--fatal-warnings] [--stats]
+// Rewrite OBJ's BTF for its kfuncs (SPEC §5) and write it as raw BTF or into a copy of the ELF.
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "btf/btf.h"
+#include "btf/load.h"
+#include "check/loader.h"
+#include "command.h"
+#include "elf/elf.h"
+#include "kfunc/btf_ids.h"
+#include "kfunc/emit.h"
+#include "kfunc/features.h"
+#include "kfunc/kfunc.h"
+#include "kfunc/scopes.h"
+#include "support/diag.h"
+#include "support/error.h"
+#include "support/file.h"
+#include "support/json.h"
+
+namespace kfb::tool {
+namespace {
+
+struct EmitOpts {
+  std::string file;
+  std::string btf;
+  std::string base;
+  std::string out;
+  std::string scopes;
+  std::string features = "default";
+  bool features_given = false;
+  bool features_strict = false;
+  bool list_features = false;
+  bool update_elf = false;
+  bool in_place = false;
+  bool legacy = false;
+  bool all = false;
+  bool fatal_warnings = false;
+  bool stats = false;
+};
+
+using Clock = std::chrono::steady_clock;
+double secs(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+void print_diags(const Globals &g, const DiagSink &diags) {
+  for (const Diag &d : diags.all())
+    if (d.severity == Severity::Error || !g.quiet) error_msg(DiagSink::format(d));
+}
+
+void list_features() {
+  for (const FeatureInfo &f : feature_table())
+    printf("%-10s %-8s %s\n", f.name, f.is_default ? "default" : "", f.help);
+}
+
+void summary_text(const EmitStats &s, const std::string &in, const std::string &out,
+                  const EmitFeatures &f, std::string &t) {
+  t += strfmt("emit: %s -> %s (features: %s)\n", in.c_str(), out.empty() ? "(nothing written: no -o)" : out.c_str(),
+              features_string(f).c_str());
+  t += strfmt("  kfuncs:          %zu processed, %zu without a FUNC\n", s.kfuncs, s.skipped);
+  t += strfmt("  decl tags:       %zu bpf_kfunc, %zu bpf_fastcall\n", s.kfunc_tags, s.fastcall_tags);
+  t += strfmt("  twins:           %zu new _impl, %zu reused, %zu tags copied\n", s.twins_added,
+              s.twins_reused, s.copied_tags);
+  t += strfmt("  trimmed protos:  %zu added, %zu reused (dedup)\n", s.protos_added, s.protos_reused);
+  t += strfmt("  per-arg tags:    %zu bpf_kfunc_arg, %zu bpf_kfunc_ret\n", s.arg_tags, s.ret_tags);
+  t += strfmt("  scope tags:      %zu bpf_kfunc_scope, %zu bpf_kfunc_calls\n", s.scope_tags, s.calls_tags);
+  t += strfmt("  types:           %u -> %u (+%zu)%s\n", s.types_before - 1, s.types_after - 1, s.added(),
+              s.sorted ? ", sorted by name" : "");
+}
+
+void summary_json(const EmitStats &s, const std::string &in, const std::string &out,
+                  const EmitFeatures &f, const DiagSink &diags, bool pretty, std::string &t) {
+  JsonWriter j(t, pretty);
+  j.begin_object();
+  j.key("input").value(in);
+  if (out.empty()) j.key("output").null();
+  else j.key("output").value(out);
+  j.key("features").value(features_string(f));
+  j.key("kfuncs").value(static_cast<uint64_t>(s.kfuncs));
+  j.key("skipped").value(static_cast<uint64_t>(s.skipped));
+  j.key("bpf_kfunc_tags").value(static_cast<uint64_t>(s.kfunc_tags));
+  j.key("bpf_fastcall_tags").value(static_cast<uint64_t>(s.fastcall_tags));
+  j.key("twins_added").value(static_cast<uint64_t>(s.twins_added));
+  j.key("twins_reused").value(static_cast<uint64_t>(s.twins_reused));
+  j.key("copied_tags").value(static_cast<uint64_t>(s.copied_tags));
+  j.key("protos_added").value(static_cast<uint64_t>(s.protos_added));
+  j.key("protos_reused").value(static_cast<uint64_t>(s.protos_reused));
+  j.key("arg_tags").value(static_cast<uint64_t>(s.arg_tags));
+  j.key("ret_tags").value(static_cast<uint64_t>(s.ret_tags));
+  j.key("scope_tags").value(static_cast<uint64_t>(s.scope_tags));
+  j.key("calls_tags").value(static_cast<uint64_t>(s.calls_tags));
+  j.key("types_before").value(static_cast<uint64_t>(s.types_before - 1));
+  j.key("types_after").value(static_cast<uint64_t>(s.types_after - 1));
+  j.key("sorted").value(s.sorted);
+  j.key("diagnostics").begin_array();
+  for (const Diag &d : diags.all()) {
+    j.begin_object();
+    j.key("severity").value(severity_name(d.severity));
+    j.key("rule").value(d.rule);
+    j.key("name").value(d.name);
+    j.key("file").value(d.file);
+    j.key("line").value(static_cast<uint64_t>(d.line));
+    j.key("message").value(d.message);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  j.finish();
+}
+
+int run_emit(const Globals &g, const EmitOpts &o) {
+  if (o.list_features) {
+    list_features();
+    return kExitOk;
+  }
+  auto t0 = Clock::now();
+  std::vector<std::string> ignored;
+  EmitFeatures features = parse_features(o.features, o.features_strict, &ignored);
+  for (const std::string &n : ignored) warn_msg(g, strfmt("unknown feature '%s' ignored", n.c_str()));
+  std::string out = o.out;
+  if (o.in_place && !o.update_elf) throw Error("--in-place needs --update-elf");
+  if (o.update_elf && out.empty()) {
+    if (!o.in_place) throw Error("--update-elf needs -o OUT, or --in-place to rewrite OBJ itself");
+    out = o.file;
+  }
+
+  // The object and its BTF: --btf FILE, else OBJ's .BTF; split on -B.
+  auto elf = ElfFile::open(o.file);
+  btf::Loaded loaded;
+  if (!o.btf.empty()) {
+    loaded = btf::load(o.btf, o.base);
+  } else {
+    const ElfSection *s = elf->section(".BTF");
+    if (!s || s->type == 8 /* SHT_NOBITS */)
+      throw Error(o.file + ": no .BTF section (run pahole -J first, or give --btf FILE)");
+    if (!o.base.empty()) loaded.base = std::move(btf::load(o.base).btf);
+    loaded.btf = std::make_unique<btf::Btf>(
+        btf::Btf::parse(elf->data(*s), o.file + ": .BTF", loaded.base.get()));
+  }
+  btf::Btf &btf = *loaded.btf;
+  if (features.sort) {
+    // Sorting renumbers every type; a linked object whose .BTF_ids already holds BTF ids
+    // (resolve_btfids ran) would then point at the wrong types.
+    DiagSink scratch;
+    BtfIds ids;
+    try {
+      ids = decode_btf_ids(BtfIdsInput::from_elf(*elf, o.legacy),
+                           [](uint32_t) { return std::string(); }, scratch);
+    } catch (const Error &) {
+      // A malformed .BTF_ids: the scan below reports it.
+    }
+    for (const BtfIdsSet &s : ids.sets)
+      if (s.resolved)
+        throw Error(strfmt("%s: --features=sort renumbers types, but .BTF_ids set '%s' is already "
+                           "resolved (ids filled by resolve_btfids): sort before resolving, or drop sort",
+                           o.file.c_str(), s.name.c_str()));
+  }
+  auto t_read = Clock::now();
+
+  // Kfuncs: .BTF_ids sets + DWARF (+ a scope file); rule violations stop us here.
+  DiagSink diags;
+  ScanOptions sopt;
+  sopt.jobs = g.jobs;
+  sopt.legacy_kfunc_sets = o.legacy;
+  sopt.all = o.all;
+  KfuncList ks = scan_kfuncs(*elf, &btf, sopt, diags);
+  if (!o.scopes.empty()) {
+    MappedFile sf = MappedFile::open(o.scopes);
+    apply_scope_file(o.scopes, sf.data(), ks, diags);
+  }
+  auto t_scan = Clock::now();
+  if (o.fatal_warnings) diags.promote_warnings();
+
+  // The rewrite (lib/kfunc/emit), unless the scan already found rule violations.
+  EmitResult res;
+  if (!diags.errors()) {
+    EmitOptions eo;
+    eo.features = features;
+    eo.ptr_size = elf->is64() ? 8 : 4;
+    eo.warn_missing_func = false;  // scan_kfuncs warned about every kfunc without a FUNC
+    res = emit_kfunc_btf(btf, ks, eo, diags);
+    if (o.fatal_warnings) diags.promote_warnings();
+  }
+  auto t_emit = Clock::now();
+  diags.sort();
+  if (diags.errors()) {
+    print_diags(g, diags);
+    error_msg(strfmt("%zu error(s): nothing written", diags.errors()));
+    return kExitFindings;
+  }
+
+  // Bytes, then the kernel's loader rules on them (user BTF; split BTF in module mode).
+  std::vector<uint8_t> bytes = btf.write();
+  auto t_write = Clock::now();
+  {
+    std::string where = (o.btf.empty() ? o.file : o.btf) + " (emitted): .BTF";
+    btf::Btf::parse(bytes, where, loaded.base.get());  // the writer's output reads back
+    check::CheckOptions co;
+    co.where = where;
+    std::vector<uint8_t> base_bytes;
+    if (btf.is_split()) {
+      base_bytes = btf.base()->write();
+      co.mode = check::LoaderMode::Module;
+      co.base = base_bytes;
+    }
+    check::LoaderResult lr = check::check_loader(bytes, co);
+    if (!lr.ok) {
+      print_diags(g, diags);
+      error_msg("the emitted BTF fails the kernel's loader rules: " + check::format_finding(lr, co));
+      error_msg("nothing written");
+      return kExitFindings;
+    }
+  }
+  auto t_check = Clock::now();
+
+  // Output: raw BTF, or a copy of the ELF with .BTF replaced; temp file + rename either way.
+  if (!out.empty()) {
+    if (o.update_elf) {
+      std::vector<uint8_t> image = replace_btf_section(elf->bytes(), bytes, o.file);
+      struct stat st;
+      unsigned mode = fstat(elf->fd(), &st) == 0 ? st.st_mode & 07777 : 0644;
+      elf.reset();  // unmap OBJ before an in-place rename over it
+      write_file_atomic(out, image, mode);
+    } else {
+      write_file_atomic(out, bytes);
+    }
+  }
+  auto t_out = Clock::now();
+
+  print_diags(g, diags);
+  std::string text;
+  if (g.json)
+    summary_json(res.stats, o.file, out, features, diags, g.pretty, text);
+  else if (!g.quiet)
+    summary_text(res.stats, o.file, out, features, text);
+  if (!text.empty() && (fwrite(text.data(), 1, text.size(), stdout) != text.size() || fflush(stdout) != 0))
+    throw Error("writing to stdout failed");
+
+  if (o.stats) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    const ScanStats &ss = ks.stats;
+    const EmitStats &s = res.stats;
+    fprintf(stderr,
+            "kfuncbtf: stats: read %.3f s, scan %.3f s (%zu of %zu CUs read, %zu DIEs), emit %.3f s, "
+            "write %.3f s, check %.3f s, output %.3f s; total %.3f s\n"
+            "kfuncbtf: stats: %zu kfuncs, %zu twins (%zu new), %zu tags added, %zu types added; "
+            "peak RSS %ld MB\n",
+            secs(t0, t_read), secs(t_read, t_scan), ss.cus_read, ss.cus, ss.dies, secs(t_scan, t_emit),
+            secs(t_emit, t_write), secs(t_write, t_check), secs(t_check, t_out), secs(t0, t_out),
+            s.kfuncs, s.twins_added + s.twins_reused, s.twins_added,
+            s.kfunc_tags + s.fastcall_tags + s.copied_tags + s.arg_tags + s.ret_tags + s.scope_tags +
+                s.calls_tags,
+            s.added(), ru.ru_maxrss / 1024);
+  }
+  return kExitOk;
+}
+
+const CommandRegistration reg{"emit", 20, [](CLI::App &app, Globals &g) -> RunFn {
+  auto *sub = app.add_subcommand(
+      "emit", "Rewrite an object's BTF for its kfuncs: tags, _impl twins, per-argument flags, scopes");
+  auto o = std::make_shared<EmitOpts>();
+  sub->add_option("OBJ", o->file, "ELF object: vmlinux.o, vmlinux or a module .ko");
+  sub->add_option("--btf", o->btf, "BTF to rewrite instead of OBJ's .BTF (raw or ELF)")->group("Input");
+  sub->add_option("-B,--base-btf", o->base, "Base BTF of a split (module) BTF")->group("Input");
+  sub->add_option("--scopes", o->scopes,
+                  "Scope file: '<kfunc> <ops>.<member>...', 'set:<set> ...', 'calls:<kfunc> ...'")
+      ->group("Input");
+  sub->add_flag("--all", o->all,
+                "Also take kfuncs known only by btf_decl_tag(\"bpf_kfunc\") (reads every CU with "
+                "annotations)")
+      ->group("Input");
+  sub->add_flag("--legacy-kfunc-sets", o->legacy,
+                "Treat every set8 as a kfunc set (kernels before 6.9 lack BTF_SET8_KFUNCS)")
+      ->group("Input");
+  sub->add_option("-o,--output", o->out, "Write the result here (raw BTF; an ELF with --update-elf)")
+      ->group("Output");
+  sub->add_flag("--update-elf", o->update_elf,
+                "Write a copy of OBJ with its .BTF section replaced (other sections byte-identical)")
+      ->group("Output");
+  sub->add_flag("--in-place", o->in_place, "With --update-elf and no -o: replace OBJ itself")
+      ->group("Output");
+  sub->add_option("--features", o->features,
+                  "pahole-style list: default, all, name, +name, -name (see --list-features)")
+      ->group("Features");
+  sub->add_flag("--features-strict", o->features_strict, "Unknown feature names are an error")
+      ->group("Features");
+  sub->add_flag("--list-features", o->list_features, "List the features and their defaults")
+      ->group("Features");
+  sub->add_flag("--fatal-warnings", o->fatal_warnings, "Treat warnings as errors (exit 1)");
+  sub->add_flag("--stats", o->stats, "Per-phase times, counts and peak RSS to stderr");
+  return [&g, o] {
+    if (o->file.empty() && !o->list_features) throw Error("emit: OBJ is required");
+    return run_emit(g, *o);
+  };
+}};
+
+}  // namespace
+}  // namespace kfb::tool
