@@ -1,0 +1,40 @@
+// C spelling of BTF types, the way bpftool's C dump and lib/dwarf's CType write them.
+//
+//   const kfb::btf::Btf &btf = ...;
+//   kfb::diff::c_type(btf, ptr_id)             // "struct task_struct *"
+//   kfb::diff::c_type(btf, arr_id)             // "u8 [16]"
+//   kfb::diff::c_type(btf, fnptr_id)           // "int (*)(void *, u32)"
+//   kfb::diff::c_decl(btf, fnptr_id, "cb")     // "int (*cb)(void *, u32)"
+//   kfb::diff::c_proto(btf, proto_id, true)    // "void *(u64 local_type_id__k, void *meta__ign)"
+//   kfb::diff::normalize_c_type(" const char  * ")   // "const char*"
+//
+// Typedef names are kept, never expanded; an anonymous struct prints as "struct {...}";
+// qualifiers on a pointer follow the star ("char * const"); a variadic prototype ends in
+// "..."; an empty parameter list is "(void)". TYPE_TAG prints as a qualifier
+// `__tag(value)` unless `Spell::type_tags` is off (DWARF has no type tags to compare with).
+// Chains longer than 64 links or cyclic ones end in "<cycle>" instead of recursing forever.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "btf/btf.h"
+
+namespace kfb::diff {
+
+struct Spell {
+  bool type_tags = true;
+};
+
+std::string c_type(const btf::Btf &btf, uint32_t id, Spell sp = {});
+// A declaration of `name` with type `id` ("int (*cb)(void *)", "char comm[16]").
+std::string c_decl(const btf::Btf &btf, uint32_t id, std::string_view name, Spell sp = {});
+// A FUNC_PROTO as "RET (PARAMS)", with parameter names when `names`.
+std::string c_proto(const btf::Btf &btf, uint32_t proto_id, bool names, Spell sp = {});
+
+// Spacing-insensitive form for comparing spellings from different sources: whitespace runs
+// become one space, and no space is kept next to * ( ) [ ] , or at either end.
+std::string normalize_c_type(std::string_view s);
+
+}  // namespace kfb::diff

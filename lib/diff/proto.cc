@@ -1,0 +1,83 @@
+// diff_protos: DWARF says what the C source declared; BTF says what pahole (and emit) wrote.
+// Types are compared as C spellings because the two sides share no ids: DWARF's CType text
+// and the BTF rendered the same way (typedef names kept, type tags left out since DWARF has
+// none), both with spacing normalized.
+#include "diff/proto.h"
+
+#include "diff/cname.h"
+
+namespace kfb::diff {
+
+namespace {
+
+using btf::Kind;
+
+std::string dwarf_proto(const Kfunc &k) {
+  std::string s = k.ret.type.text;
+  if (!s.empty() && s.back() != '*') s += ' ';
+  s += k.name + "(";
+  for (size_t i = 0; i < k.params.size(); i++) {
+    if (i) s += ", ";
+    s += k.params[i].type.text;
+    if (!k.params[i].name.empty()) {
+      if (s.back() != '*') s += ' ';
+      s += k.params[i].name;
+    }
+  }
+  if (k.params.empty()) s += "void";
+  return s + ")";
+}
+
+}  // namespace
+
+std::vector<Line> diff_protos(const KfuncList &kfuncs, const btf::Btf &btf) {
+  std::vector<Line> out;
+  Spell sp;
+  sp.type_tags = false;
+  for (const Kfunc &k : kfuncs.kfuncs) {
+    if (!k.has_dwarf) continue;
+    auto add = [&](std::string field, Change c, std::string ov, std::string nv) {
+      out.push_back({"kfunc", k.name, std::move(field), c, std::move(ov), std::move(nv)});
+    };
+    uint32_t f = k.btf_id;
+    if (!f || !btf.valid_id(f) || btf.type(f).kind() != Kind::FUNC) {
+      std::vector<uint32_t> ids = btf.find(k.name, Kind::FUNC);
+      f = ids.empty() ? 0 : ids.back();
+    }
+    if (!f) {
+      add("func", Change::Removed, dwarf_proto(k), "");
+      continue;
+    }
+    uint32_t p = btf.type(f).type();
+    if (!btf.valid_id(p) || !p || btf.type(p).kind() != Kind::FUNC_PROTO) {
+      add("type", Change::Changed, "FUNC_PROTO",
+          btf.valid_id(p) ? btf::kind_name(btf.type(p).kind()) : "invalid");
+      continue;
+    }
+    btf::Type proto = btf.type(p);
+    auto cmp_type = [&](std::string field, const std::string &dw, uint32_t tid) {
+      std::string bt = c_type(btf, tid, sp);
+      if (normalize_c_type(dw) != normalize_c_type(bt)) add(std::move(field), Change::Changed, dw, bt);
+    };
+    cmp_type("return type", k.ret.type.text, proto.type());
+    auto ps = proto.params();
+    if (ps.size() != k.params.size())
+      add("params", Change::Changed, std::to_string(k.params.size()), std::to_string(ps.size()));
+    size_t common = std::min(ps.size(), k.params.size());
+    for (size_t i = 0; i < common; i++) {
+      std::string pf = "param " + std::to_string(i);
+      std::string bn = btf.valid_str(ps[i].name_off) ? std::string(btf.str(ps[i].name_off)) : "";
+      if (bn != k.params[i].name) add(pf + " name", Change::Changed, k.params[i].name, bn);
+      cmp_type(pf + " type", k.params[i].type.text, ps[i].type);
+    }
+    for (size_t i = common; i < k.params.size(); i++)
+      add("param " + std::to_string(i), Change::Removed,
+          normalize_c_type(k.params[i].type.text) + " " + k.params[i].name, "");
+    for (size_t i = common; i < ps.size(); i++)
+      add("param " + std::to_string(i), Change::Added, "",
+          c_decl(btf, ps[i].type, btf.valid_str(ps[i].name_off) ? btf.str(ps[i].name_off) : "", sp));
+  }
+  return out;
+}
+
+}  // namespace kfb::diff
