@@ -109,9 +109,9 @@ struct CType {
   }
 };
 constexpr CType kCtype;
-bool is_alpha(uint8_t c) { return kCtype.t[c] & (C_U | C_L); }
-bool is_alnum(uint8_t c) { return kCtype.t[c] & (C_U | C_L | C_D); }
-bool is_print(uint8_t c) { return kCtype.t[c] & (C_U | C_L | C_D | C_P | C_SP); }
+constexpr bool is_alpha(uint8_t c) { return kCtype.t[c] & (C_U | C_L); }
+constexpr bool is_alnum(uint8_t c) { return kCtype.t[c] & (C_U | C_L | C_D); }
+constexpr bool is_print(uint8_t c) { return kCtype.t[c] & (C_U | C_L | C_D | C_P | C_SP); }
 
 bool identifier_ok(std::string_view s) {
   if (s.empty() || s.size() > kKsymNameLen) return false;
@@ -122,6 +122,19 @@ bool identifier_ok(std::string_view s) {
   }
   return true;
 }
+
+// Per-byte tables for the identifier scan (the hot loop on vmlinux: ~1M names).
+struct IdentTables {
+  bool first[256] = {}, rest[256] = {};
+  constexpr IdentTables() {
+    for (int c = 0; c < 256; c++) {
+      uint8_t u = static_cast<uint8_t>(c);
+      first[c] = is_alpha(u) || c == '_' || c == '.';
+      rest[c] = is_alnum(u) || c == '_' || c == '.';
+    }
+  }
+};
+constexpr IdentTables kIdent;
 
 bool section_ok_618(std::string_view s) {
   if (s.empty() || s.size() > kKsymNameLen) return false;
@@ -251,8 +264,17 @@ class Loader {
     return s ? std::string(*s) : std::string("(invalid-name-offset)");
   }
   bool valid_identifier(uint32_t off) const {
-    auto s = str(off);
-    return s && identifier_ok(*s);
+    if (off < start_str_off_ || off - start_str_off_ >= strs_.size()) {
+      auto s = str(off);
+      return s && identifier_ok(*s);
+    }
+    // Fast path: scan the string in place (the section ends with a NUL, checked above).
+    size_t i = off - start_str_off_, start = i, n = strs_.size();
+    if (!kIdent.first[strs_[i]]) return false;
+    for (i++; i < n && strs_[i]; i++) {
+      if (!kIdent.rest[strs_[i]]) return false;
+    }
+    return i < n && i - start <= kKsymNameLen;
   }
   bool valid_section(uint32_t off) const {
     auto s = str(off);
@@ -324,6 +346,7 @@ class Loader {
   bool v618_ = true, user_ = true;
   Header hdr_;
   size_t str_abs_ = 0;
+  std::span<const uint8_t> strs_;  // the own string section, handed out by the cursor
   uint32_t start_id_ = 0, start_str_off_ = 0;
   std::vector<Ty> types_;  // local ids; [0] is void for base BTF
   // resolve state (local ids)
@@ -546,6 +569,8 @@ int Loader::parse_str_sec() {
     return fail_raw(EINVAL, "loader-strings", start, "Invalid string section");
   if (!base_ && rd8(start))
     return fail_raw(EINVAL, "loader-strings", start, "Invalid string section");
+  cur_.seek(start);
+  strs_ = cur_.bytes(hdr_.str_len);
   return 0;
 }
 
@@ -1634,7 +1659,9 @@ int Loader::parse_struct_metas() {
   std::vector<uint32_t> aof;
   for (uint32_t i = 1; i < n; i++) {
     const Ty *t = ty(i);
-    if (t->kind() == STRUCT && t->name_off) {
+    if (t->kind() == STRUCT && t->name_off && t->name_off >= start_str_off_ &&
+        t->name_off - start_str_off_ + 4 < strs_.size() &&
+        strs_[t->name_off - start_str_off_] == 'b' && strs_[t->name_off - start_str_off_ + 3] == '_') {
       auto s = str(t->name_off);
       if (s && s->size() >= 11 && s->substr(0, 4) == "bpf_")
         for (int k = 0; k < 6; k++)
@@ -1651,6 +1678,8 @@ int Loader::parse_struct_metas() {
   }
   if (aof.empty()) return 0;
   std::sort(aof.begin(), aof.end());
+  std::vector<bool> in_aof(n, false);
+  for (uint32_t id : aof) in_aof[id] = true;
 
   std::vector<std::pair<uint32_t, Record>> metas;
   for (uint32_t i = 1; i < n; i++) {
@@ -1658,7 +1687,7 @@ int Loader::parse_struct_metas() {
     if (t->kind() != STRUCT) continue;
     bool hit = false;
     for (uint32_t j = 0; j < t->vlen() && !hit; j++)
-      hit = std::binary_search(aof.begin(), aof.end(), rd32(t->off + 12 + 12 * j + 4));
+      hit = [&](uint32_t mt) { return mt < n && in_aof[mt]; }(rd32(t->off + 12 + 12 * j + 4));
     if (!hit) continue;
     Record rec;
     sm.why_.clear();

@@ -1,0 +1,126 @@
+// kfuncbtf check FILE [--as user|vmlinux|module] [-B BASE] [--kernel 6.1|6.18] [--first]
+//
+// Runs the kernel's BTF loader rules on FILE (raw BTF or an ELF's .BTF) and reports the first
+// failure the kernel would report, with the kernel's own text last.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "btf/load.h"
+#include "check/loader.h"
+#include "command.h"
+#include "support/error.h"
+#include "support/file.h"
+#include "support/json.h"
+
+namespace kfb::tool {
+namespace {
+
+struct CheckOpts {
+  std::string file;
+  std::string as = "user";
+  std::string base;
+  std::string kernel = "6.18";
+  bool first = true;
+};
+
+// The .BTF bytes of a raw BTF file or of an ELF's .BTF section.
+std::span<const uint8_t> btf_bytes(const MappedFile &f, const std::string &path) {
+  if (btf::is_elf(f.data())) return btf::elf_btf_section(f.data(), path);
+  return f.data();
+}
+
+int run_check(const Globals &g, const CheckOpts &o) {
+  check::CheckOptions co;
+  co.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
+            : o.as == "module" ? check::LoaderMode::Module
+                               : check::LoaderMode::User;
+  co.kernel = o.kernel == "6.1" ? check::KernelVersion::V6_1 : check::KernelVersion::V6_18;
+  co.where = o.file + ": .BTF";
+
+  // Read the input and, for split BTF, its base (a module in /sys/kernel/btf defaults to vmlinux).
+  MappedFile in = MappedFile::open(o.file);
+  std::span<const uint8_t> blob = btf_bytes(in, o.file);
+  MappedFile base;
+  if (co.mode == check::LoaderMode::Module) {
+    std::string bp = o.base;
+    if (bp.empty() && o.file.rfind("/sys/kernel/btf/", 0) == 0) bp = "/sys/kernel/btf/vmlinux";
+    if (bp.empty()) throw Error("--as module needs the base BTF (-B/--base-btf)");
+    base = MappedFile::open(bp);
+    co.base = btf_bytes(base, bp);
+  } else if (!o.base.empty()) {
+    throw Error("-B/--base-btf is only used with --as module");
+  }
+
+  // The loader rules, in the kernel's order; the first failure wins.
+  check::LoaderResult r = check::check_loader(blob, co);
+
+  if (g.json || g.pretty) {
+    std::string out;
+    JsonWriter j(out, g.pretty);
+    j.begin_object();
+    j.key("file").value(o.file);
+    j.key("mode").value(o.as);
+    j.key("kernel").value(o.kernel);
+    j.key("verdict").value(r.ok ? "accepted" : "rejected");
+    j.key("errno").value(r.ok ? "" : check::errno_name(r.err));
+    j.key("nr_types").value(r.nr_types);
+    j.key("findings").begin_array();
+    auto finding = [&](const char *sev, const std::string &rule, uint32_t id,
+                       const std::string &kind, const std::string &name, const std::string &msg,
+                       const std::string &err, size_t off, const std::string &klog) {
+      j.begin_object();
+      j.key("severity").value(sev);
+      j.key("rule").value(rule);
+      j.key("type_id").value(id);
+      j.key("kind").value(kind);
+      j.key("name").value(name);
+      j.key("message").value(msg);
+      j.key("errno").value(err);
+      j.key("offset").value(uint64_t(off));
+      j.key("kernel_log").value(klog);
+      j.end_object();
+    };
+    for (auto &n : r.notes) finding("warning", "loader-meta", 0, "", "", n, "", 0, "");
+    if (!r.ok)
+      finding("error", r.rule, r.type_id, r.kind, r.name, r.message, check::errno_name(r.err),
+              r.offset, r.kernel_log);
+    j.end_array();
+    j.end_object();
+    j.finish();
+    fputs(out.c_str(), stdout);
+  } else {
+    for (auto &n : r.notes) warn_msg(g, o.file + ": .BTF: " + n);
+    if (!r.ok) {
+      printf("%s\n", check::format_finding(r, co).c_str());
+      if (g.verbose) {
+        printf("  errno: %s\n", check::errno_name(r.err));
+        if (!r.kernel_log.empty()) printf("  kernel log:\n    %s\n", r.kernel_log.c_str());
+      }
+    } else if (g.verbose) {
+      printf("%s: ok (%u types, loader rules of Linux %s, as %s BTF)\n", o.file.c_str(),
+             r.nr_types, o.kernel.c_str(), o.as.c_str());
+    }
+  }
+  return r.ok ? kExitOk : kExitFindings;
+}
+
+const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunFn {
+  auto *sub = app.add_subcommand(
+      "check", "Check BTF against the kernel's loader rules (the first failure, kernel text)");
+  auto o = std::make_shared<CheckOpts>();
+  sub->add_option("FILE", o->file, "Raw BTF file or ELF object with .BTF")->required();
+  sub->add_option("--as", o->as,
+                  "Rules of: user (bpf(BPF_BTF_LOAD), default), vmlinux (the kernel's own BTF), "
+                  "module (split BTF on -B)")
+      ->check(CLI::IsMember({"user", "vmlinux", "module"}));
+  sub->add_option("-B,--base-btf", o->base, "Base BTF (raw or ELF) for --as module");
+  sub->add_option("--kernel", o->kernel, "Kernel version whose rules apply: 6.18 (default), 6.1")
+      ->check(CLI::IsMember({"6.1", "6.18"}));
+  sub->add_flag("--first", o->first, "Stop at the first loader failure, as the kernel does "
+                                     "(the default for loader rules)");
+  return [&g, o] { return run_check(g, *o); };
+}};
+
+}  // namespace
+}  // namespace kfb::tool
