@@ -74,32 +74,6 @@ const char *kind_name(Kind k) {
   return i <= kKindMax ? kKindNames[i] : "UNKNOWN";
 }
 
-int payload_words(unsigned kind, uint32_t vlen) {
-  switch (static_cast<Kind>(kind)) {
-    case Kind::UNKN:
-    case Kind::PTR:
-    case Kind::FWD:
-    case Kind::TYPEDEF:
-    case Kind::VOLATILE:
-    case Kind::CONST:
-    case Kind::RESTRICT:
-    case Kind::FUNC:
-    case Kind::FLOAT:
-    case Kind::TYPE_TAG: return 0;
-    case Kind::INT:
-    case Kind::VAR:
-    case Kind::DECL_TAG: return 1;
-    case Kind::ARRAY: return 3;
-    case Kind::STRUCT:
-    case Kind::UNION:
-    case Kind::DATASEC:
-    case Kind::ENUM64: return static_cast<int>(3 * vlen);
-    case Kind::ENUM:
-    case Kind::FUNC_PROTO: return static_cast<int>(2 * vlen);
-  }
-  return -1;
-}
-
 std::span<const uint32_t> Type::payload() const {
   return {extra_, static_cast<size_t>(std::max(0, payload_words(kind_raw(), vlen())))};
 }
@@ -520,6 +494,8 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
   prefault_write(b.types_.data(), (n_types + 1) * sizeof(RawType));
   b.payload_.reserve(n_words + 1);
   prefault_write(b.payload_.data(), (n_words + 1) * 4);
+  b.payload_.resize(n_words);
+  size_t used_words = 0;
 
   Cursor tc(bytes.subspan(type_start, h.type_len), swap, where, type_start);
   uint32_t id = b.start_id_;
@@ -547,11 +523,11 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
     if (!tc.has(words * 4))
       tc.fail("%s: truncated %s: need %zu bytes, %zu left", describe(id, r).c_str(),
               payload_noun(kind), words * 4, tc.left());
-    r.extra = static_cast<uint32_t>(b.payload_.size());
+    r.extra = static_cast<uint32_t>(used_words);
     auto raw = tc.bytes(words * 4);
-    size_t base_idx = b.payload_.size();
-    b.payload_.resize(base_idx + words);
-    uint32_t *dst = b.payload_.data() + base_idx;
+    if (used_words + words > b.payload_.size()) b.payload_.resize(used_words + words);
+    uint32_t *dst = b.payload_.data() + used_words;
+    used_words += words;
     if (swap) {
       for (size_t i = 0; i < words; i++) dst[i] = load<uint32_t>(raw.data() + 4 * i, true);
     } else if (words) {
@@ -577,6 +553,7 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
     b.types_.push_back(r);
     id++;
   }
+  b.payload_.resize(used_words);
   return b;
 }
 
@@ -589,36 +566,55 @@ std::vector<uint8_t> Btf::write() const {
   for (const RawType &r : types_)
     type_len += 4 * static_cast<size_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
   uint32_t hdr_len = static_cast<uint32_t>(24 + hdr_extra_.size());
+  // Appends through a small staging buffer: no zero-fill of the 5 MB result, and its pages
+  // are populated in one call.
   std::vector<uint8_t> out;
   out.reserve(hdr_len + type_len + strs_.size());
   prefault_write(out.data(), out.capacity());
-  out.resize(hdr_len + type_len + strs_.size());
-  uint8_t *p = out.data();
-  store<uint16_t>(p, kMagic, swap);
-  p[2] = hdr_.version;
-  p[3] = hdr_.flags;
-  store<uint32_t>(p + 4, hdr_len, swap);
-  store<uint32_t>(p + 8, 0, swap);
-  store<uint32_t>(p + 12, static_cast<uint32_t>(type_len), swap);
-  store<uint32_t>(p + 16, static_cast<uint32_t>(type_len), swap);
-  store<uint32_t>(p + 20, static_cast<uint32_t>(strs_.size()), swap);
-  if (!hdr_extra_.empty()) std::memcpy(p + 24, hdr_extra_.data(), hdr_extra_.size());
-  p += hdr_len;
-  for (const RawType &r : types_) {
-    store<uint32_t>(p, r.name_off, swap);
-    store<uint32_t>(p + 4, r.info, swap);
-    store<uint32_t>(p + 8, r.size_or_type, swap);
-    p += 12;
-    size_t words = static_cast<size_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
+  uint8_t hdr[24];
+  store<uint16_t>(hdr, kMagic, swap);
+  hdr[2] = hdr_.version;
+  hdr[3] = hdr_.flags;
+  store<uint32_t>(hdr + 4, hdr_len, swap);
+  store<uint32_t>(hdr + 8, 0, swap);
+  store<uint32_t>(hdr + 12, static_cast<uint32_t>(type_len), swap);
+  store<uint32_t>(hdr + 16, static_cast<uint32_t>(type_len), swap);
+  store<uint32_t>(hdr + 20, static_cast<uint32_t>(strs_.size()), swap);
+  out.insert(out.end(), hdr, hdr + sizeof(hdr));
+  out.insert(out.end(), hdr_extra_.begin(), hdr_extra_.end());
+
+  uint8_t stage[64 * 1024];
+  size_t n = 0;
+  auto flush = [&] {
+    out.insert(out.end(), stage, stage + n);
+    n = 0;
+  };
+  auto put = [&](uint8_t *q, const RawType &r, size_t words) {
+    store<uint32_t>(q, r.name_off, swap);
+    store<uint32_t>(q + 4, r.info, swap);
+    store<uint32_t>(q + 8, r.size_or_type, swap);
     const uint32_t *src = payload_.data() + r.extra;
     if (swap) {
-      for (size_t i = 0; i < words; i++) store<uint32_t>(p + 4 * i, src[i], true);
+      for (size_t i = 0; i < words; i++) store<uint32_t>(q + 12 + 4 * i, src[i], true);
     } else if (words) {
-      std::memcpy(p, src, words * 4);
+      std::memcpy(q + 12, src, words * 4);
     }
-    p += words * 4;
+  };
+  for (const RawType &r : types_) {
+    size_t words = static_cast<size_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
+    size_t need = 12 + 4 * words;
+    if (n + need > sizeof(stage)) flush();
+    if (need > sizeof(stage)) {  // a record bigger than the stage (vlen near 0xffff): direct
+      size_t at = out.size();
+      out.resize(at + need);
+      put(out.data() + at, r, words);
+      continue;
+    }
+    put(stage + n, r, words);
+    n += need;
   }
-  if (!strs_.empty()) std::memcpy(p, strs_.data(), strs_.size());
+  flush();
+  out.insert(out.end(), strs_.begin(), strs_.end());
   return out;
 }
 

@@ -111,7 +111,14 @@ struct RawType {
 };
 
 // Number of u32 payload words after the 12-byte head for (kind, vlen); -1 for unknown kinds.
-int payload_words(unsigned kind, uint32_t vlen);
+inline int payload_words(unsigned kind, uint32_t vlen) {
+  // per kind: fixed words + words per vlen entry (UNKN INT PTR ARRAY STRUCT UNION ENUM FWD
+  // TYPEDEF VOLATILE CONST RESTRICT FUNC FUNC_PROTO VAR DATASEC FLOAT DECL_TAG TYPE_TAG ENUM64)
+  static constexpr uint8_t kFixed[20] = {0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0};
+  static constexpr uint8_t kPerVlen[20] = {0, 0, 0, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 3};
+  if (kind > 19) return -1;
+  return kFixed[kind] + kPerVlen[kind] * static_cast<int>(vlen & 0xffff);
+}
 
 class Btf;
 
