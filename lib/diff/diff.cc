@@ -521,14 +521,20 @@ class Differ {
     }
   }
 
-  bool params_prefix(uint32_t po, uint32_t pn) const {
-    const Btf &bo = btf(Old), &bn = btf(New);
-    btf::Type to = bo.type(po), tn = bn.type(pn);
-    if (!same_key(to.type(), tn.type())) return false;
-    auto a = to.params(), b = tn.params();
+  // The `sp` proto's parameters are a strict prefix of the `lp` proto's (names and types), with
+  // the same return type: emit's trimmed prototype (lp on side ls, sp on the other side).
+  bool params_prefix(SideId ls, uint32_t lp, uint32_t sp) const {
+    SideId ss = ls == Old ? New : Old;
+    const Btf &bl = btf(ls), &bs = btf(ss);
+    auto ok = [](const Btf &b, uint32_t p) { return b.valid_id(p) && p && b.type(p).kind() == Kind::FUNC_PROTO; };
+    if (!ok(bl, lp) || !ok(bs, sp)) return false;
+    btf::Type tl = bl.type(lp), ts = bs.type(sp);
+    if (m_.key(ls, tl.type()) != m_.key(ss, ts.type())) return false;
+    auto a = tl.params(), b = ts.params();
     if (b.size() >= a.size()) return false;
     for (size_t i = 0; i < b.size(); i++)
-      if (!same_key(a[i].type, b[i].type) || str_or_empty(bo, a[i].name_off) != str_or_empty(bn, b[i].name_off))
+      if (m_.key(ls, a[i].type) != m_.key(ss, b[i].type) ||
+          str_or_empty(bl, a[i].name_off) != str_or_empty(bs, b[i].name_off))
         return false;
     return true;
   }
@@ -564,11 +570,10 @@ class Differ {
       if (fo && fn) {
         uint32_t po = btf(Old).type(fo).type(), pn = btf(New).type(fn).type();
         if (!same_key(po, pn)) {
-          bool trimmed = btf(Old).valid_id(po) && btf(New).valid_id(pn) && po && pn &&
-                         btf(Old).type(po).kind() == Kind::FUNC_PROTO &&
-                         btf(New).type(pn).kind() == Kind::FUNC_PROTO && params_prefix(po, pn);
-          Change ch = Change::Changed;
-          protos.push_back({"kfunc", name, trimmed ? "proto trimmed" : "proto", ch,
+          const char *field = params_prefix(Old, po, pn)   ? "proto trimmed"
+                              : params_prefix(New, pn, po) ? "proto extended"
+                                                           : "proto";
+          protos.push_back({"kfunc", name, field, Change::Changed,
                             c_proto(btf(Old), po, true), c_proto(btf(New), pn, true)});
         }
       }

@@ -18,6 +18,8 @@
 // description ("[struct task_struct *]", "[struct {...} in struct foo.bar]",
 // "[bpf_kfunc on FUNC bpf_foo]"). JSON objects carry the same words as keys: kind, name,
 // field, change, old, new. No differences: the text "no differences", exit 0.
+// A kfunc whose new prototype keeps a prefix of the old parameters (emit's trimming) says
+// "proto trimmed"; the reverse direction says "proto extended"; any other change "proto".
 #pragma once
 
 #include <array>
