@@ -207,3 +207,34 @@ TEST_CASE("fixtures: parse -> write is byte-identical (raw .btf and ELF .BTF)") 
   }
   CHECK(checked > 0);
 }
+
+TEST_CASE("distribution kernels: .BTF of a cached Debian vmlinux round-trips byte for byte") {
+  const char *c = getenv("KFB_CACHE");
+  std::string cache = c ? c : "/var/cache/kfuncbtf";
+  std::vector<std::string> files;
+  if (DIR *d = opendir(cache.c_str())) {
+    while (dirent *e = readdir(d)) {
+      std::string sub = cache + "/" + e->d_name;
+      if (e->d_name[0] == '.') continue;
+      if (DIR *s = opendir(sub.c_str())) {
+        while (dirent *f = readdir(s))
+          if (std::string(f->d_name).rfind("vmlinux-", 0) == 0) files.push_back(sub + "/" + f->d_name);
+        closedir(s);
+      }
+    }
+    closedir(d);
+  }
+  if (files.empty()) {
+    WARN("SKIP: no cached vmlinux in " << cache);
+    return;
+  }
+  for (const std::string &f : files) {
+    INFO(f);
+    auto m = kfb::MappedFile::open(f);
+    auto sec = elf_btf_section(m.data(), f);
+    Btf b = Btf::parse(sec, f + ": .BTF");
+    CHECK(b.type_cnt() > 10000);
+    auto out = b.write();
+    CHECK(std::equal(out.begin(), out.end(), sec.begin(), sec.end()));
+  }
+}
