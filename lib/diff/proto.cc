@@ -72,7 +72,7 @@ std::vector<Line> diff_protos(const KfuncList &kfuncs, const btf::Btf &btf) {
     }
     for (size_t i = common; i < k.params.size(); i++)
       add("param " + std::to_string(i), Change::Removed,
-          normalize_c_type(k.params[i].type.text) + " " + k.params[i].name, "");
+          k.params[i].type.text + (k.params[i].type.text.ends_with('*') ? "" : " ") + k.params[i].name, "");
     for (size_t i = common; i < ps.size(); i++)
       add("param " + std::to_string(i), Change::Added, "",
           c_decl(btf, ps[i].type, btf.valid_str(ps[i].name_off) ? btf.str(ps[i].name_off) : "", sp));
