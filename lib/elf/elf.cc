@@ -73,6 +73,7 @@ void ElfFile::init() {
   }
   eh.u32(), eh.u16(), eh.u16(), eh.u16();  // e_flags, e_ehsize, e_phentsize, e_phnum
   uint16_t shentsize = eh.u16();
+  uint16_t e_shnum = eh.u16(), e_shstrndx = eh.u16();
   size_t want_shent = is64_ ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
   if (shoff != 0 && shentsize != want_shent)
     fail("%s: bad section header size %u (expected %zu)", p, shentsize, want_shent);
@@ -85,10 +86,21 @@ void ElfFile::init() {
   elf_ = elf_memory(const_cast<char *>(reinterpret_cast<const char *>(bytes_.data())),
                     bytes_.size());
   if (!elf_ || elf_kind(elf_) != ELF_K_ELF) fail("%s: not an ELF file: %s", p, elf_errmsg(-1));
-  size_t shnum = 0, shstrndx = 0;
-  if (elf_getshdrnum(elf_, &shnum) != 0) fail("%s: cannot read section count: %s", p, elf_errmsg(-1));
-  if (shnum && elf_getshdrstrndx(elf_, &shstrndx) != 0)
-    fail("%s: cannot read section name table index: %s", p, elf_errmsg(-1));
+  // The section count and name-table index, with extended numbering (in section 0's sh_size
+  // and sh_link when there are SHN_LORESERVE sections or more). libelf agrees on intact
+  // files but quietly shortens a truncated header table, so the header words decide.
+  size_t shnum = e_shnum, shstrndx = e_shstrndx;
+  if (shoff != 0 && (shnum == 0 || shstrndx == SHN_XINDEX)) {
+    Cursor s0(bytes_.subspan(shoff, want_shent), swap(), path_ + ": section header 0", shoff);
+    s0.seek(is64_ ? 32 : 20);
+    uint64_t size0 = is64_ ? s0.u64() : s0.u32();
+    uint32_t link0 = s0.u32();
+    if (shnum == 0) shnum = size0;
+    if (shstrndx == SHN_XINDEX) shstrndx = link0;
+  }
+  if (shoff == 0) shnum = 0;
+  size_t lib_shnum = 0;
+  if (elf_getshdrnum(elf_, &lib_shnum) != 0) fail("%s: cannot read section count: %s", p, elf_errmsg(-1));
   if (shnum > (bytes_.size() - shoff) / want_shent)
     fail("%s: truncated: %zu section headers at 0x%llx do not fit in the file (size 0x%zx)", p,
          shnum, static_cast<unsigned long long>(shoff), bytes_.size());

@@ -1,0 +1,157 @@
+#include <catch2/catch.hpp>
+#include <elf.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "elf/elf.h"
+#include "elf_builder.h"
+#include "support/error.h"
+
+using namespace kfb;
+using kfbtest::build_elf;
+using kfbtest::ElfSpec;
+
+namespace {
+
+std::string fixture(const char *name) {
+  const char *dir = std::getenv("KFB_FIXTURES");
+  std::string p = std::string(dir ? dir : "testdata") + "/" + name;
+  return std::filesystem::exists(p) ? p : "";
+}
+
+}  // namespace
+
+TEST_CASE("elf: sections, symbols and byte order for every class and byte order") {
+  for (bool is64 : {false, true}) {
+    for (bool be : {false, true}) {
+      CAPTURE(is64, be);
+      ElfSpec spec{.is64 = is64, .big_endian = be, .type = ET_EXEC};
+      size_t text = spec.add_section(".text", SHT_PROGBITS, {0x90, 0x90, 0xc3}, 0x1000);
+      size_t ids = spec.add_section(".BTF_ids", SHT_PROGBITS, kfbtest::words({0, 1, 2, 3}, be), 0x2000);
+      spec.syms.push_back({"bpf_foo", 0x1000, 3, static_cast<uint32_t>(text), STT_FUNC, STB_GLOBAL});
+      spec.syms.push_back({"__BTF_ID__set8__s", 0x2000, 16, static_cast<uint32_t>(ids), STT_OBJECT,
+                           STB_LOCAL});
+      auto img = build_elf(spec);
+      auto elf = ElfFile::from_memory(img, "t.elf");
+      CHECK(elf->is64() == is64);
+      CHECK(elf->big_endian() == be);
+      CHECK(elf->type() == ET_EXEC);
+      const ElfSection *s = elf->section(".BTF_ids");
+      REQUIRE(s);
+      CHECK(s->index == ids);
+      CHECK(s->addr == 0x2000);
+      CHECK(s->size == 16);
+      Cursor c = elf->cursor(*s);
+      CHECK(c.u32() == 0);
+      CHECK(c.u32() == 1);  // words come back in host order whatever the file's order
+      CHECK(c.where() == "t.elf: .BTF_ids");
+      const auto &syms = elf->symbols();
+      REQUIRE(syms.size() == 3);
+      CHECK(syms[1].name == "bpf_foo");
+      CHECK(syms[1].value == 0x1000);
+      CHECK(syms[1].size == 3);
+      CHECK(syms[1].type == STT_FUNC);
+      CHECK(syms[1].bind == STB_GLOBAL);
+      CHECK(syms[1].shndx == text);
+      CHECK(syms[2].name == "__BTF_ID__set8__s");
+      CHECK(syms[2].shndx == ids);
+      CHECK(syms[2].bind == STB_LOCAL);
+      CHECK(elf->section(".nope") == nullptr);
+    }
+  }
+}
+
+TEST_CASE("elf: more than 65,535 sections (extended numbering and SHN_XINDEX)") {
+  ElfSpec spec{.is64 = true, .big_endian = false, .type = ET_REL, .filler = 70000};
+  size_t ids = spec.add_section(".BTF_ids", SHT_PROGBITS, kfbtest::words({7, 1}, false));
+  REQUIRE(ids > SHN_LORESERVE);
+  spec.syms.push_back({"__BTF_ID__set8__big", 0, 8, static_cast<uint32_t>(ids), STT_OBJECT});
+  auto img = build_elf(spec);
+  auto elf = ElfFile::from_memory(img, "big.o");
+  CHECK(elf->sections().size() == 70000 + 1 + 1 + 4);  // null, filler, .BTF_ids, 4 tables
+  const ElfSection *s = elf->section(".BTF_ids");
+  REQUIRE(s);
+  CHECK(s->index == ids);
+  REQUIRE(elf->symbols().size() == 2);
+  CHECK(elf->symbols()[1].shndx == ids);
+  CHECK(elf->section(".shstrtab") != nullptr);  // name table found through section 0's sh_link
+}
+
+TEST_CASE("elf: not an ELF, short header, truncated tables name the file") {
+  const uint8_t text[] = "hello, world\n";
+  CHECK_THROWS_WITH(ElfFile::from_memory({text, sizeof(text)}, "notes.txt"), "notes.txt: not an ELF file");
+  const uint8_t empty[1] = {0};
+  CHECK_THROWS_WITH(ElfFile::from_memory({empty, 0}, "empty"), "empty: not an ELF file");
+
+  ElfSpec spec;
+  spec.add_section(".BTF_ids", SHT_PROGBITS, kfbtest::words({1, 2, 3}, false));
+  auto img = build_elf(spec);
+  std::vector<uint8_t> hdr(img.begin(), img.begin() + 40);
+  CHECK_THROWS_WITH(ElfFile::from_memory(hdr, "short.o"),
+                    "short.o: truncated ELF header (40 of 64 bytes)");
+  // Cut inside the section header table (which is at the end).
+  std::vector<uint8_t> cut(img.begin(), img.end() - 10);
+  CHECK_THROWS_WITH(ElfFile::from_memory(cut, "cut.o"),
+                    Catch::Matchers::StartsWith("cut.o: truncated: "));
+  // A section whose data runs past the end of the file.
+  auto bad = img;
+  size_t shoff = kfb::load<uint64_t>(bad.data() + 40, false);
+  kfb::store<uint64_t>(bad.data() + shoff + 64 + 32, 1u << 30, false);  // [1].sh_size
+  CHECK_THROWS_WITH(ElfFile::from_memory(bad, "big.o"),
+                    Catch::Matchers::StartsWith("big.o: truncated: section [1] at 0x"));
+}
+
+TEST_CASE("elf: open() of a missing file and of a real fixture") {
+  CHECK_THROWS_WITH(ElfFile::open("/nonexistent/x.o"),
+                    Catch::Matchers::StartsWith("/nonexistent/x.o: cannot open"));
+  std::string p = fixture("clang-dwarf5.o");
+  if (p.empty()) {
+    WARN("fixture clang-dwarf5.o not built: skipped");
+    return;
+  }
+  auto elf = ElfFile::open(p);
+  CHECK(elf->type() == ET_REL);
+  CHECK(elf->is64());
+  CHECK(!elf->big_endian());
+  CHECK(elf->fd() >= 0);
+  CHECK(elf->section(".BTF_ids") != nullptr);
+  CHECK(elf->section(".BTF") != nullptr);
+  CHECK(elf->section(".debug_info") != nullptr);
+  size_t sets = 0;
+  for (const ElfSymbol &s : elf->symbols()) sets += s.name.starts_with("__BTF_ID__set8__");
+  CHECK(sets == 13);  // MANIFEST: 13 set8 symbols
+}
+
+TEST_CASE("elf: the cross fixtures (ELF32, big-endian) and the 70,030-section object") {
+  struct V {
+    const char *file;
+    bool is64, be;
+  };
+  for (V v : {V{"clang-powerpc64-dwarf5.o", true, true}, V{"clang-i386-dwarf5.o", false, false},
+              V{"clang-powerpc-dwarf5.o", false, true}}) {
+    std::string p = fixture(v.file);
+    if (p.empty()) {
+      WARN(std::string(v.file) + " not built: skipped");
+      continue;
+    }
+    auto elf = ElfFile::open(p);
+    CHECK(elf->is64() == v.is64);
+    CHECK(elf->big_endian() == v.be);
+    CHECK(elf->section(".BTF_ids") != nullptr);
+  }
+  std::string p = fixture("manysections.o");
+  if (p.empty()) {
+    WARN("manysections.o not built: skipped");
+    return;
+  }
+  auto elf = ElfFile::open(p);
+  CHECK(elf->sections().size() == 70030);
+  const ElfSection *ids = elf->section(".BTF_ids");
+  REQUIRE(ids);
+  CHECK(ids->index == 70003);
+  size_t in_ids = 0;
+  for (const ElfSymbol &s : elf->symbols()) in_ids += s.shndx == ids->index;
+  CHECK(in_ids > 50);
+}
