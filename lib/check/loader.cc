@@ -1747,7 +1747,13 @@ LoaderResult Loader::run() {
          "");
     return res_;
   }
-  if (parse_hdr() || parse_str_sec()) return res_;
+  if (parse_hdr()) {
+    // The kernel reads the header in its own byte order; say why a big-endian blob fails.
+    if (blob_.size() >= 2 && rd8(0) == 0xeb && rd8(1) == 0x9f)
+      res_.message += " (the BTF is big-endian; the kernel loads only its own byte order)";
+    return res_;
+  }
+  if (parse_str_sec()) return res_;
   if (user_) {
     if (hdr_.type_off & 3) {
       fail_raw(EINVAL, "loader-types", 8, "Unaligned type_off");
