@@ -31,7 +31,8 @@
 // Cycles: the graph has a node per callback ("ops.member") and per kfunc; a scope is an edge
 // callback -> kfunc (the callback may call it), a calls tag an edge kfunc -> callback. Each
 // strongly connected component with an edge in it is one finding: the shortest cycle through
-// the component's smallest callback, printed from that callback back to itself. Kfuncs with no
+// the component's first callback (smallest ops name, then lowest member offset), printed from
+// that callback back to itself. Kfuncs with no
 // scope are callable anywhere but add no edges (only explicit scopes count).
 #include "check/kfunc_rules.h"
 
@@ -43,6 +44,7 @@
 #include <set>
 
 #include "btf/btf.h"
+#include "btf/load.h"
 #include "elf/elf.h"
 #include "kfunc/args.h"
 #include "kfunc/btf_ids.h"
@@ -83,6 +85,7 @@ class Rules {
       : btf_(btf), ks_(ks), opt_(opt), diags_(diags) {}
 
   size_t run();
+  size_t kfunc_count() const { return kfuncs_.size(); }
 
  private:
   // --- reporting
@@ -126,7 +129,7 @@ class Rules {
   bool emitted_scopes_ = false;  // any mask tag in own types
   // Graph edges (string node names; kfunc nodes are their names).
   std::map<std::string, std::set<std::string>> edges_;
-  std::set<std::string> callbacks_;
+  std::map<std::string, std::pair<std::string, uint32_t>> callbacks_;  // node -> (ops, bit)
   std::map<std::string, const KInfo *> kfunc_by_name_;
 };
 
@@ -244,9 +247,10 @@ void Rules::collect() {
   if (ks_) {
     for (const Kfunc &k : ks_->kfuncs) {
       if (!k.btf_id) {
-        // No FUNC: resolve_btfids leaves the id 0, and registering the set fails.
-        if (!k.sets.empty())
-          add(Severity::Error, "kfunc-reg-func", 0, k.name, &k,
+        // No FUNC: resolve_btfids leaves the id 0, and registering the set fails. A warning,
+        // as SPEC §2 has it; with a DWARF definition scan_kfuncs already said so.
+        if (!k.sets.empty() && !k.has_dwarf)
+          add(Severity::Warning, "kfunc-reg-func", 0, k.name, &k,
               strfmt("in set '%s' but has no FUNC in BTF: registering the set fails (-EINVAL)",
                      k.sets[0].c_str()));
         continue;
@@ -512,6 +516,14 @@ void Rules::arg_tags(const KInfo &ki, uint32_t func, const std::string &fname) {
                       idx));
     }
   }
+  // No flag tags on a kfunc (emit has not run) and no DWARF rules (scan_kfuncs checks those
+  // from DWARF): the flags of the BTF parameter names' suffixes.
+  bool any = std::any_of(flags.begin(), flags.end(), [](uint32_t f) { return f != 0; });
+  if (!any && func == ki.id && !(ki.k && ki.k->has_dwarf)) {
+    rule = "kfunc-arg-flag";
+    for (uint32_t i = 0; i < fp.vlen(); i++)
+      flags[i] = split_suffixes(btf_.str(fp.params()[i].name_off)).flags;
+  }
   // The type rules of SPEC §4, on BTF types (through typedefs and modifiers).
   for (uint32_t i = 0; i < fp.vlen(); i++) {
     uint32_t f = flags[i];
@@ -598,9 +610,9 @@ void Rules::scopes(const KInfo &ki) {
   std::vector<Source> sources;
   unsigned ps = ptr_size();
 
-  auto edge = [&](ScopeTag kind, const std::string &ops, const std::string &member) {
+  auto edge = [&](ScopeTag kind, const std::string &ops, const std::string &member, uint32_t bit) {
     std::string cb = ops + "." + member;
-    callbacks_.insert(cb);
+    callbacks_.emplace(cb, std::make_pair(ops, bit));
     if (kind == ScopeTag::Scope)
       edges_[cb].insert(ki.name);
     else
@@ -640,7 +652,7 @@ void Rules::scopes(const KInfo &ki) {
         continue;
       }
       sources.push_back({t, kind, m.ops, m.member, bit});
-      edge(kind, m.ops, m.member);
+      edge(kind, m.ops, m.member, bit);
       continue;
     }
     // Mask form <ops>:0x<hex>, lowercase, no leading zeros.
@@ -690,7 +702,7 @@ void Rules::scopes(const KInfo &ki) {
                      ops.c_str(), type_str(hit->type).c_str()));
           continue;
         }
-        edge(kind, ops, member);
+        edge(kind, ops, member, bit);
       }
     }
   }
@@ -765,10 +777,15 @@ void Rules::cycles() {
   for (int v : order)
     if (idx[v] < 0) strong(v);
 
-  // Per component: its smallest callback, then the shortest cycle back to it.
-  std::map<int, int> start;  // comp -> smallest callback node
-  for (int v : order)
-    if (callbacks_.contains(nodes[v]) && !start.contains(comp[v])) start[comp[v]] = v;
+  // Per component: its first callback (by ops name, then member order), then the shortest
+  // cycle back to it.
+  std::map<int, int> start;  // comp -> first callback node
+  for (int v : order) {
+    auto cb = callbacks_.find(nodes[v]);
+    if (cb == callbacks_.end()) continue;
+    auto it = start.find(comp[v]);
+    if (it == start.end() || cb->second < callbacks_.at(nodes[it->second])) start[comp[v]] = v;
+  }
   std::vector<std::pair<std::string, std::vector<int>>> found;
   for (auto &[c, s] : start) {
     std::vector<int> prev(cnt, -1);
@@ -823,6 +840,10 @@ size_t Rules::run() {
       if (proto_of(ki.id)) scopes(ki);
     cycles();
   } catch (const StopRules &) {
+  } catch (const Error &e) {
+    // BTF the loader rules reject may hold what the model cannot interpret here.
+    add(Severity::Warning, "kfunc-rules-stopped", 0, "", nullptr,
+        strfmt("kfunc rules stopped early: %s", e.what()));
   }
   return errors_;
 }
@@ -832,6 +853,79 @@ size_t Rules::run() {
 size_t check_kfunc_rules(const btf::Btf &btf, const KfuncList *kfuncs, const KfuncRuleOptions &opt,
                          DiagSink &diags) {
   return Rules(btf, kfuncs, opt, diags).run();
+}
+
+namespace {
+
+void add_scan_warning(DiagSink &diags, const std::string &path, const char *why) {
+  Diag d;
+  d.severity = Severity::Warning;
+  d.rule = "kfunc-no-scan";
+  d.file = path;
+  d.message = strfmt("kfuncs from .BTF_ids and BTF only (no source lines, no DWARF rules): %s", why);
+  diags.add(std::move(d));
+}
+
+KfuncList kfuncs_from_sets(const ElfFile &elf, const Btf &b, bool legacy, DiagSink &diags) {
+  BtfIdsInput in = BtfIdsInput::from_elf(elf, legacy);
+  BtfIdResolver resolve = [&b](uint32_t id) -> std::string {
+    if (!b.valid_id(id)) return "";
+    btf::Type t = b.type(id);
+    return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
+  };
+  BtfIds ids = decode_btf_ids(in, resolve, diags);
+  std::map<std::string, Kfunc> by_name;  // sorted, as KfuncList::find needs
+  for (const BtfIdsEntry &e : ids.entries) {
+    auto [it, fresh] = by_name.try_emplace(e.name);
+    Kfunc &k = it->second;
+    if (fresh) {
+      k.name = e.name;
+      k.flags = e.flags;
+      for (uint32_t id : b.find(e.name, btf::Kind::FUNC))
+        if (!k.btf_id || id >= b.start_id()) k.btf_id = id;
+    }
+    if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
+  }
+  KfuncList ks;
+  for (auto &[name, k] : by_name) ks.kfuncs.push_back(std::move(k));
+  return ks;
+}
+
+}  // namespace
+
+KfuncFileResult check_kfunc_file(const std::string &path, const KfuncFileOptions &o,
+                                 DiagSink &diags) {
+  KfuncFileResult res;
+  btf::Loaded loaded = btf::load(path, o.base_path);
+  const Btf &b = *loaded.btf;
+  res.from_elf = loaded.from_elf;
+  KfuncRuleOptions ro = o.rules;
+  if (ro.input.empty()) ro.input = path;
+  size_t before = diags.errors();
+  std::optional<KfuncList> ks;
+  BtfIds sets;
+  if (loaded.from_elf) {
+    std::unique_ptr<ElfFile> elf = ElfFile::open(path);
+    ScanOptions so;
+    so.jobs = o.jobs;
+    so.all = true;  // tag-only kfuncs anywhere (a twin's bpf_kfunc tag is judged by this)
+    so.legacy_kfunc_sets = ro.legacy_kfunc_sets;
+    try {
+      ks = scan_kfuncs(*elf, &b, so, diags);
+    } catch (const Error &e) {
+      // No usable DWARF: the sets alone still give every kfunc's flags (iterator rules).
+      add_scan_warning(diags, path, e.what());
+      ks = kfuncs_from_sets(*elf, b, ro.legacy_kfunc_sets, diags);
+    }
+    sets = decode_all_set8(*elf, &b);
+    ro.sets = &sets;
+    if (!ro.ptr_size) ro.ptr_size = elf->is64() ? 8 : 4;
+  }
+  Rules rules(b, ks ? &*ks : nullptr, ro, diags);
+  rules.run();
+  res.kfuncs = rules.kfunc_count();
+  res.errors = diags.errors() - before;
+  return res;
 }
 
 BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf) {

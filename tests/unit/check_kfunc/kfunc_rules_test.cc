@@ -32,11 +32,11 @@ struct World {
     iterp = b.add_ptr(iter);
     cb_proto = b.add_func_proto(int_, std::vector<NewParam>{{"ctx", voidp}});
     cbp = b.add_ptr(cb_proto);
-    // bits: 0 select, 1 flags (u64), 2 dispatch, 3 kick
+    // bits: 0 dispatch, 1 flags (u64), 2 select, 3 kick
     ops = b.add_struct("fixture_ops", 32,
-                       std::vector<NewMember>{{"select", cbp, 0},
+                       std::vector<NewMember>{{"dispatch", cbp, 0},
                                               {"flags", u64, 64},
-                                              {"dispatch", cbp, 128},
+                                              {"select", cbp, 128},
                                               {"kick", cbp, 192}});
   }
   uint32_t func(std::string_view name, uint32_t ret, std::vector<NewParam> params) {
@@ -146,8 +146,9 @@ TEST_CASE("kfunc-reg-func: bpf_kfunc on a non-FUNC, a non-FUNC_PROTO type, a set
   d = only(run(u.b, &ks));
   CHECK(d.rule == "kfunc-reg-func");
   CHECK(d.type_id == 0);
+  CHECK(d.severity == Severity::Warning);
   CHECK(DiagSink::format(d) ==
-        "src/k.c:42: bpf_missing_kfunc: in set 'test_ids' but has no FUNC in BTF: registering the "
+        "src/k.c:42: warning: bpf_missing_kfunc: in set 'test_ids' but has no FUNC in BTF: registering the "
         "set fails (-EINVAL)");
 }
 
@@ -376,6 +377,26 @@ TEST_CASE("kfunc-arg-tag: unknown flags and the SPEC §4 type rules on BTF types
   CHECK(dump(run(w.b)) == "");
 }
 
+TEST_CASE("kfunc-arg-flag: BTF parameter-name suffixes when there are no flag tags and no DWARF") {
+  World w;
+  uint32_t f = w.kfunc("bpf_bad_map_int", w.int_, {{"m__map", w.int_}});
+  Diag d = only(run(w.b));
+  CHECK(d.rule == "kfunc-arg-flag");
+  CHECK(d.type_id == f);
+  CHECK(DiagSink::format(d) == "in.btf: bpf_bad_map_int: arg 0 'm__map': map needs a pointer argument, not 'int'");
+  // with a DWARF definition, scan_kfuncs judged the names already
+  KfuncList ks;
+  ks.kfuncs = {set_kfunc(w, "bpf_bad_map_int", f, 0)};
+  ks.kfuncs[0].has_dwarf = true;
+  CHECK(dump(run(w.b, &ks)) == "");
+  // emitted flag tags win over names
+  World v;
+  uint32_t g = v.kfunc("bpf_sz", v.int_, {{"fd", v.int_}, {"len__sz", v.u64}});
+  CHECK(only(run(v.b)).message == "arg 1 'len__sz': size argument must follow a pointer argument");
+  v.b.add_decl_tag("bpf_kfunc_arg:const", g, 1);
+  CHECK(dump(run(v.b)) == "");
+}
+
 TEST_CASE("kfunc-scope-mask: malformed, unknown struct, bit with no member, non-function member") {
   struct Case {
     const char *tag;
@@ -429,13 +450,13 @@ TEST_CASE("kfunc-scope-member and kfunc-scope-source: source forms") {
   uint32_t s2 = v.b.add_decl_tag("bpf_kfunc_scope:fixture_ops.dispatch", g, -1);
   uint32_t c1 = v.b.add_decl_tag("bpf_kfunc_calls:fixture_ops.kick", g, -1);
   CHECK(dump(run(v.b)) == "");  // pahole stage: no masks yet
-  v.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x1", g, -1);
+  v.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x4", g, -1);
   ds = run(v.b);
   INFO(dump(ds));
   REQUIRE(ds.size() == 2);
   CHECK(ds[0].rule == "kfunc-scope-source");
   CHECK(ds[0].type_id == s2);
-  CHECK(ds[0].message == "scope fixture_ops.dispatch (bit 2) is not in the mask tag 'bpf_kfunc_scope:fixture_ops:0x1'");
+  CHECK(ds[0].message == "scope fixture_ops.dispatch (bit 0) is not in the mask tag 'bpf_kfunc_scope:fixture_ops:0x4'");
   CHECK(ds[1].type_id == c1);
   CHECK(ds[1].message == "calls fixture_ops.kick (bit 3) has no bpf_kfunc_calls:fixture_ops:0x<mask> tag");
 }
@@ -444,12 +465,12 @@ TEST_CASE("kfunc-scope-cycle: the full path, once per cycle") {
   World w;
   uint32_t kick = w.kfunc("scx_fixture_kick", 0, {});
   uint32_t disp = w.kfunc("scx_fixture_dispatch", 0, {});
-  w.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x4", kick, -1);  // dispatch
-  w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops:0x1", kick, -1);  // select
+  w.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x1", kick, -1);  // dispatch
+  w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops:0x4", kick, -1);  // select
   w.b.add_decl_tag("bpf_kfunc_scope:fixture_ops.select", disp, -1);
   w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops.dispatch", disp, -1);
-  w.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x1", disp, -1);
-  w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops:0x4", disp, -1);
+  w.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x4", disp, -1);
+  w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops:0x1", disp, -1);
   KfuncList ks;
   ks.kfuncs = {set_kfunc(w, "scx_fixture_dispatch", disp, 0), set_kfunc(w, "scx_fixture_kick", kick, 0)};
   ks.kfuncs[1].line = 7;
@@ -459,6 +480,18 @@ TEST_CASE("kfunc-scope-cycle: the full path, once per cycle") {
   CHECK(DiagSink::format(d) ==
         "src/k.c:7: scx_fixture_kick: cycle: fixture_ops.dispatch -> scx_fixture_kick -> "
         "fixture_ops.select -> scx_fixture_dispatch -> fixture_ops.dispatch");
+
+  // The cycle starts at the first callback in member order (select, bit 2), not by name (kick).
+  World x;
+  uint32_t k1 = x.kfunc("scx_k1", 0, {});
+  uint32_t k2 = x.kfunc("scx_k2", 0, {});
+  x.b.add_decl_tag("bpf_kfunc_scope:fixture_ops.kick", k2, -1);
+  x.b.add_decl_tag("bpf_kfunc_calls:fixture_ops.select", k2, -1);
+  x.b.add_decl_tag("bpf_kfunc_scope:fixture_ops.select", k1, -1);
+  x.b.add_decl_tag("bpf_kfunc_calls:fixture_ops.kick", k1, -1);
+  d = only(run(x.b));
+  CHECK(d.type_id == k1);
+  CHECK(d.message == "cycle: fixture_ops.select -> scx_k1 -> fixture_ops.kick -> scx_k2 -> fixture_ops.select");
 
   // A kfunc that calls the callback it is scoped to.
   World v;
