@@ -40,6 +40,7 @@ namespace btf {
 class Btf;
 }
 class DiagSink;
+class ElfFile;
 
 struct EmitOptions {
   EmitFeatures features;
@@ -87,6 +88,13 @@ struct EmitResult {
 
 EmitResult emit_kfunc_btf(btf::Btf &btf, const KfuncList &ks, const EmitOptions &opt,
                           DiagSink &diags);
+
+// The kfuncs of an object that has no DWARF at all (.debug_info absent): the .BTF_ids kfunc
+// sets give names and KF_* flags, the BTF gives everything else (has_dwarf == false, so emit
+// reads parameter names and types from each FUNC_PROTO), and bpf_kfunc_scope:/bpf_kfunc_calls:
+// source-form tags already in the BTF give scopes. Adds one warning (rule "kfunc-no-dwarf").
+KfuncList kfuncs_without_dwarf(const ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
+                               DiagSink &diags);
 
 // An ELF image equal to `elf_bytes` with its .BTF section's contents replaced by `btf` (libelf).
 // Every other section keeps its bytes and file offset; a .BTF of a new size moves to the end

@@ -172,7 +172,9 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   sopt.jobs = g.jobs;
   sopt.legacy_kfunc_sets = o.legacy;
   sopt.all = o.all;
-  KfuncList ks = scan_kfuncs(*elf, &btf, sopt, diags);
+  // No DWARF at all (built without -g): names and flags from .BTF_ids, the rest from BTF.
+  KfuncList ks = elf->section(".debug_info") ? scan_kfuncs(*elf, &btf, sopt, diags)
+                                             : kfuncs_without_dwarf(*elf, btf, o.legacy, diags);
   if (!o.scopes.empty()) {
     MappedFile sf = MappedFile::open(o.scopes);
     apply_scope_file(o.scopes, sf.data(), ks, diags);
