@@ -23,8 +23,8 @@ const char *change_name(Change c) {
   }
 }
 
-std::string line_text(const Line &l) {
-  std::string s = l.kind;
+void append_line(std::string &s, const Line &l) {
+  s += l.kind;
   s += ' ';
   s += l.name;
   s += ": ";
@@ -45,6 +45,11 @@ std::string line_text(const Line &l) {
       s += v;
     }
   }
+}
+
+std::string line_text(const Line &l) {
+  std::string s;
+  append_line(s, l);
   return s;
 }
 
@@ -87,12 +92,12 @@ struct Entry {
   unsigned kind;
   std::string name;
   uint64_t h1, h2;
-  std::vector<Line> lines;
+  uint32_t oid, nid;
 };
 
 class Differ {
  public:
-  Differ(const Btf &a, const Btf &b, const DiffOptions &opt) : m_(a, b), opt_(opt) {}
+  Differ(const Btf &a, const Btf &b, const DiffOptions &opt) : m_(a, b, opt.jobs), opt_(opt) {}
 
   DiffResult run() {
     DiffResult r;
@@ -127,8 +132,14 @@ class Differ {
           d += str_or_empty(b, k == Kind::ENUM ? t.enums()[0].name_off : t.enum64s()[0].name_off);
           d += t.vlen() > 1 ? ", ...}" : "}";
         } else {
-          d += "...}";
           std::string_view p = m_.anon_path(s, id);
+          if (!p.empty() || k == Kind::ENUM || k == Kind::ENUM64 || t.vlen() == 0) {
+            d += "...}";
+          } else {  // unused: its first member says which one it is
+            const btf::Member &m0 = t.members()[0];
+            d += c_decl(b, m0.type, str_or_empty(b, m0.name_off));
+            d += t.vlen() > 1 ? "; ...}" : ";}";
+          }
           if (!p.empty()) {
             d += " in ";
             d += p;
@@ -230,6 +241,7 @@ class Differ {
       return v;
     };
     std::vector<M> mo = list(Old, o), mn = list(New, n);
+    size_t before = c.lines.size();
     std::unordered_map<std::string_view, size_t> in_new;
     for (size_t i = 0; i < mn.size(); i++) in_new.emplace(mn[i].label, i);
     std::unordered_map<std::string_view, size_t> in_old;
@@ -249,7 +261,7 @@ class Differ {
       if (!in_old.count(b.label))
         c.add("member " + b.label, Change::Added, "", member_decl(New, *b.m, n.kflag(), b.label));
     // Same members, other order (offsets equal): say so rather than nothing.
-    if (c.lines.empty() && mo.size() == mn.size()) {
+    if (c.lines.size() == before && mo.size() == mn.size()) {
       for (size_t i = 0; i < mo.size(); i++)
         if (mo[i].label != mn[i].label) {
           c.add("member order", Change::Changed, mo[i].label, mn[i].label);
@@ -342,10 +354,10 @@ class Differ {
         c.add("entry " + v.label, Change::Added, "", strfmt("offset %u size %u", v.v->offset, v.v->size));
   }
 
-  void compare(Entry &e, uint32_t oid, uint32_t nid) {
-    std::string kind = e.lines.empty() ? "" : "";
-    kind = btf::kind_name(e.kind);
-    Cmp c{e.lines, kind, e.name};
+  void compare(std::vector<Line> &out, Entry &e, uint32_t oid, uint32_t nid) {
+    std::string kind = btf::kind_name(e.kind);
+    size_t before = out.size();
+    Cmp c{out, kind, e.name};
     btf::Type o = btf(Old).type(oid), n = btf(New).type(nid);
     switch (o.kind()) {
       case Kind::INT:
@@ -399,13 +411,16 @@ class Differ {
       default:
         break;
     }
-    if (e.lines.empty())  // signatures differ in something not printed above
+    if (out.size() == before)  // signatures differ in something not printed above
       c.add("content", Change::Changed, strfmt("%016llx", (unsigned long long)m_.sig_hash(Old, oid)),
             strfmt("%016llx", (unsigned long long)m_.sig_hash(New, nid)));
   }
 
   void types(DiffResult &r) {
+    // 1. Counts, and one entry per type to report (no lines yet: they are made in output
+    //    order below, straight into r.types, so nothing big is built twice).
     std::vector<Entry> entries;
+    bool lines = !opt_.kfuncs_only && !opt_.counts_only;
     const Btf &bo = btf(Old), &bn = btf(New);
     for (uint32_t id = bo.start_id(); id < bo.type_cnt(); id++) {
       unsigned k = bo.type(id).kind_raw();
@@ -416,20 +431,20 @@ class Differ {
       }
       if (p) r.kinds[k].changed++;
       else r.kinds[k].removed++;
-      if (opt_.kfuncs_only || opt_.counts_only) continue;
+      if (!lines) continue;
       Entry e;
       e.kind = k;
       e.name = display(Old, id);
+      e.oid = id;
+      e.nid = p;
       if (p) {
         e.change = Change::Changed;
         uint64_t a = m_.sig_hash(Old, id), b = m_.sig_hash(New, p);
         e.h1 = std::min(a, b);
         e.h2 = std::max(a, b);
-        compare(e, id, p);
       } else {
         e.change = Change::Removed;
         e.h1 = e.h2 = m_.sig_hash(Old, id);
-        e.lines.push_back({btf::kind_name(k), e.name, "", Change::Removed, summary(Old, id), ""});
       }
       entries.push_back(std::move(e));
     }
@@ -437,15 +452,18 @@ class Differ {
       if (m_.peer(New, id)) continue;
       unsigned k = bn.type(id).kind_raw();
       r.kinds[k].added++;
-      if (opt_.kfuncs_only || opt_.counts_only) continue;
+      if (!lines) continue;
       Entry e;
       e.kind = k;
       e.change = Change::Added;
       e.name = display(New, id);
+      e.oid = 0;
+      e.nid = id;
       e.h1 = e.h2 = m_.sig_hash(New, id);
-      e.lines.push_back({btf::kind_name(k), e.name, "", Change::Added, "", summary(New, id)});
       entries.push_back(std::move(e));
     }
+    if (!lines) return;
+    // 2. Output order: added, removed, changed; then kind, name, content hash.
     std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
       if (a.change != b.change) return a.change < b.change;
       if (a.kind != b.kind) return a.kind < b.kind;
@@ -453,8 +471,17 @@ class Differ {
       if (a.h1 != b.h1) return a.h1 < b.h1;
       return a.h2 < b.h2;
     });
-    for (Entry &e : entries)
-      for (Line &l : e.lines) r.types.push_back(std::move(l));
+    // 3. The lines.
+    r.types.reserve(entries.size() + entries.size() / 4);
+    for (Entry &e : entries) {
+      const char *kn = btf::kind_name(e.kind);
+      if (e.change == Change::Added)
+        r.types.push_back({kn, std::move(e.name), "", Change::Added, "", summary(New, e.nid)});
+      else if (e.change == Change::Removed)
+        r.types.push_back({kn, std::move(e.name), "", Change::Removed, summary(Old, e.oid), ""});
+      else
+        compare(r.types, e, e.oid, e.nid);
+    }
   }
 
   // ---- kfuncs
@@ -642,8 +669,13 @@ void format_text(const DiffResult &r, std::string &out) {
     out += "no differences\n";
     return;
   }
-  for (const Line &l : r.kfuncs) out += line_text(l) + "\n";
-  for (const Line &l : r.types) out += line_text(l) + "\n";
+  size_t n = r.kfuncs.size() + r.types.size();
+  out.reserve(out.size() + n * 96);
+  for (const auto *v : {&r.kfuncs, &r.types})
+    for (const Line &l : *v) {
+      append_line(out, l);
+      out += '\n';
+    }
 }
 
 void format_json(const DiffResult &r, bool pretty, std::string &out) {

@@ -45,6 +45,7 @@ struct Line {
 };
 // The text form of one line (no newline).
 std::string line_text(const Line &l);
+void append_line(std::string &out, const Line &l);
 
 struct Counts {
   uint32_t added = 0, removed = 0, changed = 0, same = 0;
@@ -53,6 +54,7 @@ struct Counts {
 struct DiffOptions {
   bool kfuncs_only = false;  // skip the type section (counts are still computed)
   bool counts_only = false;  // only the counts (--stat): no lines are built
+  unsigned jobs = 1;         // > 1: the two sides are indexed in parallel (same output)
 };
 
 struct DiffResult {

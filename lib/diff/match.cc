@@ -20,7 +20,9 @@
 //     named type in (kind, name) order through members, typedefs, FUNC/VAR types, pointers,
 //     arrays and prototype parameters: "struct sk_buff.#0.#1" (unnamed members count as #k
 //     among the parent's unnamed members), "typedef atomic_t", "func f(p)". The first path
-//     found wins; since the walk order depends on names only, so does the winner.
+//     found wins; since the walk order depends on names only, so does the winner. An unused
+//     one (vmlinux has ~1k: tracepoint `union { btf_trace_X handler; ... }`) is named by its
+//     contents: kind, size, member names, offsets and member type keys.
 //   * anonymous ENUM: by its first enumerator's name (C enumerator names are global, and the
 //     kernel's many unused `enum { FOO = 1, ... };` have no use path at all); an empty one
 //     by its path.
@@ -57,6 +59,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 
 #include "support/error.h"
@@ -198,9 +201,16 @@ struct Matcher::Impl {
               b = Hasher('A');
               b.u32(t.kind_raw());
               b.str(it->second);
-            } else {
+            } else {  // unused: by its contents (member names, offsets, member type keys)
               b = Hasher('U');
               b.u32(t.kind_raw());
+              b.u32(t.size());
+              if (k == Kind::STRUCT || k == Kind::UNION)
+                for (const btf::Member &m : t.members()) {
+                  b.str(s.btf->valid_str(m.name_off) ? s.btf->str(m.name_off) : "");
+                  b.ref(key_of(s, m.type, depth + 1));
+                  b.u32(m.offset);
+                }
             }
             break;
           }
@@ -556,8 +566,8 @@ struct Matcher::Impl {
       pair(lo[0], ln[0]);
       return;
     }
-    // 2. most similar first (a group this large is not real BTF: pair it in hash order)
-    if (lo.size() * ln.size() > 250000) {
+    // 2. most similar first (groups over 64 x 64, e.g. unused anonymous structs, pair in hash order)
+    if (lo.size() * ln.size() > 4096) {
       for (size_t x = 0; x < std::min(lo.size(), ln.size()); x++) pair(lo[x], ln[x]);
       return;
     }
@@ -579,10 +589,10 @@ struct Matcher::Impl {
     }
   }
 
-  void run(const Btf &a, const Btf &b) {
+  void run(const Btf &a, const Btf &b, unsigned jobs) {
     side[Old].btf = &a;
     side[New].btf = &b;
-    for (Side &s : side) {
+    auto index = [this](Side &s) {
       uint32_t n = s.btf->type_cnt();
       s.key.assign(n, Hash128{});
       s.state.assign(n, 0);
@@ -591,6 +601,15 @@ struct Matcher::Impl {
       compute_paths(s);
       for (uint32_t id = 0; id < n; id++) key_of(s, id, 0);
       for (uint32_t id = 0; id < n; id++) s.sig[id] = sig_of(s, id);
+    };
+    // The sides share nothing while being indexed: one thread each with -j.
+    if (jobs > 1) {
+      std::thread t([&] { index(side[New]); });
+      index(side[Old]);
+      t.join();
+    } else {
+      index(side[Old]);
+      index(side[New]);
     }
     // Group own types by key.
     std::vector<std::pair<Hash128, uint32_t>> ko, kn;  // (key, id)
@@ -631,8 +650,9 @@ struct Matcher::Impl {
   }
 };
 
-Matcher::Matcher(const btf::Btf &old_btf, const btf::Btf &new_btf) : impl_(std::make_unique<Impl>()) {
-  impl_->run(old_btf, new_btf);
+Matcher::Matcher(const btf::Btf &old_btf, const btf::Btf &new_btf, unsigned jobs)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->run(old_btf, new_btf, jobs);
 }
 Matcher::~Matcher() = default;
 

@@ -39,7 +39,8 @@ struct Hash128 {
 
 class Matcher {
  public:
-  Matcher(const btf::Btf &old_btf, const btf::Btf &new_btf);
+  // jobs > 1: index the two sides on two threads (the result does not depend on it).
+  Matcher(const btf::Btf &old_btf, const btf::Btf &new_btf, unsigned jobs = 1);
   ~Matcher();
   Matcher(const Matcher &) = delete;
   Matcher &operator=(const Matcher &) = delete;

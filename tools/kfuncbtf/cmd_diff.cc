@@ -1,6 +1,8 @@
 // kfuncbtf diff OLD NEW [-B BASE | --old-base B1 --new-base B2] [--kfuncs-only] [--stat]
 // kfuncbtf diff OBJ: each kfunc's DWARF prototype against its BTF.
 // Exit 0: same; 1: different; 2: cannot compare (message names the file).
+#include <malloc.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -51,6 +53,11 @@ int run_protos(const Globals &g, const DiffOpts &o) {
 
 int run_diff(const Globals &g, const DiffOpts &o) {
   if (o.files.size() == 1) return run_protos(g, o);
+  // The diff of two vmlinux BTFs allocates ~50 MB of short-lived vectors and strings; keep
+  // freed memory in the heap instead of unmapping it, so it is not faulted in again.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
   if (!o.base.empty() && (!o.old_base.empty() || !o.new_base.empty()))
     throw Error("diff: give either -B/--base-btf or --old-base/--new-base, not both");
 
@@ -62,6 +69,7 @@ int run_diff(const Globals &g, const DiffOpts &o) {
   diff::DiffOptions opt;
   opt.kfuncs_only = o.kfuncs_only;
   opt.counts_only = o.stat;
+  opt.jobs = g.jobs;
   diff::DiffResult r = diff::diff_btf(*a.btf, *b.btf, opt);
 
   std::string out;
