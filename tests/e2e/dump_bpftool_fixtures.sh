@@ -32,6 +32,11 @@ if command -v pahole >/dev/null && [ -e "$base" ] && [ -e "$obj" ]; then
   [ "$first" != "[1]" ] || die "split dump starts at [1]: base types printed"
   run_kfb dump --json "$T/split.btf" --base-btf "$base" | cmp - <(bpftool -j btf dump file "$T/split.btf" -B "$base") ||
     die "split: JSON differs"
+  # The base given as the ELF object whose .BTF it is.
+  elf_base="$KFB_FIXTURES/gcc-dwarf5.o"
+  if [ -e "$elf_base" ] && cmp -s <(run_kfb dump "$elf_base") <(run_kfb dump "$base"); then
+    run_kfb dump "$T/split.btf" -B "$elf_base" | cmp - "$T/kfb.txt" || die "split on an ELF base differs"
+  fi
   n=$((n + 1))
 fi
 echo "compared $n inputs"
