@@ -485,26 +485,49 @@ class Differ {
   }
 
   // ---- kfuncs
-  // name -> FUNC id for every own FUNC carrying a bpf_kfunc tag (component_idx -1).
-  std::map<std::string_view, uint32_t> kfunc_map(SideId s) const {
-    std::map<std::string_view, uint32_t> out;
+  // Per side, from one pass over the own types (no name index of all 127k types is needed
+  // for ~200 kfuncs): FUNCs carrying a bpf_kfunc tag (component_idx -1) by name, DECL_TAGs by
+  // target, and FUNCs by name for the kfunc and twin names of both sides.
+  struct KfIndex {
+    std::map<std::string_view, uint32_t> kfuncs;
+    std::unordered_map<uint32_t, std::vector<uint32_t>> tags;
+    std::unordered_map<std::string_view, uint32_t> funcs;
+  };
+  KfIndex kx_[2];
+
+  void index_kfuncs(SideId s) {
+    KfIndex &x = kx_[s];
     const Btf &b = btf(s);
     for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
       btf::Type t = b.type(id);
-      if (t.kind() != Kind::DECL_TAG || t.component_idx() != -1 || t.name() != "bpf_kfunc") continue;
+      if (t.kind() != Kind::DECL_TAG) continue;
       uint32_t f = t.type();
+      x.tags[f].push_back(id);
+      if (t.component_idx() != -1 || t.name() != "bpf_kfunc") continue;
       if (!b.valid_id(f) || !f || b.type(f).kind() != Kind::FUNC) continue;
-      out.emplace(b.type(f).name(), f);
+      x.kfuncs.emplace(b.type(f).name(), f);
     }
-    return out;
   }
 
-  // The FUNC of that name on side s (own first), or 0.
-  uint32_t func_named(SideId s, std::string_view name) const {
+  void index_funcs(SideId s, const std::set<std::string, std::less<>> &wanted) {
+    KfIndex &x = kx_[s];
     const Btf &b = btf(s);
+    if (wanted.empty()) return;
+    for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
+      btf::Type t = b.type(id);
+      if (t.kind() != Kind::FUNC) continue;
+      std::string_view nm = t.name();
+      if (wanted.count(nm)) x.funcs.emplace(nm, id);  // the first (lowest id) wins
+    }
+  }
+
+  // The FUNC of that name on side s (own first, then a split BTF's base), or 0.
+  uint32_t func_named(SideId s, std::string_view name) const {
+    auto it = kx_[s].funcs.find(name);
+    if (it != kx_[s].funcs.end()) return it->second;
+    const Btf &b = btf(s);
+    if (!b.is_split()) return 0;
     std::vector<uint32_t> ids = b.find(name, Kind::FUNC);
-    for (uint32_t id : ids)
-      if (id >= b.start_id()) return id;
     return ids.empty() ? 0 : ids.front();
   }
 
@@ -517,7 +540,10 @@ class Differ {
     std::span<const btf::Param> ps;
     if (b.valid_id(f.type()) && f.type() && b.type(f.type()).kind() == Kind::FUNC_PROTO)
       ps = b.type(f.type()).params();
-    for (uint32_t tid : b.decl_tags_of(func)) {
+    auto tit = kx_[s].tags.find(func);
+    const std::vector<uint32_t> own_tags = tit == kx_[s].tags.end() ? std::vector<uint32_t>{} : tit->second;
+    const std::vector<uint32_t> &tag_ids = func >= b.start_id() ? own_tags : b.decl_tags_of(func);
+    for (uint32_t tid : tag_ids) {
       btf::Type t = b.type(tid);
       if (t.name() == "bpf_kfunc" && t.component_idx() == -1) continue;
       std::string field = "tag " + std::string(t.name());
@@ -567,7 +593,17 @@ class Differ {
   }
 
   void kfuncs(DiffResult &r) {
-    auto ko = kfunc_map(Old), kn = kfunc_map(New);
+    index_kfuncs(Old);
+    index_kfuncs(New);
+    std::set<std::string, std::less<>> wanted;
+    for (SideId sd : {Old, New})
+      for (auto &[n, id] : kx_[sd].kfuncs) {
+        wanted.emplace(n);
+        wanted.emplace(std::string(n) + "_impl");
+      }
+    index_funcs(Old, wanted);
+    index_funcs(New, wanted);
+    auto &ko = kx_[Old].kfuncs, &kn = kx_[New].kfuncs;
     std::set<std::string_view> names;
     for (auto &[n, id] : ko) names.insert(n);
     for (auto &[n, id] : kn) names.insert(n);

@@ -20,7 +20,8 @@
 //     named type in (kind, name) order through members, typedefs, FUNC/VAR types, pointers,
 //     arrays and prototype parameters: "struct sk_buff.#0.#1" (unnamed members count as #k
 //     among the parent's unnamed members), "typedef atomic_t", "func f(p)". The first path
-//     found wins; since the walk order depends on names only, so does the winner. An unused
+//     found wins; roots are walked in (kind, hash of name) order, which depends on names
+//     only, so does the winner. An unused
 //     one (vmlinux has ~1k: tracepoint `union { btf_trace_X handler; ... }`) is named by its
 //     contents: kind, size, member names, offsets and member type keys.
 //   * anonymous ENUM: by its first enumerator's name (C enumerator names are global, and the
@@ -267,64 +268,76 @@ struct Matcher::Impl {
   }
 
   // --- use paths of anonymous aggregates
-  void walk(Side &s, uint32_t id, std::string &path, int depth) {
+  // The path is kept as a stack of components and spelled only when an anonymous aggregate is
+  // reached: most members lead to named types or to pointers already walked, and pay nothing.
+  struct Comp {
+    char how;               // 'r' root, 'm' member, 'u' unnamed member #num, 'R' return,
+                            // 'p' parameter, 'P' unnamed parameter #num
+    std::string_view text;  // root "struct foo" word + name, member or parameter name
+    uint32_t num;
+  };
+  std::vector<Comp> stack_;
+
+  static std::string spell_path(const std::vector<Comp> &st) {
+    std::string p;
+    for (const Comp &c : st) {
+      switch (c.how) {
+        case 'r': p += c.text; break;
+        case 'm': p += '.'; p += c.text; break;
+        case 'u': p += ".#"; p += std::to_string(c.num); break;
+        case 'R': p += "()"; break;
+        case 'p': p += '('; p += c.text; p += ')'; break;
+        case 'P': p += "(#"; p += std::to_string(c.num); p += ')'; break;
+        default: break;
+      }
+    }
+    return p;
+  }
+
+  void walk(Side &s, uint32_t id, std::vector<Comp> &st, int depth) {
     if (depth > kMaxDepth) return;
     const Btf &btf = *s.btf;
     btf::Type t = btf.type(id);
-    auto enter = [&](uint32_t child, size_t keep) {
-      if (child == 0 || !btf.valid_id(child)) {
-        path.resize(keep);
-        return;
-      }
-      if (s.walked[child]) {
-        path.resize(keep);
-        return;
-      }
+    // Enters `child` under component `c` (nothing pushed when c.how == 0).
+    auto enter = [&](uint32_t child, auto &&make_comp) {
+      if (child == 0 || child >= s.walked.size() || s.walked[child]) return;
       btf::Type c = btf.type(child);
-      if (named_kind(c.kind()) && !c.name().empty()) {
-        path.resize(keep);
-        return;
-      }
+      if (named_kind(c.kind()) && c.name_off() != 0 && !c.name().empty()) return;
       s.walked[child] = 1;
-      if (is_anon_aggregate(c)) s.path.emplace(child, path);
-      walk(s, child, path, depth + 1);
-      path.resize(keep);
+      Comp comp = make_comp();
+      if (comp.how) st.push_back(comp);
+      if (is_anon_aggregate(c)) s.path.emplace(child, spell_path(st));
+      walk(s, child, st, depth + 1);
+      if (comp.how) st.pop_back();
     };
-    size_t keep = path.size();
+    auto none = [] { return Comp{0, {}, 0}; };
     switch (t.kind()) {
       case Kind::STRUCT:
       case Kind::UNION: {
-        unsigned unnamed = 0;
+        uint32_t unnamed = 0;
         for (const btf::Member &m : t.members()) {
-          std::string_view mn = btf.valid_str(m.name_off) ? btf.str(m.name_off) : "";
-          path += '.';
-          if (mn.empty()) {
-            path += '#';
-            path += std::to_string(unnamed++);
-          } else {
-            path += mn;
-          }
-          enter(m.type, keep);
+          bool has_name = m.name_off != 0 && btf.valid_str(m.name_off) && !btf.str(m.name_off).empty();
+          uint32_t k = has_name ? 0 : unnamed++;
+          enter(m.type, [&] {
+            return has_name ? Comp{'m', btf.str(m.name_off), 0} : Comp{'u', {}, k};
+          });
         }
         break;
       }
       case Kind::FUNC_PROTO: {
-        path += "()";
-        enter(t.type(), keep);
-        unsigned i = 0;
+        enter(t.type(), [] { return Comp{'R', {}, 0}; });
+        uint32_t i = 0;
         for (const btf::Param &p : t.params()) {
-          std::string_view pn = btf.valid_str(p.name_off) ? btf.str(p.name_off) : "";
-          path += '(';
-          if (pn.empty()) path += "#" + std::to_string(i);
-          else path += pn;
-          path += ')';
-          enter(p.type, keep);
+          enter(p.type, [&] {
+            std::string_view pn = btf.valid_str(p.name_off) ? btf.str(p.name_off) : "";
+            return pn.empty() ? Comp{'P', {}, i} : Comp{'p', pn, 0};
+          });
           i++;
         }
         break;
       }
       case Kind::ARRAY:
-        enter(t.array().type, keep);
+        enter(t.array().type, none);
         break;
       case Kind::PTR:
       case Kind::CONST:
@@ -334,7 +347,7 @@ struct Matcher::Impl {
       case Kind::TYPEDEF:
       case Kind::FUNC:
       case Kind::VAR:
-        enter(t.type(), keep);
+        enter(t.type(), none);
         break;
       default:
         break;
@@ -345,37 +358,60 @@ struct Matcher::Impl {
     const Btf &btf = *s.btf;
     uint32_t n = btf.type_cnt();
     s.walked.assign(n, 0);
+    // Roots in an order that depends on names only: (kind, hash of name); equal names (pahole's
+    // duplicates) by id, which only matters when two of them share an anonymous child.
     struct Root {
-      std::string_view name;
+      uint64_t h;
       uint8_t kind;
       uint32_t id;
     };
     std::vector<Root> roots;
+    roots.reserve(n / 2);
     for (uint32_t id = 1; id < n; id++) {
       btf::Type t = btf.type(id);
       Kind k = t.kind();
       if (k != Kind::STRUCT && k != Kind::UNION && k != Kind::TYPEDEF && k != Kind::FUNC &&
           k != Kind::VAR)
         continue;
+      if (t.name_off() == 0) continue;
+      // Only roots with an anonymous child can give a path: skip the rest before hashing.
+      bool anon_child = false;
+      auto anon = [&](uint32_t c) {
+        if (c == 0 || c >= n) return false;
+        btf::Type ct = btf.type(c);
+        return !named_kind(ct.kind()) || ct.name_off() == 0;
+      };
+      if (k == Kind::STRUCT || k == Kind::UNION) {
+        for (const btf::Member &m : t.members())
+          if (anon(m.type)) {
+            anon_child = true;
+            break;
+          }
+      } else {
+        anon_child = anon(t.type());
+      }
+      if (!anon_child) continue;
       std::string_view nm = t.name();
       if (nm.empty()) continue;
-      roots.push_back({nm, static_cast<uint8_t>(k), id});
+      roots.push_back({hash_bytes(nm).a, static_cast<uint8_t>(k), id});
     }
     std::sort(roots.begin(), roots.end(), [](const Root &a, const Root &b) {
       if (a.kind != b.kind) return a.kind < b.kind;
-      if (a.name != b.name) return a.name < b.name;
+      if (a.h != b.h) return a.h < b.h;
       return a.id < b.id;
     });
-    std::string path;
+    std::string head;
     for (const Root &r : roots) {
       const char *word = r.kind == uint8_t(Kind::STRUCT)    ? "struct "
                          : r.kind == uint8_t(Kind::UNION)   ? "union "
                          : r.kind == uint8_t(Kind::TYPEDEF) ? "typedef "
                          : r.kind == uint8_t(Kind::FUNC)    ? "func "
                                                             : "var ";
-      path = word;
-      path += r.name;
-      walk(s, r.id, path, 0);
+      head = word;
+      head += btf.type(r.id).name();
+      std::vector<Comp> st;
+      st.push_back({'r', head, 0});
+      walk(s, r.id, st, 0);
     }
   }
 
