@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "btf/load.h"
 #include "command.h"
@@ -62,8 +63,30 @@ int run_diff(const Globals &g, const DiffOpts &o) {
     throw Error("diff: give either -B/--base-btf or --old-base/--new-base, not both");
 
   // Both sides, each on its own base (a base of the wrong byte order is refused by the parser).
-  btf::Loaded a = btf::load(o.files[0], o.old_base.empty() ? o.base : o.old_base);
-  btf::Loaded b = btf::load(o.files[1], o.new_base.empty() ? o.base : o.new_base);
+  //    With -j, NEW is read on a second thread; an error there is rethrown here.
+  btf::Loaded a, b;
+  auto load_new = [&] { b = btf::load(o.files[1], o.new_base.empty() ? o.base : o.new_base); };
+  if (g.jobs > 1) {
+    std::exception_ptr err;
+    std::thread t([&] {
+      try {
+        load_new();
+      } catch (...) {
+        err = std::current_exception();
+      }
+    });
+    try {
+      a = btf::load(o.files[0], o.old_base.empty() ? o.base : o.old_base);
+    } catch (...) {
+      t.join();
+      throw;
+    }
+    t.join();
+    if (err) std::rethrow_exception(err);
+  } else {
+    a = btf::load(o.files[0], o.old_base.empty() ? o.base : o.old_base);
+    load_new();
+  }
 
   // Pair by identity, compare, order: kfunc changes, then added, removed, changed types.
   diff::DiffOptions opt;
