@@ -531,7 +531,7 @@ TEST_CASE("emit: no DWARF: parameters and flags come from the BTF proto") {
   CHECK(r.stats.twins_added == 1);
 }
 
-TEST_CASE("emit: missing FUNCs warn; split BTF looks for F and F_impl in its own types only") {
+TEST_CASE("emit: missing FUNCs warn, and split BTF looks for F and F_impl in its own types only") {
   World w;
   uint32_t pb = w.b.add_func_proto(w.int_id, std::vector<btf::NewParam>{{"x", w.int_id}, {"aux", w.void_ptr}});
   w.b.add_func("mod_fn_impl", btf::FUNC_STATIC, pb);  // [9] in the base: must not be reused
