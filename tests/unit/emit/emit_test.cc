@@ -210,7 +210,7 @@ TEST_CASE("emit: new _impl twin (resolve_btfids shape) and the trimmed proto") {
   }
 }
 
-TEST_CASE("emit: a legacy F_impl is reused; as a kfunc it gets only its own tags") {
+TEST_CASE("emit: a legacy F_impl is reused, and as a kfunc it gets only its own tags") {
   World w;
   uint32_t pi = w.b.add_func_proto(w.void_ptr, std::vector<btf::NewParam>{{"local_type_id__k", w.u64},
                                                                             {"meta__ign", w.void_ptr}});
