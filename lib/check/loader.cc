@@ -214,6 +214,7 @@ class Loader {
       : blob_(blob), o_(o), base_(base), cur_(blob, false, o.where, o.section_offset) {
     v618_ = o.kernel == KernelVersion::V6_18;
     user_ = o.mode == LoaderMode::User;
+    all_ = cur_.bytes(blob.size());
   }
 
   LoaderResult run();
@@ -229,13 +230,16 @@ class Loader {
 
  private:
   // ---- reads: everything goes through the cursor ----
-  uint32_t rd32(size_t at) {
-    cur_.seek(at);
-    return cur_.u32();
+  // Bounds-checked reads at absolute offsets: the hot loops read ~10M words from vmlinux, so
+  // they index the span the cursor handed out instead of seeking; an overrun still fails
+  // through the cursor with the offset.
+  uint32_t rd32(size_t at) const {
+    if (at > all_.size() || all_.size() - at < 4) cur_.fail_at(at, "read past the end");
+    return load<uint32_t>(all_.data() + at, false);
   }
-  uint8_t rd8(size_t at) {
-    cur_.seek(at);
-    return cur_.u8();
+  uint8_t rd8(size_t at) const {
+    if (at >= all_.size()) cur_.fail_at(at, "read past the end");
+    return all_[at];
   }
   Member member(const Ty *t, uint32_t i) {
     size_t at = t->off + 12 + 12 * size_t(i);
@@ -269,12 +273,21 @@ class Loader {
       return s && identifier_ok(*s);
     }
     // Fast path: scan the string in place (the section ends with a NUL, checked above).
+    // (A per-offset cache of answers was slower: its pages cost more than the scans.)
+    // A small direct-mapped memo of valid offsets: member and param names repeat a lot
+    // (pahole deduplicates strings), and 32 KiB stays in cache.
+    uint32_t &memo = ident_memo_[off & (kIdentMemo - 1)];
+    if (memo == off + 1) return true;
     size_t i = off - start_str_off_, start = i, n = strs_.size();
     if (!kIdent.first[strs_[i]]) return false;
     for (i++; i < n && strs_[i]; i++) {
       if (!kIdent.rest[strs_[i]]) return false;
     }
-    return i < n && i - start <= kKsymNameLen;
+    if (i < n && i - start <= kKsymNameLen) {
+      memo = off + 1;
+      return true;
+    }
+    return false;
   }
   bool valid_section(uint32_t off) const {
     auto s = str(off);
@@ -343,10 +356,13 @@ class Loader {
   const CheckOptions &o_;
   const Loader *base_;
   Cursor cur_;
+  std::span<const uint8_t> all_;  // the whole blob, from the cursor
   bool v618_ = true, user_ = true;
   Header hdr_;
   size_t str_abs_ = 0;
   std::span<const uint8_t> strs_;  // the own string section, handed out by the cursor
+  static constexpr size_t kIdentMemo = 8192;
+  mutable std::vector<uint32_t> ident_memo_ = std::vector<uint32_t>(kIdentMemo, 0);
   uint32_t start_id_ = 0, start_str_off_ = 0;
   std::vector<Ty> types_;  // local ids; [0] is void for base BTF
   // resolve state (local ids)
@@ -581,7 +597,21 @@ int Loader::check_all_metas() {
   uint64_t cur = uint64_t(hdr_.hdr_len) + hdr_.type_off;
   uint64_t end = cur + hdr_.type_len;
   types_.clear();
-  types_.reserve(hdr_.type_len / 16 + 2);
+  {
+    // Count the types first (a cheap walk over the info words) so the array is sized once.
+    size_t count = 0;
+    for (uint64_t at = cur; at + 12 <= end; count++) {
+      uint32_t info = rd32(at + 4), vlen = info & 0xffff, extra = 0;
+      switch ((info >> 24) & 0x1f) {
+        case INT: case VAR: case DECL_TAG: extra = 4; break;
+        case ARRAY: extra = 12; break;
+        case STRUCT: case UNION: case DATASEC: case ENUM64: extra = 12 * vlen; break;
+        case ENUM: case FUNC_PROTO: extra = 8 * vlen; break;
+      }
+      at += 12 + extra;
+    }
+    types_.reserve(std::min<size_t>(count, kMaxType) + 2);
+  }
   if (!base_) types_.push_back(Ty{});  // void
   log_id_ = base_ ? start_id_ : 1;
   bool warned = false;
