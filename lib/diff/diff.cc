@@ -97,13 +97,16 @@ struct Entry {
 
 class Differ {
  public:
-  Differ(const Btf &a, const Btf &b, const DiffOptions &opt) : m_(a, b, opt.jobs), opt_(opt) {}
+  Differ(const Btf &a, const Btf &b, const DiffOptions &opt, const LineSink *sink)
+      : m_(a, b, opt.jobs), opt_(opt), sink_(sink) {}
 
   DiffResult run() {
     DiffResult r;
     r.old_types = btf(Old).own_type_cnt();
     r.new_types = btf(New).own_type_cnt();
     kfuncs(r);
+    if (sink_)
+      for (const Line &l : r.kfuncs) (*sink_)(l, true);
     types(r);
     if (opt_.kfuncs_only) r.types.clear();
     return r;
@@ -471,16 +474,22 @@ class Differ {
       if (a.h1 != b.h1) return a.h1 < b.h1;
       return a.h2 < b.h2;
     });
-    // 3. The lines.
-    r.types.reserve(entries.size() + entries.size() / 4);
+    // 3. The lines: into r.types, or one type at a time through the sink (one reused vector,
+    //    so a vmlinux-sized diff never holds its ~90k lines at once).
+    std::vector<Line> scratch;
+    std::vector<Line> &out = sink_ ? scratch : r.types;
+    if (!sink_) r.types.reserve(entries.size() + entries.size() / 4);
     for (Entry &e : entries) {
       const char *kn = btf::kind_name(e.kind);
+      if (sink_) scratch.clear();
       if (e.change == Change::Added)
-        r.types.push_back({kn, std::move(e.name), "", Change::Added, "", summary(New, e.nid)});
+        out.push_back({kn, std::move(e.name), "", Change::Added, "", summary(New, e.nid)});
       else if (e.change == Change::Removed)
-        r.types.push_back({kn, std::move(e.name), "", Change::Removed, summary(Old, e.oid), ""});
+        out.push_back({kn, std::move(e.name), "", Change::Removed, summary(Old, e.oid), ""});
       else
-        compare(r.types, e, e.oid, e.nid);
+        compare(out, e, e.oid, e.nid);
+      if (sink_)
+        for (const Line &l : scratch) (*sink_)(l, false);
     }
   }
 
@@ -651,6 +660,7 @@ class Differ {
 
   Matcher m_;
   DiffOptions opt_;
+  const LineSink *sink_;
 };
 
 void stat_rows(const DiffResult &r, const std::function<void(const char *, const Counts &)> &row) {
@@ -670,22 +680,24 @@ void stat_rows(const DiffResult &r, const std::function<void(const char *, const
 
 void json_lines(JsonWriter &j, const std::vector<Line> &lines) {
   j.begin_array();
-  for (const Line &l : lines) {
-    j.begin_object();
-    j.key("kind").value(l.kind);
-    j.key("name").value(l.name);
-    if (!l.field.empty()) j.key("field").value(l.field);
-    j.key("change").value(change_name(l.change));
-    if (l.change != Change::Added && (l.change == Change::Changed || !l.old_value.empty()))
-      j.key("old").value(l.old_value);
-    if (l.change != Change::Removed && (l.change == Change::Changed || !l.new_value.empty()))
-      j.key("new").value(l.new_value);
-    j.end_object();
-  }
+  for (const Line &l : lines) json_line(j, l);
   j.end_array();
 }
 
 }  // namespace
+
+void json_line(JsonWriter &j, const Line &l) {
+  j.begin_object();
+  j.key("kind").value(l.kind);
+  j.key("name").value(l.name);
+  if (!l.field.empty()) j.key("field").value(l.field);
+  j.key("change").value(change_name(l.change));
+  if (l.change != Change::Added && (l.change == Change::Changed || !l.old_value.empty()))
+    j.key("old").value(l.old_value);
+  if (l.change != Change::Removed && (l.change == Change::Changed || !l.new_value.empty()))
+    j.key("new").value(l.new_value);
+  j.end_object();
+}
 
 bool DiffResult::different() const {
   if (!kfuncs.empty() || !types.empty()) return true;
@@ -695,7 +707,14 @@ bool DiffResult::different() const {
 }
 
 DiffResult diff_btf(const btf::Btf &old_btf, const btf::Btf &new_btf, const DiffOptions &opt) {
-  DiffResult r = Differ(old_btf, new_btf, opt).run();
+  DiffResult r = Differ(old_btf, new_btf, opt, nullptr).run();
+  r.kfuncs_only = opt.kfuncs_only;
+  return r;
+}
+
+DiffResult diff_btf(const btf::Btf &old_btf, const btf::Btf &new_btf, const DiffOptions &opt,
+                    const LineSink &sink) {
+  DiffResult r = Differ(old_btf, new_btf, opt, &sink).run();
   r.kfuncs_only = opt.kfuncs_only;
   return r;
 }

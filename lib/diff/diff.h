@@ -30,6 +30,10 @@
 
 #include "btf/btf.h"
 
+namespace kfb {
+class JsonWriter;
+}
+
 namespace kfb::diff {
 
 enum class Change : uint8_t { Added, Removed, Changed };
@@ -69,10 +73,19 @@ struct DiffResult {
 
 DiffResult diff_btf(const btf::Btf &old_btf, const btf::Btf &new_btf, const DiffOptions &opt);
 
+// Streaming form for big inputs: every line goes to `sink` in output order (all kfunc lines,
+// kfunc_section true, then the type lines); the result keeps the kfunc lines and the counts,
+// but `types` stays empty. Same lines, same order as the other form.
+using LineSink = std::function<void(const Line &l, bool kfunc_section)>;
+DiffResult diff_btf(const btf::Btf &old_btf, const btf::Btf &new_btf, const DiffOptions &opt,
+                    const LineSink &sink);
+
 // "no differences\n" when there are none.
 void format_text(const DiffResult &r, std::string &out);
 // {"kfuncs":[{...}],"types":[{...}]}
 void format_json(const DiffResult &r, bool pretty, std::string &out);
+// One line as a JSON object (keys kind, name, field, change, old, new).
+void json_line(JsonWriter &j, const Line &l);
 // A table: "kind added removed changed same", one row per BTF kind present on either side,
 // a "total" row, and a "kfunc" row (kfunc names, not types).
 void format_stat_text(const DiffResult &r, std::string &out);

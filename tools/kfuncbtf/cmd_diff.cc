@@ -16,6 +16,7 @@
 #include "kfunc/kfunc.h"
 #include "support/diag.h"
 #include "support/error.h"
+#include "support/json.h"
 
 namespace kfb::tool {
 namespace {
@@ -93,12 +94,45 @@ int run_diff(const Globals &g, const DiffOpts &o) {
   opt.kfuncs_only = o.kfuncs_only;
   opt.counts_only = o.stat;
   opt.jobs = g.jobs;
-  diff::DiffResult r = diff::diff_btf(*a.btf, *b.btf, opt);
-
-  std::string out;
   bool json = g.json || g.pretty;
-  if (o.stat) json ? diff::format_stat_json(r, g.pretty, out) : diff::format_stat_text(r, out);
-  else json ? diff::format_json(r, g.pretty, out) : diff::format_text(r, out);
+  std::string out;
+  if (o.stat) {
+    diff::DiffResult r = diff::diff_btf(*a.btf, *b.btf, opt);
+    json ? diff::format_stat_json(r, g.pretty, out) : diff::format_stat_text(r, out);
+    put(out);
+    return r.different() ? kExitFindings : kExitOk;
+  }
+
+  // Stream the lines to stdout in 256 KiB pieces: a vmlinux diff is ~90k lines.
+  constexpr size_t kFlushAt = 256 * 1024;
+  JsonWriter j(out, g.pretty);
+  bool any = false, in_types = false;
+  if (json) j.begin_object().key("kfuncs").begin_array();
+  diff::LineSink sink = [&](const diff::Line &l, bool kfunc_section) {
+    any = true;
+    if (json) {
+      if (!kfunc_section && !in_types) {
+        j.end_array().key("types").begin_array();
+        in_types = true;
+      }
+      diff::json_line(j, l);
+    } else {
+      diff::append_line(out, l);
+      out += '\n';
+    }
+    if (out.size() >= kFlushAt) {
+      put(out);
+      out.clear();
+    }
+  };
+  diff::DiffResult r = diff::diff_btf(*a.btf, *b.btf, opt, sink);
+  if (json) {
+    if (!in_types) j.end_array().key("types").begin_array();
+    j.end_array().end_object();
+    j.finish();
+  } else if (!any) {
+    out += "no differences\n";
+  }
   put(out);
   return r.different() ? kExitFindings : kExitOk;
 }

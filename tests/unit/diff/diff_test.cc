@@ -305,3 +305,33 @@ TEST_CASE("fixtures: pahole BTF against emit-like additions lists exactly those"
     CHECK(text(p, b) == text(*a, b));
   }
 }
+
+TEST_CASE("streaming form gives the same lines in the same order") {
+  Btf a = base_btf();
+  Btf b = a;
+  emit_like(b, "bpf_foo");
+  std::unique_ptr<Btf> fa = fixture("clang-dwarf5.btf");
+  std::vector<std::pair<const Btf *, const Btf *>> pairs = {{&a, &b}, {&b, &a}};
+  Btf fb;
+  if (fa) {
+    fb = *fa;
+    emit_like(fb, "bpf_wq_set_callback");
+    pairs.push_back({fa.get(), &fb});
+  }
+  for (auto [x, y] : pairs) {
+    DiffResult whole = diff_btf(*x, *y, {});
+    std::vector<std::string> streamed;
+    size_t kfunc_lines = 0;
+    DiffResult r = diff_btf(*x, *y, {}, [&](const Line &l, bool kf) {
+      streamed.push_back(line_text(l));
+      if (kf) kfunc_lines++;
+    });
+    std::vector<std::string> expect;
+    for (const auto *v : {&whole.kfuncs, &whole.types})
+      for (const Line &l : *v) expect.push_back(line_text(l));
+    CHECK(streamed == expect);
+    CHECK(kfunc_lines == whole.kfuncs.size());
+    CHECK(r.types.empty());
+    CHECK(r.different() == whole.different());
+  }
+}
