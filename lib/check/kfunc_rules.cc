@@ -351,6 +351,13 @@ void Rules::iterator(const KInfo &ki, Type proto) {
 
 void Rules::set8_flags() {
   if (!opt_.sets || opt_.legacy_kfunc_sets) return;
+  // Not one set8 says BTF_SET8_KFUNCS, yet some list functions: a kernel before 6.9.
+  size_t flagged = 0, plain = 0;
+  for (const BtfIdsSet &s : opt_.sets->sets) (s.flags & BTF_SET8_KFUNCS ? flagged : plain)++;
+  if (!flagged && plain && !opt_.sets->entries.empty())
+    add(Severity::Note, "kfunc-reg-set8", 0, "", nullptr,
+        strfmt("no set8 has BTF_SET8_KFUNCS and %zu have none (a kernel before 6.9?): "
+               "--legacy-kfunc-sets counts them as kfunc sets", plain));
   std::set<std::string> reported;
   for (const BtfIdsEntry &e : opt_.sets->entries) {
     auto set = std::find_if(opt_.sets->sets.begin(), opt_.sets->sets.end(),

@@ -1,14 +1,18 @@
 // kfuncbtf check FILE [--as user|vmlinux|module] [-B BASE] [--kernel 6.1|6.18] [--first]
 //
 // Runs the kernel's BTF loader rules on FILE (raw BTF or an ELF's .BTF) and reports the first
-// failure the kernel would report, with the kernel's own text last.
+// failure the kernel would report, with the kernel's own text last. Then the kfunc rules
+// (check/kfunc_rules.h; an ELF is also scanned): every finding, [--legacy-kfunc-sets]
+// [--fatal-warnings] [--no-kfunc-rules]; notes (twins emit will add) only with -v.
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "btf/load.h"
+#include "check/kfunc_rules.h"
 #include "check/loader.h"
 #include "command.h"
+#include "support/diag.h"
 #include "support/error.h"
 #include "support/file.h"
 #include "support/json.h"
@@ -22,6 +26,10 @@ struct CheckOpts {
   std::string base;
   std::string kernel = "6.18";
   bool first = true;
+  bool first_given = false;        // --first on the command line: also stop the kfunc rules
+  bool kfunc_rules = true;         // --no-kfunc-rules turns them off
+  bool legacy_kfunc_sets = false;  // every set8 is a kfunc set (pre-6.9 kernels)
+  bool fatal_warnings = false;
 };
 
 // The .BTF bytes of a raw BTF file or of an ELF's .BTF section.
@@ -55,6 +63,30 @@ int run_check(const Globals &g, const CheckOpts &o) {
   // The loader rules, in the kernel's order; the first failure wins.
   check::LoaderResult r = check::check_loader(blob, co);
 
+  // The kfunc rules (SPEC 6.2-6.4). Unlike the kernel, keep going after a loader failure while
+  // the BTF can still be read, and report every kfunc finding; --first stops at the first.
+  DiagSink kdiags;
+  check::KfuncFileResult kr;
+  bool kran = false;
+  if (o.kfunc_rules && !(o.first_given && !r.ok)) {
+    check::KfuncFileOptions ko;
+    ko.rules.legacy_kfunc_sets = o.legacy_kfunc_sets;
+    ko.rules.first = o.first_given;
+    ko.base_path = co.mode == check::LoaderMode::Module
+                       ? (o.base.empty() ? std::string("/sys/kernel/btf/vmlinux") : o.base)
+                       : "";
+    ko.jobs = g.jobs;
+    try {
+      kr = check::check_kfunc_file(o.file, ko, kdiags);
+      kran = true;
+    } catch (const Error &e) {
+      if (r.ok) throw;  // readable for the kernel but not for us: cannot run
+    }
+    if (o.fatal_warnings) kdiags.promote_warnings();
+    kdiags.sort();
+  }
+  bool kfunc_errors = kdiags.errors() > 0;
+
   if (g.json || g.pretty) {
     std::string out;
     JsonWriter j(out, g.pretty);
@@ -81,10 +113,24 @@ int run_check(const Globals &g, const CheckOpts &o) {
       j.key("kernel_log").value(klog);
       j.end_object();
     };
+    auto kfinding = [&](const Diag &d) {
+      j.begin_object();
+      j.key("severity").value(severity_name(d.severity));
+      j.key("rule").value(d.rule);
+      j.key("type_id").value(d.type_id);
+      j.key("kind").value(d.kind);
+      j.key("name").value(d.name);
+      j.key("message").value(d.message);
+      j.key("file").value(d.file);
+      j.key("line").value(d.line);
+      j.end_object();
+    };
     for (auto &n : r.notes) finding("warning", "loader-meta", 0, "", "", n, "", 0, "");
     if (!r.ok)
       finding("error", r.rule, r.type_id, r.kind, r.name, r.message, check::errno_name(r.err),
               r.offset, r.kernel_log);
+    for (const Diag &d : kdiags.all())
+      if (d.severity != Severity::Note || g.verbose) kfinding(d);
     j.end_array();
     j.end_object();
     j.finish();
@@ -102,7 +148,14 @@ int run_check(const Globals &g, const CheckOpts &o) {
              r.nr_types, o.kernel.c_str(), o.as.c_str());
     }
   }
-  return r.ok ? kExitOk : kExitFindings;
+  if (!(g.json || g.pretty))
+    for (const Diag &d : kdiags.all())
+      if (d.severity != Severity::Note || g.verbose) printf("%s\n", DiagSink::format(d).c_str());
+  if (!(g.json || g.pretty) && g.verbose && kran)
+    printf("%s: kfunc rules: %zu kfuncs%s, %zu errors, %zu warnings, %zu notes\n", o.file.c_str(),
+           kr.kfuncs, kr.from_elf ? " (ELF scanned)" : " (BTF alone)", kdiags.errors(),
+           kdiags.warnings(), kdiags.count(Severity::Note));
+  return r.ok && !kfunc_errors ? kExitOk : kExitFindings;
 }
 
 const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunFn {
@@ -119,7 +172,15 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
       ->check(CLI::IsMember({"6.1", "6.18"}));
   sub->add_flag("--first", o->first, "Stop at the first loader failure, as the kernel does "
                                      "(the default for loader rules)");
-  return [&g, o] { return run_check(g, *o); };
+  sub->add_flag("--no-kfunc-rules", [o](int64_t) { o->kfunc_rules = false; },
+                "Only the loader rules (no registration, twin, per-arg flag and scope rules)");
+  sub->add_flag("--legacy-kfunc-sets", o->legacy_kfunc_sets,
+                "Every set8 is a kfunc set (kernels before 6.9 never set BTF_SET8_KFUNCS)");
+  sub->add_flag("--fatal-warnings", o->fatal_warnings, "Warnings count as errors (exit 1)");
+  return [&g, o, sub] {
+    o->first_given = sub->get_option("--first")->count() > 0;
+    return run_check(g, *o);
+  };
 }};
 
 }  // namespace
