@@ -241,6 +241,18 @@ TEST_CASE("kfunc-reg-set8: a kfunc only in a set8 without BTF_SET8_KFUNCS") {
         "register_btf_kfunc_id_set() rejects the set (-EINVAL)");
   o.legacy_kfunc_sets = true;
   CHECK(dump(run(w.b, &ks, o)) == "");
+
+  // Not one set8 with the flag: a pre-6.9 kernel, a note that names the option.
+  BtfIds old;
+  old.sets = {BtfIdsSet{.name = "a_ids", .flags = 0}, BtfIdsSet{.name = "b_ids", .flags = 0}};
+  old.entries = {BtfIdsEntry{.name = "bpf_plain", .set = "a_ids"}};
+  check::KfuncRuleOptions o2;
+  o2.sets = &old;
+  Diag n = only(run(w.b, nullptr, o2));
+  CHECK(n.rule == "kfunc-reg-set8");
+  CHECK(n.severity == Severity::Note);
+  CHECK(n.message == "no set8 has BTF_SET8_KFUNCS and 2 have none (a kernel before 6.9?): "
+                     "--legacy-kfunc-sets counts them as kfunc sets");
 }
 
 TEST_CASE("kfunc-twin-pending / -missing: implicit params and no F_impl") {
