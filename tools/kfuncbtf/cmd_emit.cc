@@ -5,7 +5,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <span>
 #include <map>
 #include <cstdio>
 #include <memory>
@@ -263,16 +266,28 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   }
   auto t_check = Clock::now();
 
-  // Output: raw BTF, or a copy of the ELF with .BTF replaced; temp file + rename either way.
+  // Output: raw BTF, or a copy of the ELF with .BTF replaced; temp file + rename either way,
+  // except for "-" (stdout) and existing non-regular files (/dev/stdout, a pipe), which are
+  // written in place: renaming over /dev/null would replace the device node.
   if (!out.empty()) {
+    std::vector<uint8_t> image;
+    unsigned mode = 0644;
     if (o.update_elf) {
-      std::vector<uint8_t> image = replace_btf_section(elf->bytes(), bytes, o.file);
+      image = replace_btf_section(elf->bytes(), bytes, o.file);
       struct stat st;
-      unsigned mode = fstat(elf->fd(), &st) == 0 ? st.st_mode & 07777 : 0644;
+      if (fstat(elf->fd(), &st) == 0) mode = st.st_mode & 07777;
       elf.reset();  // unmap OBJ before an in-place rename over it
-      write_file_atomic(out, image, mode);
+    }
+    std::span<const uint8_t> data = o.update_elf ? std::span<const uint8_t>(image) : bytes;
+    struct stat dst;
+    if (out == "-" || (stat(out.c_str(), &dst) == 0 && !S_ISREG(dst.st_mode))) {
+      FILE *f = out == "-" ? stdout : fopen(out.c_str(), "wb");
+      if (!f) throw Error(strfmt("%s: cannot open for writing: %s", out.c_str(), strerror(errno)));
+      bool ok = fwrite(data.data(), 1, data.size(), f) == data.size();
+      ok = (f == stdout ? fflush(f) : fclose(f)) == 0 && ok;
+      if (!ok) throw Error(strfmt("%s: write failed", out.c_str()));
     } else {
-      write_file_atomic(out, bytes);
+      write_file_atomic(out, data, mode);
     }
   }
   auto t_out = Clock::now();
@@ -283,8 +298,9 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     summary_json(res.stats, o.file, out, features, diags, g.pretty, text);
   else if (!g.quiet)
     summary_text(res.stats, o.file, out, features, text);
-  if (!text.empty() && (fwrite(text.data(), 1, text.size(), stdout) != text.size() || fflush(stdout) != 0))
-    throw Error("writing to stdout failed");
+  FILE *sum = out == "-" ? stderr : stdout;  // the BTF itself went to stdout
+  if (!text.empty() && (fwrite(text.data(), 1, text.size(), sum) != text.size() || fflush(sum) != 0))
+    throw Error("writing the summary failed");
 
   if (o.stats) {
     struct rusage ru;
@@ -323,7 +339,7 @@ const CommandRegistration reg{"emit", 20, [](CLI::App &app, Globals &g) -> RunFn
   sub->add_flag("--legacy-kfunc-sets", o->legacy,
                 "Treat every set8 as a kfunc set (kernels before 6.9 lack BTF_SET8_KFUNCS)")
       ->group("Input");
-  sub->add_option("-o,--output", o->out, "Write the result here (raw BTF; an ELF with --update-elf)")
+  sub->add_option("-o,--output", o->out, "Write the result here (raw BTF; an ELF with --update-elf); - for stdout")
       ->group("Output");
   sub->add_flag("--update-elf", o->update_elf,
                 "Write a copy of OBJ with its .BTF section replaced (other sections byte-identical)")
