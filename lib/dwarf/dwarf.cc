@@ -56,6 +56,12 @@
 #define DW_TAG_GNU_annotation 0x4299  // the same from GCC 14+
 #endif
 
+// libdwarf asks for ELF section flags (to spot SHF_COMPRESSED) through this process-global
+// hook, set by whichever ELF front end initialised last and called with *our* object pointer
+// during dwarf_object_init_b. It is pointed at our own answer for the length of that call.
+extern "C" int (*_dwarf_get_elf_flags_func_ptr)(void *obj, Dwarf_Half index, Dwarf_Unsigned *flags,
+                                                Dwarf_Unsigned *addralign, int *error);
+
 namespace kfb {
 
 const char *type_class_name(TypeClass c) {
@@ -115,7 +121,14 @@ class Session {
     Dwarf_Error err = nullptr;
     iface_.object = &view_;
     iface_.methods = &kViewMethods;
-    int r = dwarf_object_init_b(&iface_, nullptr, nullptr, DW_GROUPNUMBER_ANY, &dbg_, &err);
+    int r;
+    {
+      std::lock_guard<std::mutex> lock(g_open_mu);
+      auto saved = _dwarf_get_elf_flags_func_ptr;
+      _dwarf_get_elf_flags_func_ptr = view_flags;
+      r = dwarf_object_init_b(&iface_, nullptr, nullptr, DW_GROUPNUMBER_ANY, &dbg_, &err);
+      _dwarf_get_elf_flags_func_ptr = saved;
+    }
     object_ = true;
     if (r == DW_DLV_ERROR) {
       std::string m = err ? dwarf_errmsg(err) : "unknown error";
@@ -165,6 +178,13 @@ class Session {
     const View &v = *static_cast<View *>(obj);
     if (idx >= v.elf->sections().size()) return DW_DLV_NO_ENTRY;
     const ElfSection &sec = v.elf->sections()[idx];
+    if (sec.type == SHT_RELA || sec.type == SHT_REL) {
+      // A linked object's relocations are applied already (Debian's vmlinux and --emit-relocs
+      // keep .rela.debug_*); shown to libdwarf they make it misread the debug sections.
+      *out = Dwarf_Obj_Access_Section{};
+      out->name = "";
+      return DW_DLV_OK;
+    }
     out->addr = sec.addr;
     out->type = sec.type;
     out->size = sec.size;
@@ -173,6 +193,14 @@ class Session {
     out->link = sec.link;
     out->info = sec.info;
     out->entrysize = sec.entsize;
+    return DW_DLV_OK;
+  }
+  static int view_flags(void *obj, Dwarf_Half idx, Dwarf_Unsigned *flags, Dwarf_Unsigned *addralign,
+                        int *err) {
+    const View &v = *static_cast<View *>(obj);
+    if (idx >= v.elf->sections().size()) return DW_DLV_NO_ENTRY;
+    *flags = v.elf->sections()[idx].flags;
+    *addralign = 1;
     return DW_DLV_OK;
   }
   static Dwarf_Endianness view_byte_order(void *obj) {
@@ -189,6 +217,7 @@ class Session {
     const View &v = *static_cast<View *>(obj);
     if (idx >= v.elf->sections().size()) return DW_DLV_NO_ENTRY;
     const ElfSection &sec = v.elf->sections()[idx];
+    if (sec.type == SHT_RELA || sec.type == SHT_REL) return DW_DLV_NO_ENTRY;
     std::span<const uint8_t> bytes = sec.name == ".debug_info" ? v.info : v.elf->data(sec);
     if (bytes.empty()) return DW_DLV_NO_ENTRY;
     // libdwarf takes a non-const pointer but does not write when it applies no relocations.
@@ -587,6 +616,23 @@ const TypeNode &Walker::node(Dwarf_Off off) {
   return types_.emplace(off, std::move(t)).first->second;
 }
 
+// GCC spells base types "long unsigned int", clang "unsigned long": print the C spelling both
+// ways, so one source gives one prototype whatever the compiler.
+static std::string base_type_name(const std::string &n) {
+  static const std::pair<const char *, const char *> kGcc[] = {
+      {"long unsigned int", "unsigned long"},
+      {"long int", "long"},
+      {"short unsigned int", "unsigned short"},
+      {"short int", "short"},
+      {"long long unsigned int", "unsigned long long"},
+      {"long long int", "long long"},
+      {"__int128 unsigned", "unsigned __int128"},
+  };
+  for (auto [gcc, c] : kGcc)
+    if (n == gcc) return c;
+  return n;
+}
+
 static std::string spaced(const std::string &base, const std::string &inner) {
   return inner.empty() ? base : base + " " + inner;
 }
@@ -599,6 +645,7 @@ std::string Walker::decl(Dwarf_Off off, const std::string &inner, int depth) {
   };
   switch (t.tag) {
     case DW_TAG_base_type:
+      return spaced(base_type_name(t.name), inner);
     case DW_TAG_typedef:
     case DW_TAG_unspecified_type:
       return spaced(t.name.empty() ? "void" : t.name, inner);
@@ -929,6 +976,10 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
     return r;
   }
   r->impl_->cus.clear();
+  if (elf.sections().size() > 0xffff)
+    fail("%s: %zu sections: libdwarf 20210528 numbers sections in 16 bits and cannot read the "
+         "DWARF of a relocatable object with more than 65,535 sections",
+         elf.path().c_str(), elf.sections().size());
   r->impl_->main = std::make_unique<Session>(elf);
   const Session &s = *r->impl_->main;
   Dwarf_Debug dbg = s.dbg();

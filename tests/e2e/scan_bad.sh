@@ -1,0 +1,48 @@
+#!/bin/bash
+# Each bad fixture gives its exact message and exit code (1: rule violation; warnings: 0, or 1
+# with --fatal-warnings). Scope and twin problems are emit's and check's: scan passes them.
+. "$(dirname "$0")/lib.sh"
+fixtures >/dev/null
+F=$KFB_FIXTURES
+
+bad() { # bad FIXTURE EXIT MESSAGE [OPTIONS...]
+  local fx=$1 code=$2 msg=$3; shift 3
+  [ -f "$F/$fx" ] || die "fixture $fx missing"
+  expect_exit "$code" run_kfb scan "$@" "$F/$fx"
+  expect_grep "$msg" "$T/err"
+  [ "$(grep -c . "$T/err")" = 1 ] || { cat "$T/err"; die "$fx: expected exactly one message"; }
+}
+
+bad bad-inconsistent-flags.o 1 \
+  "kfuncbtf: $F/bad-inconsistent-flags.o: bpf_bad_task_get: inconsistent flags across BTF ID sets: 'bad_set_a' has KF_ACQUIRE|KF_RET_NULL, 'bad_set_b' has KF_ACQUIRE"
+bad bad-implicit-not-last.o 1 \
+  "kfuncbtf: testdata/src/bad/implicit_not_last.c:8: bpf_bad_aux_first: arg 'aux': implicit argument must be last"
+bad bad-implicit-not-pointer.o 1 \
+  "kfuncbtf: testdata/src/bad/implicit_not_pointer.c:7: bpf_bad_magic_scalar: arg 'cookie__magic': implicit argument must be a pointer"
+bad bad-sz-not-after-pointer.o 1 \
+  "kfuncbtf: testdata/src/bad/sz_not_after_pointer.c:7: bpf_bad_size: arg 'len__sz': size argument must follow a pointer argument"
+bad bad-map-on-int.o 1 \
+  "kfuncbtf: testdata/src/bad/map_on_int.c:7: bpf_bad_map_int: arg 'm__map': map needs a pointer argument, not 'int'"
+bad bad-no-dwarf-def.o 0 \
+  "kfuncbtf: $F/bad-no-dwarf-def.o: warning: bpf_missing_kfunc: in set 'bad_missing_ids' but has no DWARF definition"
+bad bad-no-dwarf-def.o 1 \
+  "kfuncbtf: $F/bad-no-dwarf-def.o: bpf_missing_kfunc: in set 'bad_missing_ids' but has no DWARF definition" \
+  --fatal-warnings
+expect_grep "bpf_missing_kfunc flags=KF_SLEEPABLE source=set sets=bad_missing_ids" "$T/out"
+expect_grep "  (no DWARF definition)" "$T/out"
+bad bad-no-btf-func.o 0 \
+  "kfuncbtf: testdata/src/bad/no_btf_func.c:15: warning: bpf_dropped_kfunc: has a DWARF definition but no FUNC in BTF (pahole dropped it)"
+bad bad-no-btf-func.o 1 \
+  "kfuncbtf: testdata/src/bad/no_btf_func.c:15: bpf_dropped_kfunc: has a DWARF definition but no FUNC in BTF (pahole dropped it)" \
+  --fatal-warnings
+# -q hides warnings, never errors.
+expect_exit 0 run_kfb -q scan "$F/bad-no-btf-func.o"
+[ ! -s "$T/err" ] || die "-q printed: $(cat "$T/err")"
+expect_exit 1 run_kfb -q scan "$F/bad-map-on-int.o"
+expect_grep "arg 'm__map': map needs a pointer argument" "$T/err"
+# JSON carries the findings too.
+expect_exit 1 run_kfb --json scan "$F/bad-implicit-not-last.o"
+expect_grep '"severity":"error","rule":"kfunc-arg-flag","name":"bpf_bad_aux_first","file":"testdata/src/bad/implicit_not_last.c","line":8,"message":"arg '"'"'aux'"'"': implicit argument must be last"' "$T/out"
+for fx in bad-impl-mismatch.o bad-scope-unknown-member.o bad-scope-nonfunc-member.o bad-scope-cycle.o; do
+  expect_exit 0 run_kfb scan "$F/$fx"
+done

@@ -1,0 +1,185 @@
+// DwarfReader on the compiled fixtures (testdata/src/MANIFEST.md is the truth).
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "dwarf/dwarf.h"
+#include "elf/elf.h"
+#include "support/error.h"
+
+using namespace kfb;
+
+namespace {
+
+std::string fixture(const std::string &name) {
+  const char *dir = std::getenv("KFB_FIXTURES");
+  std::string p = std::string(dir ? dir : "testdata") + "/" + name;
+  return std::filesystem::exists(p) ? p : "";
+}
+
+const FuncDef *find(const std::vector<FuncDef> &v, const std::string &name) {
+  for (const FuncDef &f : v)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::string proto(const FuncDef &f) {
+  std::string s = f.ret.text + " " + f.name + "(";
+  for (size_t i = 0; i < f.params.size(); i++) s += (i ? ", " : "") + f.params[i].type.text + " " + f.params[i].name;
+  return s + ")";
+}
+
+const char *kVariants[] = {"gcc-dwarf4.o",   "gcc-dwarf5.o",   "clang-dwarf4.o",   "clang-dwarf5.o",
+                           "gcc-dwarf4.elf", "gcc-dwarf5.elf", "clang-dwarf4.elf", "clang-dwarf5.elf",
+                           "clang-powerpc64-dwarf5.o", "clang-i386-dwarf5.elf", "clang-powerpc-dwarf5.elf"};
+
+}  // namespace
+
+TEST_CASE("dwarf: prototypes, C type spelling, classes and lines in every variant") {
+  size_t seen = 0;
+  for (const char *v : kVariants) {
+    std::string p = fixture(v);
+    if (p.empty()) {
+      WARN(std::string(v) + " not built: skipped");
+      continue;
+    }
+    seen++;
+    CAPTURE(v);
+    auto elf = ElfFile::open(p);
+    auto dw = DwarfReader::open(*elf);
+    DwarfQuery q;
+    q.names = {"bpf_wq_set_callback", "bpf_task_under_cgroup", "bpf_arena_memset", "hid_bpf_get_data",
+               "bpf_wait_flag", "bpf_fill_random", "scx_bpf_dispatch_nr_slots", "bpf_obj_drop",
+               "bpf_task_work_schedule_resume", "kf_check_size", "no_such_function"};
+    std::vector<FuncDef> defs = dw->find(q);
+    const FuncDef *f = find(defs, "bpf_wq_set_callback");
+    REQUIRE(f);
+    CHECK(proto(*f) == "int bpf_wq_set_callback(struct bpf_wq * wq, int (*)(void *, int *, void *) callback_fn, "
+                       "unsigned int flags, struct bpf_prog_aux * aux)");
+    CHECK(f->file == "testdata/src/helpers.c");
+    CHECK(f->line == 118);
+    CHECK(f->has_pc);
+    CHECK(f->params[1].type.type_class == TypeClass::Pointer);
+    CHECK(f->params[3].type.ptr_to_struct == "bpf_prog_aux");
+    CHECK(f->params[2].type.type_class == TypeClass::Scalar);
+
+    f = find(defs, "bpf_task_under_cgroup");
+    REQUIRE(f);
+    CHECK(proto(*f) == "bool bpf_task_under_cgroup(task_ptr_t task, struct cgroup * ancestor)");
+    CHECK(f->params[0].type.type_class == TypeClass::Pointer);  // typedef to a pointer
+    CHECK(f->params[0].type.ptr_to_struct == "");              // but not without the typedef
+    CHECK(f->ret.type_class == TypeClass::Scalar);
+
+    f = find(defs, "bpf_arena_memset");
+    REQUIRE(f);
+    CHECK(f->params[0].type.text == "void *const");
+    CHECK(f->ret.type_class == TypeClass::Void);
+    CHECK(f->line == 44);
+    CHECK(f->file == "testdata/src/arena.c");
+
+    f = find(defs, "hid_bpf_get_data");
+    REQUIRE(f);
+    CHECK(proto(*f) == "u8 * hid_bpf_get_data(struct hid_bpf_ctx * ctx, unsigned int offset, const size_t rdwr_buf_size)");
+    CHECK(f->params[2].type.type_class == TypeClass::Scalar);
+
+    f = find(defs, "bpf_wait_flag");
+    REQUIRE(f);
+    CHECK(f->params[0].type.text == "volatile u32 *");
+    CHECK(f->params[1].type.text == "const int");
+
+    f = find(defs, "bpf_fill_random");
+    REQUIRE(f);
+    CHECK(f->params[1].type.text == "enum bpf_buf_len");
+    CHECK(f->params[1].type.type_class == TypeClass::Scalar);
+
+    f = find(defs, "scx_bpf_dispatch_nr_slots");
+    REQUIRE(f);
+    CHECK(f->params.empty());
+    CHECK(f->ret.text == "u32");
+
+    f = find(defs, "bpf_obj_drop");
+    REQUIRE(f);
+    CHECK(f->params[1].type.ptr_to_struct == "btf_struct_meta");
+
+    f = find(defs, "bpf_task_work_schedule_resume");
+    REQUIRE(f);
+    CHECK(f->params[3].type.text == "bpf_task_work_callback_t");
+    CHECK(f->params[3].type.type_class == TypeClass::Pointer);
+
+    // A static function defined in two CUs: the first CU's definition (helpers.c:17).
+    f = find(defs, "kf_check_size");
+    REQUIRE(f);
+    CHECK(f->file == "testdata/src/helpers.c");
+    CHECK(f->line == 17);
+    CHECK(find(defs, "no_such_function") == nullptr);
+
+    bool clang = std::string(v).starts_with("clang");
+    const FuncDef *c = find(defs, "bpf_wq_set_callback");
+    CHECK(c->has_tag("bpf_kfunc") == clang);
+    CHECK(c->tags.size() == (clang ? 1u : 0u));
+  }
+  CHECK(seen > 0);
+}
+
+TEST_CASE("dwarf: `all` finds every bpf_kfunc-tagged definition; -j never changes the result") {
+  for (const char *v : {"clang-dwarf5.o", "clang-dwarf4.elf", "gcc-dwarf5.elf"}) {
+    std::string p = fixture(v);
+    if (p.empty()) {
+      WARN(std::string(v) + " not built: skipped");
+      continue;
+    }
+    CAPTURE(v);
+    auto elf = ElfFile::open(p);
+    auto dw = DwarfReader::open(*elf);
+    DwarfQuery q;
+    q.all = true;
+    std::string first;
+    for (unsigned j : {1u, 2u, 3u, 8u}) {
+      q.jobs = j;
+      std::vector<FuncDef> defs = dw->find(q);
+      std::string sig;
+      for (const FuncDef &f : defs) sig += proto(f) + "@" + f.file + ":" + std::to_string(f.line) + "\n";
+      if (j == 1) {
+        first = sig;
+        bool clang = std::string(v).starts_with("clang");
+        CHECK(defs.size() == (clang ? 46u : 0u));  // 45 set kfuncs + bpf_get_kmem_cache
+        if (clang) {
+          const FuncDef *g = find(defs, "bpf_get_kmem_cache");
+          REQUIRE(g);
+          CHECK(g->line == 151);
+          const FuncDef *s = find(defs, "scx_bpf_dsq_insert");
+          REQUIRE(s);
+          CHECK(s->tags == std::vector<std::string>{"bpf_kfunc", "bpf_kfunc_scope:sched_ext_ops.select_cpu",
+                                                    "bpf_kfunc_scope:sched_ext_ops.enqueue",
+                                                    "bpf_kfunc_scope:sched_ext_ops.dispatch"});
+        }
+      } else {
+        CHECK(sig == first);
+      }
+    }
+  }
+}
+
+TEST_CASE("dwarf: an ET_REL object with more than 65,535 sections is refused clearly") {
+  std::string p = fixture("manysections.o");
+  if (p.empty()) {
+    WARN("manysections.o not built: skipped");
+    return;
+  }
+  auto elf = ElfFile::open(p);
+  CHECK_THROWS_WITH(DwarfReader::open(*elf),
+                    p + ": 70030 sections: libdwarf 20210528 numbers sections in 16 bits and cannot "
+                        "read the DWARF of a relocatable object with more than 65,535 sections");
+}
+
+TEST_CASE("dwarf: no DWARF is an error that says how to get it") {
+  std::string p = fixture("nodwarf.o");
+  if (p.empty()) {
+    WARN("nodwarf.o not built: skipped");
+    return;
+  }
+  auto elf = ElfFile::open(p);
+  CHECK_THROWS_WITH(DwarfReader::open(*elf),
+                    p + ": no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO");
+}

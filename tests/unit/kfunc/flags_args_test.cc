@@ -1,0 +1,193 @@
+#include <catch2/catch.hpp>
+
+#include "kfunc/args.h"
+#include "kfunc/flags.h"
+#include "kfunc/kfunc.h"
+#include "kfunc/scopes.h"
+#include "support/diag.h"
+
+using namespace kfb;
+
+namespace {
+
+KfuncParam param(const char *name, const char *type, TypeClass c, const char *ptr_struct = "") {
+  KfuncParam p;
+  p.name = name;
+  p.type.text = type;
+  p.type.type_class = c;
+  p.type.ptr_to_struct = ptr_struct;
+  return p;
+}
+
+std::vector<std::string> messages(const DiagSink &d) {
+  std::vector<std::string> out;
+  for (const Diag &x : d.all()) out.push_back(DiagSink::format(x));
+  return out;
+}
+
+constexpr TypeClass P = TypeClass::Pointer, S = TypeClass::Scalar;
+
+}  // namespace
+
+TEST_CASE("flags: KF_* names in bit order, unknown bits as one hex word") {
+  CHECK(kf_flags_string(0) == "0");
+  CHECK(kf_flags_string(KF_ACQUIRE | KF_RET_NULL) == "KF_ACQUIRE|KF_RET_NULL");
+  CHECK(kf_flags_string(0x40000020) == "KF_SLEEPABLE|0x40000000");
+  CHECK(kf_flags_string(1u << 3 | 1u << 18) == "0x40008");
+  CHECK(kf_flags_string(KF_TRUSTED_ARGS | KF_IMPLICIT_ARGS | KF_SPINLOCK_SAFE) ==
+        "KF_TRUSTED_ARGS|KF_IMPLICIT_ARGS|KF_SPINLOCK_SAFE");
+  CHECK(kf_flag_bit("KF_FASTCALL") == 12);
+  CHECK(kf_flag_bit("ARENA_ARG2") == 15);
+  CHECK(kf_flag_bit("KF_NOPE") == -1);
+  CHECK(arg_flag_names(ARG_REFCOUNTED_KPTR | ARG_IMPLICIT | ARG_NULLABLE) ==
+        std::vector<std::string>{"implicit", "nullable", "refcounted_kptr"});
+  CHECK(arg_flag_by_name("irq_flag") == ARG_IRQ_FLAG);
+  CHECK(ret_flag_names(RET_ACQUIRE | RET_ARENA) == std::vector<std::string>{"acquire", "arena"});
+}
+
+TEST_CASE("args: suffixes are read from the right while known") {
+  auto sp = [](const char *n) { return split_suffixes(n); };
+  CHECK(sp("p__arena__nullable").flags == (ARG_ARENA | ARG_NULLABLE));
+  CHECK(sp("p__arena__nullable").base == "p");
+  CHECK(sp("cookie__unknown__k").flags == ARG_CONST);
+  CHECK(sp("cookie__unknown__k").base == "cookie__unknown");
+  CHECK(sp("buffer__szk").flags == ARG_CONST_SIZE);
+  CHECK(sp("len__sz").flags == ARG_SIZE);
+  CHECK(sp("aux__magic").flags == ARG_IMPLICIT);
+  CHECK(sp("aux__implicit").flags == ARG_IMPLICIT);
+  CHECK(sp("buf__opt").flags == ARG_NULLABLE);
+  CHECK(sp("aux__prog").flags == ARG_PROG);
+  CHECK(sp("f__irq_flag").flags == ARG_IRQ_FLAG);
+  CHECK(sp("p__refcounted_kptr").flags == ARG_REFCOUNTED_KPTR);
+  CHECK(sp("x__release__rcu__trusted").flags == (ARG_RELEASE | ARG_RCU | ARG_TRUSTED));
+  CHECK(sp("rdwr_buf_size").flags == 0);
+  CHECK(sp("__sz").flags == 0);  // only a suffix: not one
+  CHECK(sp("a__b").flags == 0);
+  CHECK(sp("").flags == 0);
+}
+
+TEST_CASE("args: types under KF_IMPLICIT_ARGS, kfunc-wide flags, return flags") {
+  Kfunc k;
+  k.name = "bpf_refcount_acquire";
+  k.flags = KF_ACQUIRE | KF_RET_NULL | KF_RCU | KF_IMPLICIT_ARGS;
+  k.params = {param("p__refcounted_kptr", "void *", P),
+              param("meta", "struct btf_struct_meta *", P, "btf_struct_meta")};
+  DiagSink d;
+  derive_arg_flags(k, d);
+  CHECK(d.empty());
+  CHECK(k.params[0].flags == (ARG_RCU | ARG_REFCOUNTED_KPTR));
+  CHECK(k.params[1].flags == ARG_IMPLICIT);  // implicit is never rcu
+  CHECK(k.params[1].implicit);
+  CHECK(k.ret.flags == (RET_ACQUIRE | RET_NULLABLE));
+  CHECK(k.explicit_count() == 1);
+
+  Kfunc n;  // the same type without KF_IMPLICIT_ARGS is not implicit
+  n.flags = KF_RELEASE;
+  n.params = {param("p", "struct task_struct *", P), param("aux", "struct bpf_prog_aux *", P, "bpf_prog_aux")};
+  derive_arg_flags(n, d);
+  CHECK(n.params[0].flags == ARG_RELEASE);
+  CHECK(n.params[1].flags == 0);
+
+  Kfunc a;  // arena args and return; a typedef to a pointer counts for KF_RCU
+  a.flags = KF_ARENA_RET | KF_ARENA_ARG1 | KF_ARENA_ARG2 | KF_RCU;
+  a.params = {param("p", "void *", P), param("q", "task_ptr_t", P), param("ign__ign", "void *", P),
+              param("n", "u32", S)};
+  derive_arg_flags(a, d);
+  CHECK(a.params[0].flags == (ARG_ARENA | ARG_RCU));
+  CHECK(a.params[1].flags == (ARG_ARENA | ARG_RCU));
+  CHECK(a.params[2].flags == ARG_IGNORE);  // ignored args are not rcu
+  CHECK(a.params[3].flags == 0);
+  CHECK(a.ret.flags == RET_ARENA);
+  CHECK(d.empty());
+}
+
+TEST_CASE("args: rule violations name kfunc, parameter and line") {
+  auto run = [](uint32_t flags, std::vector<KfuncParam> ps) {
+    Kfunc k;
+    k.name = "bpf_bad";
+    k.file = "testdata/src/helpers.c";
+    k.line = 88;
+    k.flags = flags;
+    k.params = std::move(ps);
+    DiagSink d;
+    derive_arg_flags(k, d);
+    return messages(d);
+  };
+  CHECK(run(0, {param("aux__magic", "struct bpf_prog_aux *", P), param("x", "int", S)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'aux__magic': implicit argument must be last"});
+  CHECK(run(KF_IMPLICIT_ARGS, {param("aux", "struct bpf_prog_aux *", P, "bpf_prog_aux"), param("x", "int", S)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'aux': implicit argument must be last"});
+  CHECK(run(0, {param("x", "int", S), param("cookie__magic", "u64", S)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'cookie__magic': implicit argument must be a pointer"});
+  CHECK(run(0, {param("fd", "int", S), param("len__sz", "u32", S)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'len__sz': size argument must follow a pointer argument"});
+  CHECK(run(0, {param("buf", "void *", P), param("len__szk", "void *", P)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'len__szk': constant size argument must be a scalar"});
+  CHECK(run(0, {param("buf", "void *", P), param("len__sz", "enum e", S)}).empty());
+  CHECK(run(0, {param("c__k", "const char *", P)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'c__k': constant argument must be a scalar"});
+  CHECK(run(KF_RELEASE, {param("p__ign", "void *", P)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'p__ign': ignored argument cannot also be release"});
+  CHECK(run(0, {param("m__map", "int", S)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'm__map': map needs a pointer argument, not 'int'"});
+  CHECK(run(0, {param("s__str__nullable", "long", S)}) ==
+        std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 's__str__nullable': str, nullable needs a pointer argument, not 'long'"});
+  CHECK(run(0, {param("x__ign", "int", S)}).empty());  // ignore takes any type
+}
+
+TEST_CASE("scopes: tags and scope files") {
+  CHECK(scope_tag_kind("bpf_kfunc_scope:sched_ext_ops.enqueue") == ScopeTag::Scope);
+  CHECK(scope_tag_kind("bpf_kfunc_calls:sched_ext_ops.enqueue") == ScopeTag::Calls);
+  CHECK(scope_tag_kind("bpf_kfunc_scope:sched_ext_ops:0xb") == ScopeTag::None);
+  CHECK(scope_tag_kind("bpf_kfunc") == ScopeTag::None);
+
+  Kfunc k;
+  k.name = "scx_bpf_reenqueue_local";
+  k.file = "testdata/src/ops.c";
+  k.line = 106;
+  k.tags = {"bpf_kfunc", "bpf_kfunc_scope:sched_ext_ops.cpu_release",
+            "bpf_kfunc_calls:sched_ext_ops.enqueue", "bpf_kfunc_scope:oops", "bpf_kfunc_scope:sched_ext_ops.cpu_release"};
+  DiagSink d;
+  scopes_from_tags(k, d);
+  REQUIRE(k.scopes.size() == 1);
+  CHECK(k.scopes[0].ops == "sched_ext_ops");
+  CHECK(k.scopes[0].member == "cpu_release");
+  REQUIRE(k.calls.size() == 1);
+  CHECK(k.calls[0].member == "enqueue");
+  CHECK(messages(d) == std::vector<std::string>{
+                           "testdata/src/ops.c:106: scx_bpf_reenqueue_local: annotation "
+                           "'bpf_kfunc_scope:oops': 'oops' is not <ops_struct>.<member>"});
+
+  KfuncList ks;
+  Kfunc a, b;
+  a.name = "a";
+  a.sets = {"s1"};
+  b.name = "b";
+  b.sets = {"s1", "s2"};
+  ks.kfuncs = {a, b};
+  std::string text =
+      "# comment\n"
+      "a ops.one ops.two   # trailing\n"
+      "set:s2 ops.three\n"
+      "calls:a ops.four\n"
+      "nope ops.x\n"
+      "set:none ops.x\n"
+      "b ops\n"
+      "\n"
+      "a\n";
+  DiagSink d2;
+  apply_scope_file("scopes.txt", {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, ks, d2);
+  REQUIRE(ks.kfuncs[0].scopes.size() == 2);
+  CHECK(ks.kfuncs[0].scopes[1].member == "two");
+  CHECK(ks.kfuncs[0].scopes[1].file == "scopes.txt");
+  CHECK(ks.kfuncs[0].scopes[1].line == 2);
+  REQUIRE(ks.kfuncs[0].calls.size() == 1);
+  CHECK(ks.kfuncs[0].calls[0].member == "four");
+  REQUIRE(ks.kfuncs[1].scopes.size() == 1);
+  CHECK(ks.kfuncs[1].scopes[0].member == "three");
+  CHECK(messages(d2) == std::vector<std::string>{
+                            "scopes.txt:5: nope: 'nope' is not a kfunc",
+                            "scopes.txt:6: none: no kfunc set named 'none'",
+                            "scopes.txt:7: b: 'ops' is not <ops_struct>.<member>",
+                            "scopes.txt:9: a: no <ops_struct>.<member> after the name"});
+}
