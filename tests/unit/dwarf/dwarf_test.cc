@@ -13,8 +13,12 @@ using namespace kfb;
 namespace {
 
 std::string fixture(const std::string &name) {
+  // KFB_FIXTURES, else <dir of KFUNCBTF>/testdata (as e2e/lib.sh does; ctest passes only
+  // the first variable of the list to Catch-discovered tests).
   const char *dir = std::getenv("KFB_FIXTURES");
-  std::string p = std::string(dir ? dir : "testdata") + "/" + name;
+  const char *tool = std::getenv("KFUNCBTF");
+  std::string base = dir ? dir : tool ? std::filesystem::path(tool).parent_path().string() + "/testdata" : "testdata";
+  std::string p = base + "/" + name;
   return std::filesystem::exists(p) ? p : "";
 }
 
@@ -36,7 +40,7 @@ const char *kVariants[] = {"gcc-dwarf4.o",   "gcc-dwarf5.o",   "clang-dwarf4.o",
 
 }  // namespace
 
-TEST_CASE("dwarf: prototypes, C type spelling, classes and lines in every variant") {
+TEST_CASE("dwarf: prototypes / C type spelling / classes and lines in every variant") {
   size_t seen = 0;
   for (const char *v : kVariants) {
     std::string p = fixture(v);
@@ -161,7 +165,7 @@ TEST_CASE("dwarf: `all` finds every bpf_kfunc-tagged definition; -j never change
   }
 }
 
-TEST_CASE("dwarf: an ET_REL object with more than 65,535 sections is refused clearly") {
+TEST_CASE("dwarf: an ET_REL object with more than 65 /535 sections is refused clearly") {
   std::string p = fixture("manysections.o");
   if (p.empty()) {
     WARN("manysections.o not built: skipped");

@@ -16,14 +16,18 @@ using kfbtest::ElfSpec;
 namespace {
 
 std::string fixture(const char *name) {
+  // KFB_FIXTURES, else <dir of KFUNCBTF>/testdata (as e2e/lib.sh does; ctest passes only
+  // the first variable of the list to Catch-discovered tests).
   const char *dir = std::getenv("KFB_FIXTURES");
-  std::string p = std::string(dir ? dir : "testdata") + "/" + name;
+  const char *tool = std::getenv("KFUNCBTF");
+  std::string base = dir ? dir : tool ? std::filesystem::path(tool).parent_path().string() + "/testdata" : "testdata";
+  std::string p = base + "/" + name;
   return std::filesystem::exists(p) ? p : "";
 }
 
 }  // namespace
 
-TEST_CASE("elf: sections, symbols and byte order for every class and byte order") {
+TEST_CASE("elf: sections / symbols and byte order for every class and byte order") {
   for (bool is64 : {false, true}) {
     for (bool be : {false, true}) {
       CAPTURE(is64, be);
@@ -63,7 +67,7 @@ TEST_CASE("elf: sections, symbols and byte order for every class and byte order"
   }
 }
 
-TEST_CASE("elf: more than 65,535 sections (extended numbering and SHN_XINDEX)") {
+TEST_CASE("elf: more than 65 /535 sections (extended numbering and SHN_XINDEX)") {
   ElfSpec spec{.is64 = true, .big_endian = false, .type = ET_REL, .filler = 70000};
   size_t ids = spec.add_section(".BTF_ids", SHT_PROGBITS, kfbtest::words({7, 1}, false));
   REQUIRE(ids > SHN_LORESERVE);
@@ -79,7 +83,7 @@ TEST_CASE("elf: more than 65,535 sections (extended numbering and SHN_XINDEX)") 
   CHECK(elf->section(".shstrtab") != nullptr);  // name table found through section 0's sh_link
 }
 
-TEST_CASE("elf: not an ELF, short header, truncated tables name the file") {
+TEST_CASE("elf: not an ELF / short header / truncated tables name the file") {
   const uint8_t text[] = "hello, world\n";
   CHECK_THROWS_WITH(ElfFile::from_memory({text, sizeof(text)}, "notes.txt"), "notes.txt: not an ELF file");
   const uint8_t empty[1] = {0};
@@ -124,7 +128,7 @@ TEST_CASE("elf: open() of a missing file and of a real fixture") {
   CHECK(sets == 13);  // MANIFEST: 13 set8 symbols
 }
 
-TEST_CASE("elf: the cross fixtures (ELF32, big-endian) and the 70,030-section object") {
+TEST_CASE("elf: the cross fixtures (ELF32 / big-endian) and the 70 /030-section object") {
   struct V {
     const char *file;
     bool is64, be;

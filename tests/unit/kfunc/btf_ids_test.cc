@@ -54,7 +54,7 @@ std::string entries(const BtfIds &ids) {
 
 }  // namespace
 
-TEST_CASE("btf_ids: unresolved set8 (vmlinux.o): names by symbol position, flags after the id") {
+TEST_CASE("btf_ids: unresolved set8 (vmlinux.o): names by symbol position / flags after the id") {
   for (bool be : {false, true}) {
     for (bool is64 : {false, true}) {
       CAPTURE(be, is64);

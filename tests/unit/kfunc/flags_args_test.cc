@@ -29,7 +29,7 @@ constexpr TypeClass P = TypeClass::Pointer, S = TypeClass::Scalar;
 
 }  // namespace
 
-TEST_CASE("flags: KF_* names in bit order, unknown bits as one hex word") {
+TEST_CASE("flags: KF_* names in bit order / unknown bits as one hex word") {
   CHECK(kf_flags_string(0) == "0");
   CHECK(kf_flags_string(KF_ACQUIRE | KF_RET_NULL) == "KF_ACQUIRE|KF_RET_NULL");
   CHECK(kf_flags_string(0x40000020) == "KF_SLEEPABLE|0x40000000");
@@ -66,7 +66,7 @@ TEST_CASE("args: suffixes are read from the right while known") {
   CHECK(sp("").flags == 0);
 }
 
-TEST_CASE("args: types under KF_IMPLICIT_ARGS, kfunc-wide flags, return flags") {
+TEST_CASE("args: types under KF_IMPLICIT_ARGS / kfunc-wide flags / return flags") {
   Kfunc k;
   k.name = "bpf_refcount_acquire";
   k.flags = KF_ACQUIRE | KF_RET_NULL | KF_RCU | KF_IMPLICIT_ARGS;
@@ -101,7 +101,7 @@ TEST_CASE("args: types under KF_IMPLICIT_ARGS, kfunc-wide flags, return flags") 
   CHECK(d.empty());
 }
 
-TEST_CASE("args: rule violations name kfunc, parameter and line") {
+TEST_CASE("args: rule violations name kfunc / parameter and line") {
   auto run = [](uint32_t flags, std::vector<KfuncParam> ps) {
     Kfunc k;
     k.name = "bpf_bad";
