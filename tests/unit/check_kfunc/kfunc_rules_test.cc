@@ -517,7 +517,7 @@ TEST_CASE("kfunc-scope-cycle: the full path, once per cycle") {
   CHECK(dump(run(u.b)) == "");
 }
 
-TEST_CASE("--first stops at the first error") {
+TEST_CASE("option first: the rules stop at the first error") {
   World w;
   uint32_t f = w.kfunc("bpf_a", w.int_, {{"x", w.int_}});
   w.b.add_decl_tag("bpf_kfunc_arg:bogus", f, 0);
