@@ -87,7 +87,31 @@ void prefault_write(void *p, size_t n) {
   if (n >= 16 * page && e > b) (void)madvise(reinterpret_cast<void *>(b), e - b, MADV_POPULATE_WRITE);
 }
 
+// A destination that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is
+// written in place: renaming over it would replace the device node or the pipe.
+static void write_in_place(const std::string &path, std::span<const uint8_t> data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) fail("%s: cannot open for writing: %s", path.c_str(), strerror(errno));
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t w = write(fd, data.data() + off, data.size() - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      fail("%s: write error: %s", path.c_str(), strerror(err));
+    }
+    off += w;
+  }
+  if (close(fd) < 0) fail("%s: write error: %s", path.c_str(), strerror(errno));
+}
+
 void write_file_atomic(const std::string &path, std::span<const uint8_t> data, unsigned mode) {
+  struct stat dst;
+  if (stat(path.c_str(), &dst) == 0 && !S_ISREG(dst.st_mode)) {
+    if (S_ISDIR(dst.st_mode)) fail("%s: is a directory", path.c_str());
+    return write_in_place(path, data);
+  }
   std::string dir = ".";
   if (auto slash = path.rfind('/'); slash != std::string::npos) dir = slash ? path.substr(0, slash) : "/";
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);

@@ -49,6 +49,8 @@ void prefault_write(void *p, size_t n);
 
 // Writes `data` to `path` through a temporary file in the same directory and rename(2).
 // The file mode of an existing destination is kept; new files get `mode` (umask applied).
+// An existing destination that is not a regular file (/dev/null, a FIFO) is written in place,
+// never replaced; a directory is an error.
 void write_file_atomic(const std::string &path, std::span<const uint8_t> data,
                        unsigned mode = 0644);
 

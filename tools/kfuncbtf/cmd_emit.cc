@@ -266,9 +266,8 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   }
   auto t_check = Clock::now();
 
-  // Output: raw BTF, or a copy of the ELF with .BTF replaced; temp file + rename either way,
-  // except for "-" (stdout) and existing non-regular files (/dev/stdout, a pipe), which are
-  // written in place: renaming over /dev/null would replace the device node.
+  // Output: raw BTF, or a copy of the ELF with .BTF replaced; "-" is stdout, anything else
+  // goes through write_file_atomic (temp file + rename; devices and pipes written in place).
   if (!out.empty()) {
     std::vector<uint8_t> image;
     unsigned mode = 0644;
@@ -279,13 +278,9 @@ int run_emit(const Globals &g, const EmitOpts &o) {
       elf.reset();  // unmap OBJ before an in-place rename over it
     }
     std::span<const uint8_t> data = o.update_elf ? std::span<const uint8_t>(image) : bytes;
-    struct stat dst;
-    if (out == "-" || (stat(out.c_str(), &dst) == 0 && !S_ISREG(dst.st_mode))) {
-      FILE *f = out == "-" ? stdout : fopen(out.c_str(), "wb");
-      if (!f) throw Error(strfmt("%s: cannot open for writing: %s", out.c_str(), strerror(errno)));
-      bool ok = fwrite(data.data(), 1, data.size(), f) == data.size();
-      ok = (f == stdout ? fflush(f) : fclose(f)) == 0 && ok;
-      if (!ok) throw Error(strfmt("%s: write failed", out.c_str()));
+    if (out == "-") {
+      bool ok = fwrite(data.data(), 1, data.size(), stdout) == data.size();
+      if (fflush(stdout) != 0 || !ok) throw Error("standard output: write failed");
     } else {
       write_file_atomic(out, data, mode);
     }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support/cursor.h"
@@ -86,4 +87,13 @@ TEST_CASE("diagnostics format with source line") {
   CHECK(s.errors() == 1);
   s.promote_warnings();
   CHECK(s.errors() == 2);
+}
+
+TEST_CASE("atomic write never replaces a device node or a directory") {
+  const uint8_t a[] = {1, 2, 3};
+  write_file_atomic("/dev/null", a);
+  struct stat st;
+  REQUIRE(stat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK_THROWS_WITH(write_file_atomic("/tmp", a), "/tmp: is a directory");
 }
