@@ -35,7 +35,14 @@ int main(int argc, char **argv) {
   size_t cap = 1 << 20, n = 0;
   unsigned char *buf = malloc(cap);
   for (;;) {
-    if (n == cap) buf = realloc(buf, cap *= 2);
+    if (n == cap) {
+      unsigned char *bigger = realloc(buf, cap *= 2);
+      if (!bigger) {
+        fprintf(stderr, "btfload: out of memory\n");
+        return 2;
+      }
+      buf = bigger;
+    }
     size_t r = fread(buf + n, 1, cap - n, f);
     if (!r) break;
     n += r;
@@ -46,6 +53,8 @@ int main(int argc, char **argv) {
   int err = fd < 0 ? errno : 0;
   if (fd < 0 && (err == EPERM || err == ENOSYS)) {
     printf("skip: bpf(BPF_BTF_LOAD) refused: %s\n", kfb_errno_name(err));
+    free(log);
+    free(buf);
     return 77;
   }
   if (fd >= 0) {
@@ -55,5 +64,7 @@ int main(int argc, char **argv) {
     printf("rejected: %s\n", kfb_errno_name(err));
   }
   if (!quiet && log && log[0]) fputs(log, stdout);
+  free(log);
+  free(buf);
   return fd >= 0 ? 0 : 1;
 }
