@@ -486,6 +486,11 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
     string(cu.d, DW_AT_comp_dir, comp_dir);
     char **files = nullptr;
     Dwarf_Signed n = 0;
+    // libdwarf 20210528's line-table file-name code is not safe to run on two threads at once
+    // even on separate Dwarf_Debugs (ASan caught a heap overflow inside dwarf_srcfiles under
+    // -j8): one CU's file list at a time. Called once per CU, so the lock costs nothing.
+    static std::mutex srcfiles_mu;
+    std::lock_guard<std::mutex> srcfiles_lock(srcfiles_mu);
     int r = dwarf_srcfiles(cu.d, &files, &n, &err);
     if (r == DW_DLV_ERROR) s_.fail_dw("reading the line table's file names", err);
     if (r == DW_DLV_OK) {
