@@ -292,7 +292,7 @@ struct TypeNode {
 class Walker {
  public:
   Walker(const Session &s, const std::unordered_set<std::string_view> &names, bool all)
-      : s_(s), dbg_(s.dbg()), names_(names), all_(all) {}
+      : s_(s), dbg_(s.dbg()), names_(names) {}
 
   void walk_cu(const CuInfo &cu, size_t cu_index, std::vector<FuncDef> &out);
   size_t dies() const { return dies_; }
@@ -428,7 +428,6 @@ class Walker {
   const Session &s_;
   Dwarf_Debug dbg_;
   const std::unordered_set<std::string_view> &names_;
-  bool all_;
   size_t dies_ = 0;
   std::unordered_map<Dwarf_Off, TypeNode> types_;
   struct SrcFiles {
