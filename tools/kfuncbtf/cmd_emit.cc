@@ -105,18 +105,7 @@ void summary_json(const EmitStats &s, const std::string &in, const std::string &
   j.key("types_before").value(static_cast<uint64_t>(s.types_before - 1));
   j.key("types_after").value(static_cast<uint64_t>(s.types_after - 1));
   j.key("sorted").value(s.sorted);
-  j.key("diagnostics").begin_array();
-  for (const Diag &d : diags.all()) {
-    j.begin_object();
-    j.key("severity").value(severity_name(d.severity));
-    j.key("rule").value(d.rule);
-    j.key("name").value(d.name);
-    j.key("file").value(d.file);
-    j.key("line").value(static_cast<uint64_t>(d.line));
-    j.key("message").value(d.message);
-    j.end_object();
-  }
-  j.end_array();
+  write_diags_json(j, diags);
   j.end_object();
   j.finish();
 }

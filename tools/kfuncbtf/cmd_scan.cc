@@ -122,18 +122,7 @@ void print_json(const KfuncList &ks, const DiagSink &diags, bool pretty, std::st
     j.end_object();
   }
   j.end_array();
-  j.key("diagnostics").begin_array();
-  for (const Diag &d : diags.all()) {
-    j.begin_object();
-    j.key("severity").value(severity_name(d.severity));
-    j.key("rule").value(d.rule);
-    j.key("name").value(d.name);
-    j.key("file").value(d.file);
-    j.key("line").value(static_cast<uint64_t>(d.line));
-    j.key("message").value(d.message);
-    j.end_object();
-  }
-  j.end_array();
+  write_diags_json(j, diags);
   j.end_object();
   j.finish();
 }

@@ -14,6 +14,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+
+#include "support/diag.h"
+#include "support/json.h"
 #include <functional>
 #include <string>
 #include <vector>
@@ -47,5 +50,8 @@ std::vector<RegisteredCommand> &registered_commands();
 // Messages to stderr, prefixed "kfuncbtf: ". warn() is silenced by -q.
 void error_msg(const std::string &msg);
 void warn_msg(const Globals &g, const std::string &msg);
+
+// "diagnostics": [{severity, rule, name, file, line, message}, ...] (scan's and emit's JSON).
+void write_diags_json(JsonWriter &j, const DiagSink &diags);
 
 }  // namespace kfb::tool

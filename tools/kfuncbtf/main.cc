@@ -30,6 +30,21 @@ void warn_msg(const Globals &g, const std::string &msg) {
   if (!g.quiet) fprintf(stderr, "kfuncbtf: warning: %s\n", msg.c_str());
 }
 
+void write_diags_json(JsonWriter &j, const DiagSink &diags) {
+  j.key("diagnostics").begin_array();
+  for (const Diag &d : diags.all()) {
+    j.begin_object();
+    j.key("severity").value(severity_name(d.severity));
+    j.key("rule").value(d.rule);
+    j.key("name").value(d.name);
+    j.key("file").value(d.file);
+    j.key("line").value(static_cast<uint64_t>(d.line));
+    j.key("message").value(d.message);
+    j.end_object();
+  }
+  j.end_array();
+}
+
 static std::string version_text() {
   return strfmt("kfuncbtf %s (libelf %d.%d, libdwarf %s)", KFUNCBTF_VERSION,
                 _ELFUTILS_VERSION / 1000, _ELFUTILS_VERSION % 1000, dwarf_package_version());
