@@ -7,6 +7,7 @@
 //   kfb::diff::c_decl(btf, fnptr_id, "cb")     // "int (*cb)(void *, u32)"
 //   kfb::diff::c_proto(btf, proto_id, true)    // "void *(u64 local_type_id__k, void *meta__ign)"
 //   kfb::diff::normalize_c_type(" const char  * ")   // "const char*"
+//   kfb::diff::normalize_c_type("long unsigned int *")   // "unsigned long*"
 //
 // Typedef names are kept, never expanded; an anonymous struct prints as "struct {...}";
 // qualifiers on a pointer follow the star ("char * const"); a variadic prototype ends in
@@ -34,7 +35,8 @@ std::string c_decl(const btf::Btf &btf, uint32_t id, std::string_view name, Spel
 std::string c_proto(const btf::Btf &btf, uint32_t proto_id, bool names, Spell sp = {});
 
 // Spacing-insensitive form for comparing spellings from different sources: whitespace runs
-// become one space, and no space is kept next to * ( ) [ ] , or at either end.
+// become one space, and no space is kept next to * ( ) [ ] , or at either end; integer
+// keyword runs take one spelling ("long unsigned int" and "unsigned long" both "unsigned long").
 std::string normalize_c_type(std::string_view s);
 
 }  // namespace kfb::diff

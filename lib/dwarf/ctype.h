@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace kfb {
 
@@ -24,6 +25,13 @@ enum class TypeClass : uint8_t {
   Other,    // struct, union, array, function, unknown
 };
 const char *type_class_name(TypeClass c);  // "void", "pointer", "scalar", "float", "other"
+
+// The C spelling of an integer base type named by keywords in any order, as DWARF producers
+// write them: gcc "long unsigned int" and clang "unsigned long" both give "unsigned long";
+// "short int" gives "short", "signed" gives "int", "signed char" stays. "" when `words` is not
+// a run of signed/unsigned/short/long/int/char separated by single spaces.
+//   kfb::c_int_spelling("long long unsigned int")   // "unsigned long long"
+std::string c_int_spelling(std::string_view words);
 
 struct CType {
   std::string text;  // C spelling

@@ -75,6 +75,30 @@ const char *type_class_name(TypeClass c) {
   return "other";
 }
 
+std::string c_int_spelling(std::string_view words) {
+  int longs = 0, shorts = 0, chars = 0, ints = 0;
+  const char *sign = nullptr;
+  size_t pos = 0;
+  while (pos <= words.size()) {
+    size_t end = words.find(' ', pos);
+    if (end == std::string_view::npos) end = words.size();
+    std::string_view w = words.substr(pos, end - pos);
+    if (w == "long") longs++;
+    else if (w == "short") shorts++;
+    else if (w == "char") chars++;
+    else if (w == "int") ints++;
+    else if ((w == "signed" || w == "unsigned") && !sign) sign = w == "signed" ? "signed" : "unsigned";
+    else return "";
+    pos = end + 1;
+  }
+  if (longs > 2 || shorts > 1 || chars > 1 || ints > 1 || (shorts && longs) || (chars && (ints || shorts || longs)))
+    return "";
+  bool is_unsigned = sign && sign[0] == 'u';
+  if (chars) return sign ? std::string(sign) + " char" : "char";  // three distinct types
+  std::string base = shorts ? "short" : longs == 2 ? "long long" : longs ? "long" : "int";
+  return is_unsigned ? "unsigned " + base : base;
+}
+
 bool FuncDef::has_tag(const std::string &value) const {
   return std::find(tags.begin(), tags.end(), value) != tags.end();
 }
@@ -623,18 +647,8 @@ const TypeNode &Walker::node(Dwarf_Off off) {
 // GCC spells base types "long unsigned int", clang "unsigned long": print the C spelling both
 // ways, so one source gives one prototype whatever the compiler.
 static std::string base_type_name(const std::string &n) {
-  static const std::pair<const char *, const char *> kGcc[] = {
-      {"long unsigned int", "unsigned long"},
-      {"long int", "long"},
-      {"short unsigned int", "unsigned short"},
-      {"short int", "short"},
-      {"long long unsigned int", "unsigned long long"},
-      {"long long int", "long long"},
-      {"__int128 unsigned", "unsigned __int128"},
-  };
-  for (auto [gcc, c] : kGcc)
-    if (n == gcc) return c;
-  return n;
+  if (std::string c = c_int_spelling(n); !c.empty()) return c;
+  return n == "__int128 unsigned" ? "unsigned __int128" : n;
 }
 
 static std::string spaced(const std::string &base, const std::string &inner) {

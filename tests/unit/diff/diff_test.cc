@@ -278,6 +278,13 @@ TEST_CASE("C spelling of BTF types") {
   CHECK(c_type(b, 0) == "void");
   CHECK(normalize_c_type("  const char  * ") == "const char*");
   CHECK(normalize_c_type("int (*) (void *, int)") == "int(*)(void*,int)");
+  // gcc's BTF spells base types the DWARF way; the C spelling of the prototype does not.
+  CHECK(normalize_c_type("long unsigned int *") == "unsigned long*");
+  CHECK(normalize_c_type("const short unsigned int *") == "const unsigned short*");
+  CHECK(normalize_c_type("long long int (*)(long int, char)") == "long long(*)(long,char)");
+  CHECK(normalize_c_type("unsigned") == "unsigned int");
+  CHECK(normalize_c_type("struct long_list *") == "struct long_list*");  // words, not keywords
+  CHECK(normalize_c_type("signed char") == "signed char");
 }
 
 TEST_CASE("fixtures: pahole BTF against emit-like additions lists exactly those") {

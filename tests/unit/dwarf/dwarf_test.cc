@@ -187,3 +187,23 @@ TEST_CASE("dwarf: no DWARF is an error that says how to get it") {
   CHECK_THROWS_WITH(DwarfReader::open(*elf),
                     p + ": no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO");
 }
+
+TEST_CASE("dwarf: integer base types get one C spelling whatever the producer wrote") {
+  CHECK(c_int_spelling("long unsigned int") == "unsigned long");  // gcc
+  CHECK(c_int_spelling("unsigned long") == "unsigned long");      // clang
+  CHECK(c_int_spelling("long long int") == "long long");
+  CHECK(c_int_spelling("long long unsigned int") == "unsigned long long");
+  CHECK(c_int_spelling("short unsigned int") == "unsigned short");
+  CHECK(c_int_spelling("short int") == "short");
+  CHECK(c_int_spelling("signed") == "int");
+  CHECK(c_int_spelling("unsigned") == "unsigned int");
+  CHECK(c_int_spelling("signed char") == "signed char");
+  CHECK(c_int_spelling("char") == "char");
+  CHECK(c_int_spelling("unsigned char") == "unsigned char");
+  CHECK(c_int_spelling("_Bool").empty());
+  CHECK(c_int_spelling("long long long").empty());
+  CHECK(c_int_spelling("short long").empty());
+  CHECK(c_int_spelling("unsigned signed int").empty());
+  CHECK(c_int_spelling("long  int").empty());  // one space between words, as DWARF names have
+  CHECK(c_int_spelling("").empty());
+}
