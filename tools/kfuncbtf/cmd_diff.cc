@@ -1,5 +1,6 @@
 // kfuncbtf diff OLD NEW [-B BASE | --old-base B1 --new-base B2] [--kfuncs-only] [--stat]
-// kfuncbtf diff OBJ: each kfunc's DWARF prototype against its BTF.
+// kfuncbtf diff OBJ [--btf FILE] [--legacy-kfunc-sets]: each kfunc's DWARF prototype against
+// its BTF.
 // Exit 0: same; 1: different; 2: cannot compare (message names the file).
 #include <malloc.h>
 
@@ -24,6 +25,8 @@ namespace {
 struct DiffOpts {
   std::vector<std::string> files;
   std::string base, old_base, new_base;
+  std::string btf;  // one-argument form: BTF instead of OBJ's .BTF (a 6.1 vmlinux.o has none)
+  bool legacy = false;
   bool kfuncs_only = false;
   bool stat = false;
 };
@@ -34,13 +37,15 @@ void put(const std::string &s) {
 }
 
 int run_protos(const Globals &g, const DiffOpts &o) {
-  // The object's own .BTF names the FUNCs; scan finds the kfuncs and their DWARF prototypes.
+  // The object's own .BTF (or --btf) names the FUNCs; scan finds the kfuncs and their DWARF
+  // prototypes.
   const std::string &path = o.files[0];
-  btf::Loaded in = btf::load(path, o.base);
+  btf::Loaded in = btf::load(o.btf.empty() ? path : o.btf, o.base);
   auto elf = ElfFile::open(path);
   DiagSink diags;
   ScanOptions so;
   so.jobs = g.jobs;
+  so.legacy_kfunc_sets = o.legacy;
   KfuncList ks = scan_kfuncs(*elf, in.btf.get(), so, diags);
   for (const Diag &d : diags.all()) warn_msg(g, DiagSink::format(d));
 
@@ -55,6 +60,8 @@ int run_protos(const Globals &g, const DiffOpts &o) {
 
 int run_diff(const Globals &g, const DiffOpts &o) {
   if (o.files.size() == 1) return run_protos(g, o);
+  if (!o.btf.empty() || o.legacy)
+    throw Error("diff: --btf and --legacy-kfunc-sets apply to the one-argument form (diff OBJ)");
   // The diff of two vmlinux BTFs allocates ~50 MB of short-lived vectors and strings; keep
   // freed memory in the heap instead of unmapping it, so it is not faulted in again.
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
@@ -148,6 +155,9 @@ const CommandRegistration reg{"diff", 40, [](CLI::App &app, Globals &g) -> RunFn
   sub->add_option("-B,--base-btf", o->base, "Base BTF of both split inputs");
   sub->add_option("--old-base", o->old_base, "Base BTF of a split OLD");
   sub->add_option("--new-base", o->new_base, "Base BTF of a split NEW");
+  sub->add_option("--btf", o->btf, "diff OBJ: BTF to compare with instead of OBJ's .BTF");
+  sub->add_flag("--legacy-kfunc-sets", o->legacy,
+                "diff OBJ: set8s without BTF_SET8_KFUNCS are kfunc sets too (kernels before 6.9)");
   sub->add_flag("--kfuncs-only", o->kfuncs_only, "Only kfunc changes (and exit status)");
   sub->add_flag("--stat", o->stat, "Counts per kind: added removed changed same");
   return [&g, o] { return run_diff(g, *o); };
