@@ -1,24 +1,30 @@
 // Reading function definitions with libdwarf 20210528: design notes.
 //
-// Opening. libdwarf has two ELF front ends and each input type needs a different one
-// (measurements in the project's libdwarf notes):
-//   * ET_REL (vmlinux.o, .ko, `ld -r` fixtures): the .rela.debug_* relocations must be applied,
-//     or every string offset reads as 0. dwarf_init_b (libdwarf's own reader, relocation on)
-//     does that for every relocation type the kernel's vmlinux.o holds in debug sections.
+// Opening. Sessions go through libdwarf's object-access interface over our own mapping
+// (DebugSources): lazy, nothing copied, no relocation by libdwarf, and only the .debug_*
+// sections are shown to it, so their indexes fit its 16-bit section numbers even in an
+// object with 70,000 sections. Each session gets its own .debug_info (an InfoView holding
+// just the CUs it reads).
+//   * ET_REL (vmlinux.o, .ko, `ld -r` fixtures): the .rela.debug_* relocations must be
+//     applied, or every string offset reads as 0. DebugRelocs (reloc.h) applies them to the
+//     CUs read and to the few other sections whose contents are read. libdwarf's own
+//     relocation (dwarf_init_b) reads and relocates every debug section on open: 3.3 s and
+//     290 MB for a 6.1 vmlinux.o, against 0.1 s here. It remains the fallback for machines
+//     and relocation types DebugRelocs does not know (MIPS, RISC-V).
 //   * ET_EXEC/ET_DYN (a linked vmlinux): the relocations are already applied, and Debian's
 //     vmlinux keeps .rela.debug_* with R_X86_64_NONE entries that libdwarf's relocation code
-//     rejects. So relocation off, and dwarf_elf_init_b over a libelf handle on our own mapping:
-//     lazy, nothing copied, 0.001 s to open.
+//     rejects; they are not shown to it.
 // dwarf_set_reloc_application() is process-global, so every open happens under one mutex.
 // Every libdwarf call gets a Dwarf_Error* (a NULL one means abort() on the first error).
 //
 // Which CUs. Walking all of a kernel's DWARF costs seconds; a kfunc list needs a few dozen CUs.
 // A named function's ELF symbol gives its address, .debug_aranges maps the address to its CU,
 // and only those CUs are walked (top-level DIEs only: definitions of global functions sit
-// there). Without aranges (ET_REL objects have section-relative addresses, or the section is
-// absent) every CU is walked. For `all` (annotation-only kfuncs anywhere), a CU is walked only if
-// its abbreviation table declares a DW_TAG_LLVM_annotation / DW_TAG_GNU_annotation entry: a CU
-// that cannot encode an annotation cannot hold a bpf_kfunc tag (gcc 12 never emits one).
+// there); in ET_REL, addresses are section-relative, so the relocated aranges and the
+// symbols are compared as (section, offset). Without aranges every CU is walked. For `all`
+// (annotation-only kfuncs anywhere), a CU is walked only if its abbreviation table declares a
+// DW_TAG_LLVM_annotation / DW_TAG_GNU_annotation entry: a CU that cannot encode an annotation
+// cannot hold a bpf_kfunc tag (gcc 12 never emits one).
 //
 // Threads. The CU list is cut into `jobs` contiguous ranges of roughly equal .debug_info bytes;
 // each thread opens its own Dwarf_Debug (and its own libelf handle or fd: neither libelf nor
@@ -44,6 +50,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "dwarf/reloc.h"
 #include "elf/elf.h"
 #include "support/cursor.h"
 #include "support/endian.h"
@@ -107,6 +114,48 @@ namespace {
 
 std::mutex g_open_mu;  // dwarf_set_reloc_application is global state
 
+// The sections a session over the object-access interface sees: index 0 empty, then the
+// ELF's .debug_* sections in file order. Relocation and all other sections are left out, so
+// libdwarf applies nothing and the count fits its 16-bit section numbers whatever the ELF
+// has. Each session brings its own .debug_info (an InfoView); in a relocatable object every
+// other debug section with relocations is a relocated copy made on first load and shared.
+class DebugSources {
+ public:
+  DebugSources(const ElfFile &elf, const DebugRelocs *relocs) : elf_(elf), relocs_(relocs) {
+    secs_.push_back(nullptr);
+    for (const ElfSection &s : elf.sections())
+      if ((s.name.starts_with(".debug_") || s.name.starts_with(".zdebug")) && s.type != SHT_RELA &&
+          s.type != SHT_REL && s.type != SHT_NOBITS)
+        secs_.push_back(&s);
+    copies_ = std::make_unique<Copy[]>(secs_.size());
+  }
+  const ElfFile &elf() const { return elf_; }
+  const std::vector<const ElfSection *> &sections() const { return secs_; }
+  // Section k's bytes for a session whose .debug_info is `info`. Throws on failure.
+  std::span<const uint8_t> bytes(size_t k, std::span<const uint8_t> info) {
+    const ElfSection &sec = *secs_[k];
+    if (sec.name == ".debug_info") return info;
+    if (!relocs_ || !relocs_->has(sec)) return elf_.data(sec);
+    Copy &c = copies_[k];
+    std::call_once(c.once, [&] {
+      std::span<const uint8_t> raw = elf_.data(sec);
+      c.bytes.assign(raw.begin(), raw.end());
+      relocs_->apply(sec, 0, raw.size(), c.bytes.data());
+    });
+    return c.bytes;
+  }
+
+ private:
+  struct Copy {
+    std::once_flag once;
+    std::vector<uint8_t> bytes;
+  };
+  const ElfFile &elf_;
+  const DebugRelocs *relocs_;
+  std::vector<const ElfSection *> secs_;
+  std::unique_ptr<Copy[]> copies_;
+};
+
 // One libdwarf session. Owns what it opened.
 class Session {
  public:
@@ -139,9 +188,9 @@ class Session {
       fail("%s: no DWARF debug information (build with CONFIG_DEBUG_INFO)", path_.c_str());
     }
   }
-  // A linked object through libdwarf's object-access interface: every section straight from
-  // our mapping, except .debug_info, which is `info` (same size and offsets; see InfoView).
-  Session(const ElfFile &elf, std::span<const uint8_t> info) : path_(elf.path()), view_(&elf, info) {
+  // Through libdwarf's object-access interface over `src`, with `info` as .debug_info (same
+  // size and offsets as the ELF's; see InfoView).
+  Session(DebugSources &src, std::span<const uint8_t> info) : path_(src.elf().path()), view_(&src, info) {
     Dwarf_Error err = nullptr;
     iface_.object = &view_;
     iface_.methods = &kViewMethods;
@@ -191,58 +240,56 @@ class Session {
     if (elf_) elf_end(elf_), elf_ = nullptr;
     if (fd_ >= 0) close(fd_), fd_ = -1;
   }
-  // The object-access callbacks: sections of the ELF, .debug_info replaced by the view.
+  // The object-access callbacks: the sections of a DebugSources, .debug_info the session's.
   struct View {
     View() = default;
-    View(const ElfFile *e, std::span<const uint8_t> i) : elf(e), info(i) {}
-    const ElfFile *elf = nullptr;
+    View(DebugSources *s, std::span<const uint8_t> i) : src(s), info(i) {}
+    DebugSources *src = nullptr;
     std::span<const uint8_t> info;
   };
   static int view_section_info(void *obj, Dwarf_Half idx, Dwarf_Obj_Access_Section *out, int *err) {
     const View &v = *static_cast<View *>(obj);
-    if (idx >= v.elf->sections().size()) return DW_DLV_NO_ENTRY;
-    const ElfSection &sec = v.elf->sections()[idx];
-    if (sec.type == SHT_RELA || sec.type == SHT_REL) {
-      // A linked object's relocations are applied already (Debian's vmlinux and --emit-relocs
-      // keep .rela.debug_*); shown to libdwarf they make it misread the debug sections.
-      *out = Dwarf_Obj_Access_Section{};
-      out->name = "";
-      return DW_DLV_OK;
-    }
+    if (idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
+    *out = Dwarf_Obj_Access_Section{};
+    out->name = "";
+    if (idx == 0) return DW_DLV_OK;
+    const ElfSection &sec = *v.src->sections()[idx];
     out->addr = sec.addr;
     out->type = sec.type;
     out->size = sec.size;
-    // NUL-terminated: it points into the section-name table (section 0 has no name).
-    out->name = sec.name.empty() ? "" : sec.name.data();
-    out->link = sec.link;
-    out->info = sec.info;
+    // NUL-terminated: it points into the section-name table.
+    out->name = sec.name.data();
     out->entrysize = sec.entsize;
     return DW_DLV_OK;
   }
   static int view_flags(void *obj, Dwarf_Half idx, Dwarf_Unsigned *flags, Dwarf_Unsigned *addralign,
                         int *err) {
     const View &v = *static_cast<View *>(obj);
-    if (idx >= v.elf->sections().size()) return DW_DLV_NO_ENTRY;
-    *flags = v.elf->sections()[idx].flags;
+    if (idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
+    *flags = idx ? v.src->sections()[idx]->flags : 0;
     *addralign = 1;
     return DW_DLV_OK;
   }
   static Dwarf_Endianness view_byte_order(void *obj) {
-    return static_cast<View *>(obj)->elf->big_endian() ? DW_OBJECT_MSB : DW_OBJECT_LSB;
+    return static_cast<View *>(obj)->src->elf().big_endian() ? DW_OBJECT_MSB : DW_OBJECT_LSB;
   }
   static Dwarf_Small view_length_size(void *) { return 4; }
   static Dwarf_Small view_pointer_size(void *obj) {
-    return static_cast<View *>(obj)->elf->is64() ? 8 : 4;
+    return static_cast<View *>(obj)->src->elf().is64() ? 8 : 4;
   }
   static Dwarf_Unsigned view_section_count(void *obj) {
-    return static_cast<View *>(obj)->elf->sections().size();
+    return static_cast<View *>(obj)->src->sections().size();
   }
   static int view_load_section(void *obj, Dwarf_Half idx, Dwarf_Small **data, int *err) {
     const View &v = *static_cast<View *>(obj);
-    if (idx >= v.elf->sections().size()) return DW_DLV_NO_ENTRY;
-    const ElfSection &sec = v.elf->sections()[idx];
-    if (sec.type == SHT_RELA || sec.type == SHT_REL) return DW_DLV_NO_ENTRY;
-    std::span<const uint8_t> bytes = sec.name == ".debug_info" ? v.info : v.elf->data(sec);
+    if (idx == 0 || idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
+    std::span<const uint8_t> bytes;
+    try {  // never let an exception unwind through libdwarf's C frames
+      bytes = v.src->bytes(idx, v.info);
+    } catch (...) {
+      *err = DW_DLE_ELF_SECT_ERR;
+      return DW_DLV_ERROR;
+    }
     if (bytes.empty()) return DW_DLV_NO_ENTRY;
     // libdwarf takes a non-const pointer but does not write when it applies no relocations.
     *data = const_cast<Dwarf_Small *>(bytes.data());
@@ -770,9 +817,13 @@ CType Walker::ctype(bool has_type, Dwarf_Off off) {
 
 // ---- .debug_aranges and .debug_abbrev, read directly (small, fixed formats)
 
+// An address range of one CU. In a relocatable object addresses are section-relative, so
+// `shndx` names the section (0 in a linked object, where addresses are absolute).
 struct Arange {
+  uint32_t shndx;
   uint64_t lo, hi;
   uint64_t cu_hdr_off;
+  bool operator<(const Arange &o) const { return shndx != o.shndx ? shndx < o.shndx : lo < o.lo; }
 };
 
 uint64_t read_addr(Cursor &c, unsigned size) {
@@ -785,7 +836,8 @@ uint64_t read_addr(Cursor &c, unsigned size) {
 }
 
 // Returns false when the section is absent or malformed (the caller walks every CU then).
-bool read_aranges(const ElfFile &elf, std::vector<Arange> &out) {
+// With `relocs` (a relocatable object) each address is relocated and keeps its section.
+bool read_aranges(const ElfFile &elf, const DebugRelocs *relocs, std::vector<Arange> &out) {
   const ElfSection *s = elf.section(".debug_aranges");
   if (!s || s->size == 0 || (s->flags & SHF_COMPRESSED)) return false;
   try {
@@ -799,7 +851,9 @@ bool read_aranges(const ElfFile &elf, std::vector<Arange> &out) {
       if (len > c.left()) return false;
       uint16_t version = c.u16();
       if (version != 2) return false;
+      size_t cu_field = c.pos();
       uint64_t cu = dwarf64 ? c.u64() : c.u32();
+      if (relocs) cu = relocs->target(*s, cu_field, cu).value;
       unsigned asz = c.u8(), ssz = c.u8();
       if (ssz != 0 || (asz != 4 && asz != 8)) return false;
       size_t tuple = 2 * asz;
@@ -807,16 +861,23 @@ bool read_aranges(const ElfFile &elf, std::vector<Arange> &out) {
       if (rel % tuple) c.skip(tuple - rel % tuple);
       size_t end = body + len;
       while (c.pos() + tuple <= end) {
+        size_t a_field = c.pos();
         uint64_t a = read_addr(c, asz), l = read_addr(c, asz);
         if (a == 0 && l == 0) break;
-        if (l) out.push_back({a, a + l, cu});
+        uint32_t shndx = 0;
+        if (relocs) {
+          RelocTarget t = relocs->target(*s, a_field, a);
+          if (t.shndx == 0) continue;  // an unrelocated address in a relocatable object: no code
+          shndx = t.shndx, a = t.value;
+        }
+        if (l) out.push_back({shndx, a, a + l, cu});
       }
       c.seek(end);
     }
   } catch (const Error &) {
     return false;
   }
-  std::sort(out.begin(), out.end(), [](const Arange &a, const Arange &b) { return a.lo < b.lo; });
+  std::sort(out.begin(), out.end());
   return !out.empty();
 }
 
@@ -852,9 +913,10 @@ bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_
   }
 }
 
-// Unit headers of .debug_info (DWARF 2-5, 32- and 64-bit), compile and partial units only.
+// Unit headers of .debug_info (DWARF 2-5, 32- and 64-bit), compile and partial units only;
+// with `relocs` (a relocatable object) the abbreviation offsets are relocated.
 // False when anything is unusual (compressed, unknown unit type): libdwarf does it then.
-bool read_unit_headers(const ElfFile &elf, std::vector<CuInfo> &out) {
+bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vector<CuInfo> &out) {
   const ElfSection *info = elf.section(".debug_info");
   if (!info || (info->flags & SHF_COMPRESSED)) return false;
   // The headers are read with pread into a small buffer, not through the mapping: touching
@@ -886,19 +948,23 @@ bool read_unit_headers(const ElfFile &elf, std::vector<CuInfo> &out) {
       cu.next = body + len;
       cu.version = c.u16();
       uint8_t unit_type = DW_UT_compile;
+      size_t abbrev_field = 0;
       if (cu.version >= 5) {
         unit_type = c.u8();
         c.u8();  // address_size
+        abbrev_field = pos + c.pos();
         cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
         if (unit_type == DW_UT_skeleton || unit_type == DW_UT_split_compile) c.u64();
         else if (unit_type == DW_UT_type || unit_type == DW_UT_split_type) return false;
         else if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) return false;
       } else if (cu.version >= 2) {
+        abbrev_field = pos + c.pos();
         cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
         c.u8();  // address_size
       } else {
         return false;
       }
+      if (relocs) cu.abbrev_off = relocs->target(*info, abbrev_field, cu.abbrev_off).value;
       cu.die_off = pos + c.pos();
       if (cu.die_off < cu.next) out.push_back(cu);
       pos = cu.next;
@@ -917,7 +983,9 @@ bool read_unit_headers(const ElfFile &elf, std::vector<CuInfo> &out) {
 // The buffer is an anonymous mapping: the skipped runs are never touched and cost no memory.
 class InfoView {
  public:
-  InfoView(const ElfFile &elf, const std::vector<CuInfo> &cus, const std::vector<size_t> &keep) {
+  // With `relocs` (a relocatable object) the kept CUs are relocated in the copy.
+  InfoView(const ElfFile &elf, const DebugRelocs *relocs, const std::vector<CuInfo> &cus,
+           const std::vector<size_t> &keep) {
     const ElfSection *sec = elf.section(".debug_info");
     std::span<const uint8_t> src = elf.data(*sec);
     size_ = src.size();
@@ -934,6 +1002,7 @@ class InfoView {
     while (i < cus.size()) {
       if (kept[i]) {
         std::memcpy(buf_ + cus[i].hdr_off, src.data() + cus[i].hdr_off, cus[i].next - cus[i].hdr_off);
+        if (relocs) relocs->apply(*sec, cus[i].hdr_off, cus[i].next, buf_ + cus[i].hdr_off);
         i++;
         continue;
       }
@@ -942,8 +1011,10 @@ class InfoView {
       uint64_t begin = cus[i].hdr_off, end = j < cus.size() ? cus[j].hdr_off : cus.back().next;
       if (end - begin < 13 || end - begin > 0xfffffff0u) {
         // Too small for a stand-in header (or too big for a 32-bit length): keep the real CUs.
-        for (size_t k = i; k < j; k++)
+        for (size_t k = i; k < j; k++) {
           std::memcpy(buf_ + cus[k].hdr_off, src.data() + cus[k].hdr_off, cus[k].next - cus[k].hdr_off);
+          if (relocs) relocs->apply(*sec, cus[k].hdr_off, cus[k].next, buf_ + cus[k].hdr_off);
+        }
       } else {
         uint8_t *h = buf_ + begin;
         store<uint32_t>(h, static_cast<uint32_t>(end - begin - 4), swap);
@@ -971,9 +1042,11 @@ class InfoView {
 }  // namespace
 
 struct DwarfReader::Impl {
-  std::unique_ptr<Session> main;  // ET_REL (or unusual unit headers): one eager session
+  std::unique_ptr<Session> main;  // unusual objects (see open()): one eager libdwarf session
   std::vector<CuInfo> cus;
-  bool views = false;             // linked object: sessions over per-thread .debug_info views
+  bool views = false;             // sessions over per-thread .debug_info views
+  std::unique_ptr<DebugRelocs> relocs;    // relocatable object, relocated by us
+  std::unique_ptr<DebugSources> sources;  // with views
 };
 
 DwarfReader::DwarfReader(const ElfFile &elf) : elf_(elf), impl_(std::make_unique<Impl>()) {}
@@ -984,16 +1057,22 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
     fail("%s: no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO",
          elf.path().c_str());
   std::unique_ptr<DwarfReader> r(new DwarfReader(elf));
-  // Linked objects: the unit headers are read straight from .debug_info (libdwarf's CU
-  // iteration builds a full CU context per unit: 1.4 s for the 2,578 CUs of a 6.12 vmlinux,
-  // against a few ms here). Relocatable objects need libdwarf: their abbrev offsets are
-  // only right after relocation.
-  if (elf.type() != ET_REL && read_unit_headers(elf, r->impl_->cus)) {
+  // The unit headers are read straight from .debug_info (libdwarf's CU iteration builds a full
+  // CU context per unit: 1.4 s for the 2,578 CUs of a 6.12 vmlinux, against a few ms here),
+  // and sessions see only the CUs they read. A relocatable object is relocated by us, only
+  // where it is read (libdwarf relocates every debug section on open: 3.3 s and 290 MB for
+  // a 6.1 vmlinux.o); when its relocations are not ones DebugRelocs knows, libdwarf does it.
+  if (elf.type() == ET_REL) r->impl_->relocs = DebugRelocs::open(elf);
+  if ((elf.type() != ET_REL || r->impl_->relocs) &&
+      read_unit_headers(elf, r->impl_->relocs.get(), r->impl_->cus)) {
     r->stats_.cus = r->impl_->cus.size();
     r->impl_->views = true;
+    r->impl_->sources = std::make_unique<DebugSources>(elf, r->impl_->relocs.get());
     return r;
   }
   r->impl_->cus.clear();
+  r->impl_->relocs.reset();
+  r->stats_.libdwarf_relocated = elf.type() == ET_REL;
   if (elf.sections().size() > 0xffff)
     fail("%s: %zu sections: libdwarf 20210528 numbers sections in 16 bits and cannot read the "
          "DWARF of a relocatable object with more than 65,535 sections",
@@ -1040,17 +1119,18 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
 
   // Which CUs define the named functions: symbol address -> .debug_aranges -> CU.
   std::vector<Arange> ar;
-  bool located = !names.empty() && elf_.type() != ET_REL && read_aranges(elf_, ar);
+  const DebugRelocs *relocs = impl_->relocs.get();
+  bool located = !names.empty() && (elf_.type() != ET_REL || relocs) && read_aranges(elf_, relocs, ar);
   if (located) {
     std::unordered_map<Dwarf_Off, size_t> by_hdr;
     for (size_t i = 0; i < cus.size(); i++) by_hdr[cus[i].hdr_off] = i;
     for (const ElfSymbol &sym : elf_.symbols()) {
       if (sym.type != STT_FUNC || sym.shndx == SHN_UNDEF || !names.count(sym.name)) continue;
-      auto it = std::upper_bound(ar.begin(), ar.end(), sym.value,
-                                 [](uint64_t v, const Arange &a) { return v < a.lo; });
+      Arange key{relocs ? sym.shndx : 0, sym.value, 0, 0};
+      auto it = std::upper_bound(ar.begin(), ar.end(), key);
       if (it == ar.begin()) continue;
       --it;
-      if (sym.value >= it->hi) continue;
+      if (it->shndx != key.shndx || sym.value >= it->hi) continue;
       auto cu = by_hdr.find(it->cu_hdr_off);
       if (cu != by_hdr.end()) cus[cu->second].names = true;
     }
@@ -1096,8 +1176,8 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
     // Each thread builds its own view and session (the copy is part of its work).
     auto view_work = [&](unsigned k) {
       try {
-        InfoView view(elf_, cus, parts[k]);
-        Session s(elf_, view.bytes());
+        InfoView view(elf_, relocs, cus, parts[k]);
+        Session s(*impl_->sources, view.bytes());
         work(k, s);
       } catch (...) {
         errors[k] = std::current_exception();

@@ -12,8 +12,9 @@
 //   dw->stats();                                 // CUs total/read, DIEs visited
 //
 // Reading strategy (design notes at the top of dwarf.cc): named functions are located through
-// their ELF symbols and .debug_aranges, so only the CUs that define them are walked; without
-// usable aranges (ET_REL, or none present) every CU is walked. `all` additionally walks every
+// their ELF symbols and .debug_aranges (in a relocatable object, section-relative addresses
+// relocated by us), so only the CUs that define them are walked; without aranges every CU
+// is walked. `all` additionally walks every
 // CU whose abbreviation table can hold a btf_decl_tag annotation. Work is split over `jobs`
 // threads (each with its own Dwarf_Debug) on contiguous CU ranges and merged in CU order, so
 // the result never depends on `jobs`.
@@ -61,6 +62,7 @@ struct DwarfStats {
   size_t cus_read = 0;  // CUs walked
   size_t dies = 0;      // DIEs looked at
   bool aranges = false; // CUs located through .debug_aranges
+  bool libdwarf_relocated = false;  // relocatable object relocated by libdwarf (not by us)
 };
 
 class DwarfReader {

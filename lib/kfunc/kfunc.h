@@ -88,6 +88,7 @@ struct ScanStats {
   size_t sets = 0, entries = 0;         // kfunc sets, their entries
   size_t cus = 0, cus_read = 0, dies = 0;
   bool aranges = false;                 // CUs located through .debug_aranges
+  bool libdwarf_relocated = false;      // ET_REL relocated by libdwarf on open (DebugRelocs declined)
 };
 
 struct KfuncList {

@@ -1,0 +1,220 @@
+// Debug-section relocations of a relocatable object, checked once and applied on demand.
+#include "dwarf/reloc.h"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "elf/elf.h"
+#include "support/endian.h"
+#include "support/error.h"
+
+namespace kfb {
+
+namespace {
+
+// Bytes a relocation type writes in a debug section: 4 or 8; 0 for a no-op (R_*_NONE); -1 for a
+// type we do not apply (the whole object then goes to libdwarf's relocation code).
+int field_size(uint16_t machine, uint32_t type) {
+  switch (machine) {
+    case EM_X86_64:
+      switch (type) {
+        case R_X86_64_NONE: return 0;
+        case R_X86_64_64: return 8;
+        case R_X86_64_32:
+        case R_X86_64_32S: return 4;
+      }
+      return -1;
+    case EM_386:
+      return type == R_386_NONE ? 0 : type == R_386_32 ? 4 : -1;
+    case EM_AARCH64:
+      switch (type) {
+        case R_AARCH64_NONE: return 0;
+        case R_AARCH64_ABS64: return 8;
+        case R_AARCH64_ABS32: return 4;
+      }
+      return -1;
+    case EM_ARM:
+      return type == R_ARM_NONE ? 0 : type == R_ARM_ABS32 ? 4 : -1;
+    case EM_PPC64:
+      switch (type) {
+        case R_PPC64_NONE: return 0;
+        case R_PPC64_ADDR64: return 8;
+        case R_PPC64_ADDR32: return 4;
+      }
+      return -1;
+    case EM_PPC:
+      return type == R_PPC_NONE ? 0 : type == R_PPC_ADDR32 ? 4 : -1;
+    case EM_S390:
+      switch (type) {
+        case R_390_NONE: return 0;
+        case R_390_64: return 8;
+        case R_390_32: return 4;
+      }
+      return -1;
+  }
+  return -1;
+}
+
+}  // namespace
+
+// One relocation section, read in place from the mapping. `order` lists the entries by
+// r_offset when the section itself is not sorted (ld -r writes them sorted; we do not rely
+// on it).
+struct DebugRelocs::Table {
+  const uint8_t *base = nullptr;
+  size_t count = 0;
+  size_t entsize = 0;
+  bool rela = true;
+  bool is64 = true;
+  bool swap = false;
+  std::vector<uint32_t> order;
+
+  struct Entry {
+    uint64_t offset;
+    uint32_t sym;
+    uint32_t type;
+    int64_t addend;
+  };
+  Entry at(size_t k) const {
+    const uint8_t *p = base + (order.empty() ? k : order[k]) * entsize;
+    Entry e{};
+    if (is64) {
+      e.offset = load<uint64_t>(p, swap);
+      uint64_t info = load<uint64_t>(p + 8, swap);
+      e.sym = static_cast<uint32_t>(info >> 32);
+      e.type = static_cast<uint32_t>(info);
+      if (rela) e.addend = static_cast<int64_t>(load<uint64_t>(p + 16, swap));
+    } else {
+      e.offset = load<uint32_t>(p, swap);
+      uint32_t info = load<uint32_t>(p + 4, swap);
+      e.sym = info >> 8;
+      e.type = info & 0xff;
+      if (rela) e.addend = static_cast<int32_t>(load<uint32_t>(p + 8, swap));
+    }
+    return e;
+  }
+  uint64_t offset(size_t k) const {
+    const uint8_t *p = base + (order.empty() ? k : order[k]) * entsize;
+    return is64 ? load<uint64_t>(p, swap) : load<uint32_t>(p, swap);
+  }
+  // First entry whose offset is >= off.
+  size_t lower_bound(uint64_t off) const {
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (offset(mid) < off) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+};
+
+DebugRelocs::DebugRelocs(const ElfFile &elf) : elf_(elf) {}
+DebugRelocs::~DebugRelocs() = default;
+
+std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
+  if (elf.type() != ET_REL || elf.machine() == EM_MIPS) return nullptr;
+  const std::vector<ElfSection> &secs = elf.sections();
+  auto is_debug = [](const ElfSection &s) {
+    return s.name.starts_with(".debug_") || s.name.starts_with(".zdebug");
+  };
+  auto is_read = [](const ElfSection &s) { return DebugRelocs::relocated(s.name); };
+  for (const ElfSection &s : secs)
+    if (is_debug(s) && ((s.flags & SHF_COMPRESSED) || s.name.starts_with(".zdebug"))) return nullptr;
+
+  std::unique_ptr<DebugRelocs> r(new DebugRelocs(elf));
+  r->tables_.resize(secs.size());
+  const std::vector<ElfSymbol> &syms = elf.symbols();
+  for (const ElfSection &rs : secs) {
+    if (rs.type != SHT_RELA && rs.type != SHT_REL) continue;
+    if (rs.info == 0 || rs.info >= secs.size() || !is_read(secs[rs.info])) continue;
+    const ElfSection &target = secs[rs.info];
+    if (r->tables_[target.index]) return nullptr;  // two relocation sections for one target
+    auto t = std::make_unique<Table>();
+    t->rela = rs.type == SHT_RELA;
+    t->is64 = elf.is64();
+    t->swap = elf.swap();
+    size_t want = (elf.is64() ? 8 : 4) * (t->rela ? 3 : 2);
+    if (rs.entsize != want || rs.size % want) return nullptr;
+    std::span<const uint8_t> bytes = elf.data(rs);
+    t->base = bytes.data();
+    t->entsize = want;
+    t->count = bytes.size() / want;
+    // One pass: every entry applicable, and sorted by offset (else an index that sorts them).
+    bool sorted = true;
+    uint64_t prev = 0;
+    for (size_t k = 0; k < t->count; k++) {
+      Table::Entry e = t->at(k);
+      int size = field_size(elf.machine(), e.type);
+      if (size < 0 || e.sym >= syms.size() || e.offset > target.size ||
+          target.size - e.offset < static_cast<uint64_t>(size))
+        return nullptr;
+      if (e.offset < prev) sorted = false;
+      prev = e.offset;
+    }
+    if (!sorted) {
+      if (t->count > UINT32_MAX) return nullptr;
+      t->order.resize(t->count);
+      std::iota(t->order.begin(), t->order.end(), 0u);
+      const Table &view = *t;
+      std::vector<uint64_t> offs(t->count);
+      for (size_t k = 0; k < t->count; k++) offs[k] = view.offset(k);
+      std::stable_sort(t->order.begin(), t->order.end(),
+                       [&](uint32_t a, uint32_t b) { return offs[a] < offs[b]; });
+    }
+    r->tables_[target.index] = std::move(t);
+  }
+  return r;
+}
+
+bool DebugRelocs::relocated(std::string_view name) {
+  return name == ".debug_info" || name == ".debug_line" || name == ".debug_str_offsets" ||
+         name == ".debug_addr" || name == ".debug_aranges" || name == ".debug_types";
+}
+
+const DebugRelocs::Table *DebugRelocs::table(const ElfSection &target) const {
+  return target.index < tables_.size() ? tables_[target.index].get() : nullptr;
+}
+
+bool DebugRelocs::has(const ElfSection &target) const { return table(target) != nullptr; }
+
+void DebugRelocs::apply(const ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const {
+  const Table *t = table(target);
+  if (!t) return;
+  const std::vector<ElfSymbol> &syms = elf_.symbols();
+  bool swap = elf_.swap();
+  for (size_t k = t->lower_bound(begin); k < t->count; k++) {
+    Table::Entry e = t->at(k);
+    if (e.offset >= end) break;
+    int size = field_size(elf_.machine(), e.type);
+    if (size == 0 || e.offset + size > end) continue;  // checked at open: size is 0, 4 or 8
+    uint8_t *p = dst + (e.offset - begin);
+    int64_t addend = e.addend;
+    if (!t->rela) addend = size == 8 ? static_cast<int64_t>(load<uint64_t>(p, swap))
+                                     : static_cast<int32_t>(load<uint32_t>(p, swap));
+    uint64_t v = syms[e.sym].value + static_cast<uint64_t>(addend);
+    if (size == 8) store<uint64_t>(p, v, swap);
+    else store<uint32_t>(p, static_cast<uint32_t>(v), swap);
+  }
+}
+
+RelocTarget DebugRelocs::target(const ElfSection &target, uint64_t off, uint64_t raw) const {
+  RelocTarget out{0, raw};
+  const Table *t = table(target);
+  if (!t) return out;
+  size_t k = t->lower_bound(off);
+  if (k >= t->count) return out;
+  Table::Entry e = t->at(k);
+  int size = field_size(elf_.machine(), e.type);
+  if (e.offset != off || size <= 0) return out;
+  const ElfSymbol &sym = elf_.symbols()[e.sym];
+  int64_t addend = t->rela ? e.addend : size == 8 ? static_cast<int64_t>(raw) : static_cast<int32_t>(raw);
+  out.value = sym.value + static_cast<uint64_t>(addend);
+  if (size == 4) out.value = static_cast<uint32_t>(out.value);
+  out.shndx = sym.shndx;
+  return out;
+}
+
+}  // namespace kfb

@@ -1,0 +1,65 @@
+// Relocations of a relocatable object's debug sections, applied by us to just the bytes that
+// are read (lib/dwarf internal; dwarf.cc's design notes say why).
+//
+//   auto elf = kfb::ElfFile::open("vmlinux.o");
+//   std::unique_ptr<kfb::DebugRelocs> r = kfb::DebugRelocs::open(*elf);
+//   if (r) {                                     // nullptr: libdwarf relocates instead
+//     const kfb::ElfSection &info = *elf->section(".debug_info");
+//     r->apply(info, begin, end, copy);          // copy holds info's bytes [begin, end)
+//     kfb::RelocTarget t = r->target(info, off, raw);   // where the field at `off` points
+//     // t.shndx: the symbol's section (0: no relocation there), t.value: S + A
+//   }
+//
+// Only the sections whose contents lib/dwarf reads are relocated (relocated()): .debug_info,
+// .debug_line, .debug_str_offsets, .debug_addr, .debug_aranges, .debug_types. Location and
+// range lists, call frames and macros are never read beyond the headers libdwarf parses on
+// its own, which hold no relocations, so they are passed through as they are in the file.
+// A relocated field holds S + A: the symbol's st_value (section-relative in ET_REL; 0 for a
+// section symbol) plus the addend (RELA: r_addend; REL: the field's own bytes). open() checks
+// every relocation of every debug section once (known type for the machine, symbol index in
+// range, field inside the section) and returns nullptr when anything is unusual: another
+// machine or relocation type (RISC-V's ADD/SUB pairs, MIPS's three-in-one r_info), a
+// compressed debug section, a relocation section of the wrong entry size. Machines: x86-64,
+// i386, AArch64, ARM, PowerPC (32/64), s390x.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace kfb {
+
+class ElfFile;
+struct ElfSection;
+
+struct RelocTarget {
+  uint32_t shndx = 0;  // section of the relocation's symbol; 0 when the field has no relocation
+  uint64_t value = 0;  // the relocated field (the raw field when it has none)
+};
+
+class DebugRelocs {
+ public:
+  static std::unique_ptr<DebugRelocs> open(const ElfFile &elf);
+  ~DebugRelocs();
+
+  // Whether DebugRelocs relocates the section of that name (see the top of this file).
+  static bool relocated(std::string_view name);
+  // Whether `target` (a debug section) has relocations that DebugRelocs applies.
+  bool has(const ElfSection &target) const;
+  // Writes the relocated value of every field of `target` inside [begin, end) into `dst`,
+  // which holds the section's bytes from `begin` on.
+  void apply(const ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const;
+  // The relocated value of the `size`-byte field at `off` whose file bytes read `raw`.
+  RelocTarget target(const ElfSection &target, uint64_t off, uint64_t raw) const;
+
+  struct Table;
+
+ private:
+  explicit DebugRelocs(const ElfFile &elf);
+  const Table *table(const ElfSection &target) const;
+  const ElfFile &elf_;
+  std::vector<std::unique_ptr<Table>> tables_;  // by target section index (null: none)
+};
+
+}  // namespace kfb
