@@ -1,6 +1,10 @@
-// C spelling of BTF types: the classic inside-out declarator walk. `inner` is the declarator
-// built so far (a name, "*", "(*)", "[16]", ...); each link wraps it and passes it on to its
-// target, and the walk ends at a type with a name (or void), which is written to its left.
+// C spelling of BTF types: the classic inside-out declarator walk. The declarator grows
+// around the name as the walk goes from the outer type to its target ("cb" -> "*cb" ->
+// "(*cb)" -> "(*cb)(void *)"), and the walk ends at a type with a name (or void), which is
+// written to its left. Building that as nested strings costs a temporary per link; instead
+// the walk records each link as a Piece (CWriter::Piece) and, once the base is known, writes
+// everything in one go: Lead pieces, the base, then Pre pieces in reverse, the name, Post
+// pieces in order. Parameters are spelled by a nested walk when their Post piece is written.
 #include "diff/cname.h"
 
 #include <cctype>
@@ -17,129 +21,224 @@ using btf::Kind;
 
 constexpr int kMaxDepth = 64;
 
-struct Speller {
-  const Btf &btf;
-  Spell sp;
-
-  static std::string join(std::string left, const std::string &inner) {
-    if (!inner.empty()) {
-      left += ' ';
-      left += inner;
-    }
-    return left;
-  }
-
-  std::string tag_name(Kind k, std::string_view name) const {
-    const char *word = k == Kind::UNION ? "union" : (k == Kind::ENUM || k == Kind::ENUM64) ? "enum" : "struct";
-    std::string s = word;
-    s += ' ';
-    if (name.empty()) s += "{...}";
-    else s += name;
-    return s;
-  }
-
-  std::string params(uint32_t proto_id, bool names, int depth) const {
-    btf::Type p = btf.type(proto_id);
-    auto ps = p.params();
-    if (ps.empty()) return "(void)";
-    std::string s = "(";
-    for (size_t i = 0; i < ps.size(); i++) {
-      if (i) s += ", ";
-      if (i + 1 == ps.size() && ps[i].type == 0 && ps[i].name_off == 0) {
-        s += "...";
-        break;
-      }
-      std::string nm = names && btf.valid_str(ps[i].name_off) ? std::string(btf.str(ps[i].name_off)) : "";
-      s += spell(ps[i].type, nm, false, depth + 1);
-    }
-    s += ')';
-    return s;
-  }
-
-  // `after_star`: inner starts with a qualifier that belongs after a pointer's star.
-  std::string spell(uint32_t id, const std::string &inner, bool after_star, int depth) const {
-    if (depth > kMaxDepth) return join("<cycle>", inner);
-    if (id == 0) return join("void", inner);
-    if (!btf.valid_id(id)) return join(strfmt("<bad type id %u>", id), inner);
-    btf::Type t = btf.type(id);
-    switch (t.kind()) {
-      case Kind::INT:
-      case Kind::FLOAT:
-      case Kind::TYPEDEF:
-        return join(std::string(t.name()), inner);
-      case Kind::STRUCT:
-      case Kind::UNION:
-      case Kind::ENUM:
-      case Kind::ENUM64:
-        return join(tag_name(t.kind(), t.name()), inner);
-      case Kind::FWD:
-        return join(tag_name(t.fwd_is_union() ? Kind::UNION : Kind::STRUCT, t.name()), inner);
-      case Kind::PTR: {
-        std::string d = after_star ? "* " + inner : "*" + inner;
-        uint32_t tgt = t.type();
-        if (btf.valid_id(tgt) && tgt != 0) {
-          Kind tk = btf.type(tgt).kind();
-          if (tk == Kind::ARRAY || tk == Kind::FUNC_PROTO) d = "(" + d + ")";
-        }
-        return spell(tgt, d, false, depth + 1);
-      }
-      case Kind::CONST:
-      case Kind::VOLATILE:
-      case Kind::RESTRICT:
-      case Kind::TYPE_TAG: {
-        if (t.kind() == Kind::TYPE_TAG && !sp.type_tags) return spell(t.type(), inner, after_star, depth + 1);
-        std::string q = t.kind() == Kind::CONST      ? "const"
-                        : t.kind() == Kind::VOLATILE ? "volatile"
-                        : t.kind() == Kind::RESTRICT ? "restrict"
-                                                     : "__tag(" + std::string(t.name()) + ")";
-        // On a pointer the qualifier follows the star; elsewhere it leads.
-        uint32_t tgt = t.type();
-        int guard = 0;
-        while (btf.valid_id(tgt) && tgt != 0 && btf.type(tgt).is_modifier() && guard++ < kMaxDepth)
-          tgt = btf.type(tgt).type();
-        bool on_ptr = btf.valid_id(tgt) && tgt != 0 && btf.type(tgt).is_ptr();
-        if (on_ptr) return spell(t.type(), join(q, inner), true, depth + 1);
-        return q + " " + spell(t.type(), inner, false, depth + 1);
-      }
-      case Kind::ARRAY: {
-        const btf::Array &a = t.array();
-        return spell(a.type, inner + "[" + std::to_string(a.nelems) + "]", false, depth + 1);
-      }
-      case Kind::FUNC_PROTO:
-        return spell(t.type(), inner + params(id, false, depth), false, depth + 1);
-      case Kind::FUNC:
-        if (btf.valid_id(t.type()) && btf.type(t.type()).kind() == Kind::FUNC_PROTO)
-          return spell(btf.type(t.type()).type(),
-                       join(std::string(t.name()), inner) + params(t.type(), true, depth), false,
-                       depth + 1);
-        return join(std::string(t.name()), inner);
-      case Kind::VAR:
-        return spell(t.type(), join(std::string(t.name()), inner), false, depth + 1);
-      case Kind::DATASEC:
-        return join("SEC(" + std::string(t.name()) + ")", inner);
-      case Kind::DECL_TAG:
-        return join("__decl_tag(" + std::string(t.name()) + ")", inner);
-      default:
-        return join(strfmt("<kind %u>", t.kind_raw()), inner);
-    }
-  }
-};
+const char *tag_word(Kind k) {
+  return k == Kind::UNION ? "union " : (k == Kind::ENUM || k == Kind::ENUM64) ? "enum " : "struct ";
+}
 
 }  // namespace
 
+// The name a walk ends at: "int", "struct foo", "struct {...}", "void", "<cycle>".
+void CWriter::base_word(std::string &out, uint32_t id, bool cycle) const {
+  if (cycle) {
+    out += "<cycle>";
+    return;
+  }
+  if (id == 0) {
+    out += "void";
+    return;
+  }
+  if (!btf_.valid_id(id)) {
+    out += strfmt("<bad type id %u>", id);
+    return;
+  }
+  btf::Type t = btf_.type(id);
+  std::string_view name = t.name();
+  switch (t.kind()) {
+    case Kind::INT:
+    case Kind::FLOAT:
+    case Kind::TYPEDEF:
+    case Kind::FUNC:  // without a FUNC_PROTO
+      out += name;
+      break;
+    case Kind::STRUCT:
+    case Kind::UNION:
+    case Kind::ENUM:
+    case Kind::ENUM64:
+    case Kind::FWD:
+      out += tag_word(t.kind() == Kind::FWD ? (t.fwd_is_union() ? Kind::UNION : Kind::STRUCT) : t.kind());
+      if (name.empty()) out += "{...}";
+      else out += name;
+      break;
+    case Kind::DATASEC:
+      out += "SEC(";
+      out += name;
+      out += ')';
+      break;
+    case Kind::DECL_TAG:
+      out += "__decl_tag(";
+      out += name;
+      out += ')';
+      break;
+    default:
+      out += strfmt("<kind %u>", t.kind_raw());
+      break;
+  }
+}
+
+void CWriter::put(std::string &out, const Piece &p) {
+  switch (p.form) {
+    case Piece::Text:
+      out += p.text;
+      break;
+    case Piece::Tag:
+      out += "__tag(";
+      out += p.text;
+      out += ')';
+      break;
+    case Piece::Dim:
+      out += '[';
+      out += std::to_string(p.num);
+      out += ']';
+      break;
+    case Piece::Params:
+      params(out, p.num, p.names, p.depth);
+      return;
+  }
+  if (p.place == Piece::Lead || (p.place == Piece::Pre && p.space)) out += ' ';
+}
+
+void CWriter::params(std::string &out, uint32_t proto_id, bool names, int depth) {
+  auto ps = btf_.type(proto_id).params();
+  if (ps.empty()) {
+    out += "(void)";
+    return;
+  }
+  out += '(';
+  for (size_t i = 0; i < ps.size(); i++) {
+    if (i) out += ", ";
+    if (i + 1 == ps.size() && ps[i].type == 0 && ps[i].name_off == 0) {
+      out += "...";
+      break;
+    }
+    std::string_view nm = names && btf_.valid_str(ps[i].name_off) ? btf_.str(ps[i].name_off) : "";
+    walk(out, ps[i].type, nm, depth + 1, pieces_.size());
+  }
+  out += ')';
+}
+
+void CWriter::proto(std::string &out, uint32_t proto_id, bool names) {
+  if (!btf_.valid_id(proto_id) || proto_id == 0 || btf_.type(proto_id).kind() != Kind::FUNC_PROTO) {
+    type(out, proto_id);
+    return;
+  }
+  // "RET (PARAMS)": the walk of the return type around the parameter list.
+  pieces_.push_back({Piece::Post, Piece::Params, false, names, {}, proto_id, 0});
+  walk(out, btf_.type(proto_id).type(), {}, 1, pieces_.size() - 1);
+}
+
+// Spells type `id` declaring `inner`; pieces_ from `first` on belong to this walk (proto()
+// puts the parameter list there before walking the return type).
+void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int depth, size_t first) {
+  bool nonempty = !inner.empty() || first < pieces_.size();  // the declarator so far
+  bool after_star = false;  // a qualifier that belongs after a pointer's star leads it
+  bool cycle = false;
+  auto pre = [&](Piece::Form f, std::string_view text) {
+    pieces_.push_back({Piece::Pre, f, nonempty, false, text, 0, 0});
+    nonempty = nonempty || !text.empty() || f == Piece::Tag;
+  };
+  for (;; depth++) {
+    if (depth > kMaxDepth) {
+      cycle = true;
+      break;
+    }
+    if (id == 0 || !btf_.valid_id(id)) break;
+    btf::Type t = btf_.type(id);
+    Kind k = t.kind();
+    if (k == Kind::PTR) {
+      uint32_t tgt = t.type();
+      pieces_.push_back({Piece::Pre, Piece::Text, false, false, after_star ? "* " : "*", 0, 0});
+      nonempty = true;
+      if (btf_.valid_id(tgt) && tgt != 0) {
+        Kind tk = btf_.type(tgt).kind();
+        if (tk == Kind::ARRAY || tk == Kind::FUNC_PROTO) {
+          pieces_.push_back({Piece::Pre, Piece::Text, false, false, "(", 0, 0});
+          pieces_.push_back({Piece::Post, Piece::Text, false, false, ")", 0, 0});
+        }
+      }
+      after_star = false;
+      id = tgt;
+    } else if (t.is_modifier()) {
+      if (k == Kind::TYPE_TAG && !sp_.type_tags) {
+        id = t.type();
+        continue;
+      }
+      Piece::Form f = k == Kind::TYPE_TAG ? Piece::Tag : Piece::Text;
+      std::string_view q = k == Kind::CONST      ? "const"
+                           : k == Kind::VOLATILE ? "volatile"
+                           : k == Kind::RESTRICT ? "restrict"
+                                                 : t.name();
+      // On a pointer the qualifier follows the star; elsewhere it leads.
+      uint32_t tgt = t.type();
+      int guard = 0;
+      while (btf_.valid_id(tgt) && tgt != 0 && btf_.type(tgt).is_modifier() && guard++ < kMaxDepth)
+        tgt = btf_.type(tgt).type();
+      bool on_ptr = btf_.valid_id(tgt) && tgt != 0 && btf_.type(tgt).is_ptr();
+      if (on_ptr) {
+        pre(f, q);
+        after_star = true;
+      } else {
+        pieces_.push_back({Piece::Lead, f, false, false, q, 0, 0});
+        after_star = false;
+      }
+      id = t.type();
+    } else if (k == Kind::ARRAY) {
+      const btf::Array &a = t.array();
+      pieces_.push_back({Piece::Post, Piece::Dim, false, false, {}, a.nelems, 0});
+      nonempty = true;
+      after_star = false;
+      id = a.type;
+    } else if (k == Kind::FUNC_PROTO) {
+      pieces_.push_back({Piece::Post, Piece::Params, false, false, {}, id, depth});
+      nonempty = true;
+      after_star = false;
+      id = t.type();
+    } else if (k == Kind::FUNC && btf_.valid_id(t.type()) && btf_.type(t.type()).kind() == Kind::FUNC_PROTO) {
+      pre(Piece::Text, t.name());
+      pieces_.push_back({Piece::Post, Piece::Params, false, true, {}, t.type(), depth});
+      nonempty = true;
+      after_star = false;
+      id = btf_.type(t.type()).type();
+    } else if (k == Kind::VAR) {
+      pre(Piece::Text, t.name());
+      after_star = false;
+      id = t.type();
+    } else {
+      break;
+    }
+  }
+  // Write: leads, base, then the declarator around `inner`. Pieces are copied out by index:
+  // a parameter's nested walk pushes (and pops) its own past `last`.
+  size_t last = pieces_.size();
+  for (size_t i = first; i < last; i++)
+    if (pieces_[i].place == Piece::Lead) put(out, Piece(pieces_[i]));
+  base_word(out, id, cycle);
+  if (nonempty) {
+    out += ' ';
+    for (size_t i = last; i-- > first;)
+      if (pieces_[i].place == Piece::Pre) put(out, Piece(pieces_[i]));
+    out += inner;
+    for (size_t i = first; i < last; i++)
+      if (pieces_[i].place == Piece::Post) put(out, Piece(pieces_[i]));
+  }
+  pieces_.resize(first);
+}
+
 std::string c_type(const btf::Btf &btf, uint32_t id, Spell sp) {
-  return Speller{btf, sp}.spell(id, "", false, 0);
+  std::string s;
+  CWriter(btf, sp).type(s, id);
+  return s;
 }
 
 std::string c_decl(const btf::Btf &btf, uint32_t id, std::string_view name, Spell sp) {
-  return Speller{btf, sp}.spell(id, std::string(name), false, 0);
+  std::string s;
+  CWriter(btf, sp).decl(s, id, name);
+  return s;
 }
 
 std::string c_proto(const btf::Btf &btf, uint32_t proto_id, bool names, Spell sp) {
-  if (!btf.valid_id(proto_id) || proto_id == 0 || btf.type(proto_id).kind() != Kind::FUNC_PROTO)
-    return c_type(btf, proto_id, sp);
-  Speller s{btf, sp};
-  return s.spell(btf.type(proto_id).type(), s.params(proto_id, names, 0), false, 1);
+  std::string s;
+  CWriter(btf, sp).proto(s, proto_id, names);
+  return s;
 }
 
 std::string normalize_c_type(std::string_view s) {
