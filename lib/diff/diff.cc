@@ -87,10 +87,14 @@ std::string_view str_or_empty(const Btf &b, uint32_t off) {
   return b.valid_str(off) ? b.str(off) : std::string_view();
 }
 
+// One type to report. A named type's name is a view of its BTF's strings; an anonymous
+// type's description is spelled into Differ::anon_names_ at [name_at, name_at + name_len),
+// and name points there once all are spelled.
 struct Entry {
   Change change;
-  unsigned kind;
-  std::string name;
+  uint8_t kind;
+  uint32_t name_at = UINT32_MAX, name_len = 0;
+  std::string_view name;
   uint64_t h1, h2;
   uint32_t oid, nid;
 };
@@ -98,7 +102,7 @@ struct Entry {
 class Differ {
  public:
   Differ(const Btf &a, const Btf &b, const DiffOptions &opt, const LineSink *sink)
-      : m_(a, b, opt.jobs), opt_(opt), sink_(sink) {}
+      : m_(a, b, opt.jobs), cw_{CWriter(a), CWriter(b)}, opt_(opt), sink_(sink) {}
 
   DiffResult run() {
     DiffResult r;
@@ -115,22 +119,33 @@ class Differ {
  private:
   const Btf &btf(SideId s) const { return m_.btf(s); }
 
-  // "[...]" description of an anonymous type; the name of a named one.
-  std::string display(SideId s, uint32_t id, bool bracket = true) const {
+  // A named type is called by its name; an anonymous one by a "[...]" description.
+  static bool named(btf::Type t) {
+    Kind k = t.kind();
+    return t.name_off() != 0 && !t.name().empty() && k != Kind::DECL_TAG && k != Kind::TYPE_TAG;
+  }
+
+  // Appends the name of a named type, the "[...]" description of an anonymous one.
+  void display(std::string &d, SideId s, uint32_t id, bool bracket = true) {
     const Btf &b = btf(s);
-    if (id == 0) return bracket ? "[void]" : "void";
+    if (id == 0) {
+      d += bracket ? "[void]" : "void";
+      return;
+    }
     btf::Type t = b.type(id);
     std::string_view nm = t.name();
     Kind k = t.kind();
-    bool named = !nm.empty() && k != Kind::DECL_TAG && k != Kind::TYPE_TAG;
-    if (named) return std::string(nm);
-    std::string d;
+    if (named(t)) {
+      d += nm;
+      return;
+    }
+    if (bracket) d += '[';
     switch (k) {
       case Kind::STRUCT:
       case Kind::UNION:
       case Kind::ENUM:
       case Kind::ENUM64: {
-        d = k == Kind::STRUCT ? "struct {" : k == Kind::UNION ? "union {" : "enum {";
+        d += k == Kind::STRUCT ? "struct {" : k == Kind::UNION ? "union {" : "enum {";
         if ((k == Kind::ENUM || k == Kind::ENUM64) && t.vlen() > 0) {
           d += str_or_empty(b, k == Kind::ENUM ? t.enums()[0].name_off : t.enum64s()[0].name_off);
           d += t.vlen() > 1 ? ", ...}" : "}";
@@ -140,7 +155,7 @@ class Differ {
             d += "...}";
           } else {  // unused: its first member says which one it is
             const btf::Member &m0 = t.members()[0];
-            d += c_decl(b, m0.type, str_or_empty(b, m0.name_off));
+            cw_[s].decl(d, m0.type, str_or_empty(b, m0.name_off));
             d += t.vlen() > 1 ? "; ...}" : ";}";
           }
           if (!p.empty()) {
@@ -151,49 +166,76 @@ class Differ {
         break;
       }
       case Kind::FUNC_PROTO:
-        d = c_proto(b, id, true);
+        cw_[s].proto(d, id, true);
         break;
       case Kind::DECL_TAG: {
-        d = std::string(nm);
+        d += nm;
         d += " on ";
         uint32_t tgt = t.type();
         d += b.valid_id(tgt) ? btf::kind_name(b.type(tgt).kind()) : "?";
         d += ' ';
-        d += b.valid_id(tgt) ? display(s, tgt, false) : "?";
+        if (b.valid_id(tgt)) display(d, s, tgt, false);
+        else d += '?';
         if (t.component_idx() >= 0) d += strfmt(" #%d", t.component_idx());
         break;
       }
       default:
-        d = c_type(b, id);
+        cw_[s].type(d, id);
         break;
     }
-    return bracket ? "[" + d + "]" : d;
+    if (bracket) d += ']';
+  }
+  std::string display(SideId s, uint32_t id, bool bracket = true) {
+    std::string d;
+    display(d, s, id, bracket);
+    return d;
   }
 
-  // A one-line C summary of a whole type for added/removed lines ("" when the subject says it).
-  std::string summary(SideId s, uint32_t id) const {
+  // A one-line C summary of a whole type for added/removed lines (nothing when the subject
+  // says it), appended to `out`.
+  void summary(std::string &out, SideId s, uint32_t id) {
     const Btf &b = btf(s);
     btf::Type t = b.type(id);
+    auto count = [&](const char *what) {
+      out += "size ";
+      out += std::to_string(t.size());
+      if (!what) return;
+      out += ", ";
+      out += std::to_string(t.vlen());
+      out += what;
+    };
     switch (t.kind()) {
       case Kind::FUNC:
-        return std::string(func_linkage_name(t.func_linkage())) + " " + c_type(b, id);
+        out += func_linkage_name(t.func_linkage());
+        out += ' ';
+        cw_[s].type(out, id);
+        break;
       case Kind::VAR:
-        return std::string(var_linkage_name(t.var_linkage())) + " " + c_type(b, id);
+        out += var_linkage_name(t.var_linkage());
+        out += ' ';
+        cw_[s].type(out, id);
+        break;
       case Kind::TYPEDEF:
-        return "typedef " + c_decl(b, t.type(), t.name());
+        out += "typedef ";
+        cw_[s].decl(out, t.type(), t.name());
+        break;
       case Kind::STRUCT:
       case Kind::UNION:
-        return strfmt("size %u, %u members", t.size(), t.vlen());
+        count(" members");
+        break;
       case Kind::ENUM:
       case Kind::ENUM64:
-        return strfmt("size %u, %u values", t.size(), t.vlen());
+        count(" values");
+        break;
       case Kind::DATASEC:
-        return strfmt("size %u, %u entries", t.size(), t.vlen());
+        count(" entries");
+        break;
       case Kind::INT:
       case Kind::FLOAT:
-        return strfmt("size %u", t.size());
+        count(nullptr);
+        break;
       default:
-        return "";
+        break;
     }
   }
 
@@ -358,9 +400,9 @@ class Differ {
   }
 
   void compare(std::vector<Line> &out, Entry &e, uint32_t oid, uint32_t nid) {
-    std::string kind = btf::kind_name(e.kind);
+    std::string kind = btf::kind_name(e.kind), name(e.name);
     size_t before = out.size();
-    Cmp c{out, kind, e.name};
+    Cmp c{out, kind, name};
     btf::Type o = btf(Old).type(oid), n = btf(New).type(nid);
     switch (o.kind()) {
       case Kind::INT:
@@ -425,8 +467,23 @@ class Differ {
     std::vector<Entry> entries;
     bool lines = !opt_.kfuncs_only && !opt_.counts_only;
     const Btf &bo = btf(Old), &bn = btf(New);
+    if (lines) entries.reserve(bo.own_type_cnt() + bn.own_type_cnt());  // untouched pages are free
+    auto entry = [&](SideId s, uint32_t id, btf::Type t, Change c) -> Entry & {
+      Entry &e = entries.emplace_back();
+      e.change = c;
+      e.kind = static_cast<uint8_t>(t.kind_raw());
+      if (named(t)) {
+        e.name = t.name();
+      } else {
+        e.name_at = static_cast<uint32_t>(anon_names_.size());
+        display(anon_names_, s, id);
+        e.name_len = static_cast<uint32_t>(anon_names_.size() - e.name_at);
+      }
+      return e;
+    };
     for (uint32_t id = bo.start_id(); id < bo.type_cnt(); id++) {
-      unsigned k = bo.type(id).kind_raw();
+      btf::Type t = bo.type(id);
+      unsigned k = t.kind_raw();
       uint32_t p = m_.peer(Old, id);
       if (p && m_.same(id, p)) {
         r.kinds[k].same++;
@@ -435,37 +492,30 @@ class Differ {
       if (p) r.kinds[k].changed++;
       else r.kinds[k].removed++;
       if (!lines) continue;
-      Entry e;
-      e.kind = k;
-      e.name = display(Old, id);
+      Entry &e = entry(Old, id, t, p ? Change::Changed : Change::Removed);
       e.oid = id;
       e.nid = p;
+      e.h1 = e.h2 = m_.sig_hash(Old, id);
       if (p) {
-        e.change = Change::Changed;
-        uint64_t a = m_.sig_hash(Old, id), b = m_.sig_hash(New, p);
-        e.h1 = std::min(a, b);
-        e.h2 = std::max(a, b);
-      } else {
-        e.change = Change::Removed;
-        e.h1 = e.h2 = m_.sig_hash(Old, id);
+        uint64_t h = m_.sig_hash(New, p);
+        e.h1 = std::min(e.h1, h);
+        e.h2 = std::max(e.h2, h);
       }
-      entries.push_back(std::move(e));
     }
     for (uint32_t id = bn.start_id(); id < bn.type_cnt(); id++) {
       if (m_.peer(New, id)) continue;
-      unsigned k = bn.type(id).kind_raw();
-      r.kinds[k].added++;
+      btf::Type t = bn.type(id);
+      r.kinds[t.kind_raw()].added++;
       if (!lines) continue;
-      Entry e;
-      e.kind = k;
-      e.change = Change::Added;
-      e.name = display(New, id);
+      Entry &e = entry(New, id, t, Change::Added);
       e.oid = 0;
       e.nid = id;
       e.h1 = e.h2 = m_.sig_hash(New, id);
-      entries.push_back(std::move(e));
     }
     if (!lines) return;
+    // The descriptions are all spelled: point the anonymous entries at them.
+    for (Entry &e : entries)
+      if (e.name_at != UINT32_MAX) e.name = std::string_view(anon_names_).substr(e.name_at, e.name_len);
     // 2. Output order: added, removed, changed; then kind, name, content hash.
     std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
       if (a.change != b.change) return a.change < b.change;
@@ -474,22 +524,30 @@ class Differ {
       if (a.h1 != b.h1) return a.h1 < b.h1;
       return a.h2 < b.h2;
     });
-    // 3. The lines: into r.types, or one type at a time through the sink (one reused vector,
-    //    so a vmlinux-sized diff never holds its ~90k lines at once).
+    // 3. The lines: into r.types, or one type at a time through the sink. Added and removed
+    //    lines are spelled into one reused Line, a changed type's lines into one reused
+    //    vector, so a vmlinux-sized diff never holds its ~90k lines at once.
     std::vector<Line> scratch;
     std::vector<Line> &out = sink_ ? scratch : r.types;
     if (!sink_) r.types.reserve(entries.size() + entries.size() / 4);
+    Line one;
     for (Entry &e : entries) {
-      const char *kn = btf::kind_name(e.kind);
-      if (sink_) scratch.clear();
-      if (e.change == Change::Added)
-        out.push_back({kn, std::move(e.name), "", Change::Added, "", summary(New, e.nid)});
-      else if (e.change == Change::Removed)
-        out.push_back({kn, std::move(e.name), "", Change::Removed, summary(Old, e.oid), ""});
-      else
+      if (e.change == Change::Changed) {
+        if (sink_) scratch.clear();
         compare(out, e, e.oid, e.nid);
-      if (sink_)
-        for (const Line &l : scratch) (*sink_)(l, false);
+        if (sink_)
+          for (const Line &l : scratch) (*sink_)(l, false);
+        continue;
+      }
+      one.kind = btf::kind_name(e.kind);
+      one.name = e.name;
+      one.change = e.change;
+      one.old_value.clear();
+      one.new_value.clear();
+      if (e.change == Change::Added) summary(one.new_value, New, e.nid);
+      else summary(one.old_value, Old, e.oid);
+      if (sink_) (*sink_)(one, false);
+      else r.types.push_back(one);
     }
   }
 
@@ -659,6 +717,8 @@ class Differ {
   }
 
   Matcher m_;
+  CWriter cw_[2];
+  std::string anon_names_;  // descriptions of the anonymous types in entries (see Entry)
   DiffOptions opt_;
   const LineSink *sink_;
 };
