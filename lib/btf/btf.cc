@@ -368,16 +368,12 @@ bool Btf::swapped() const { return big_endian_ != kHostBigEndian; }
 // ---------------------------------------------------------------------------------------------
 // Access
 
-Type Btf::type(uint32_t id) const {
+Type Btf::type_other(uint32_t id) const {
   if (id < start_id_) {
     if (base_) return base_->type(id);
     if (id == 0) return Type(this, 0, &kVoidType, kZeroPayload);
   }
-  uint32_t local = id - start_id_;
-  if (id < start_id_ || local >= types_.size())
-    throw Error(strfmt("%s: type id %u out of range (type_cnt %u)", where_.c_str(), id, type_cnt()));
-  const RawType &r = types_[local];
-  return Type(this, id, &r, payload_.data() + r.extra);
+  throw Error(strfmt("%s: type id %u out of range (type_cnt %u)", where_.c_str(), id, type_cnt()));
 }
 
 bool Btf::valid_str(uint32_t off) const {
