@@ -109,8 +109,8 @@ struct Hasher {
     a = mix(a, v, kSeedA);
     b = mix(b, v, kSeedB);
   }
-  void str(std::string_view s) {
-    Hash128 h = hash_bytes(s);
+  void str(std::string_view s) { str_hash(hash_bytes(s)); }
+  void str_hash(const Hash128 &h) {  // str() of a string whose hash_bytes() is h
     a = mix(a, h.a, kSeedA);
     b = mix(b, h.b, kSeedB);
   }
@@ -354,33 +354,40 @@ struct Matcher::Impl {
     }
   }
 
-  void compute_paths(Side &s) {
+  // Named types' keys need nothing but their own (kind, name): they are set in one pass, which
+  // also collects the roots of the use paths (named STRUCT/UNION/TYPEDEF/FUNC/VAR with an
+  // anonymous child), so each name is measured and hashed once.
+  struct Root {
+    uint64_t h;  // hash_bytes(name).a
+    uint8_t kind;
+    uint32_t id;
+  };
+  void named_keys(Side &s, std::vector<Root> &roots) {
     const Btf &btf = *s.btf;
     uint32_t n = btf.type_cnt();
-    s.walked.assign(n, 0);
-    // Roots in an order that depends on names only: (kind, hash of name); equal names (pahole's
-    // duplicates) by id, which only matters when two of them share an anonymous child.
-    struct Root {
-      uint64_t h;
-      uint8_t kind;
-      uint32_t id;
+    // Anonymous as a child: not a named kind, or no name (no string needed to tell).
+    auto anon = [&](uint32_t c) {
+      if (c == 0 || c >= n) return false;
+      btf::Type ct = btf.type(c);
+      return !named_kind(ct.kind()) || ct.name_off() == 0;
     };
-    std::vector<Root> roots;
-    roots.reserve(n / 2);
     for (uint32_t id = 1; id < n; id++) {
       btf::Type t = btf.type(id);
       Kind k = t.kind();
+      if (!named_kind(k) || t.name_off() == 0) continue;
+      std::string_view nm = t.name();
+      if (nm.empty()) continue;
+      Hash128 nh = hash_bytes(nm);
+      Hasher b('N');
+      b.u32(t.kind_raw());
+      b.str_hash(nh);
+      s.key[id] = b.done();
+      s.state[id] = 2;
       if (k != Kind::STRUCT && k != Kind::UNION && k != Kind::TYPEDEF && k != Kind::FUNC &&
           k != Kind::VAR)
         continue;
-      if (t.name_off() == 0) continue;
-      // Only roots with an anonymous child can give a path: skip the rest before hashing.
+      // Only roots with an anonymous child can give a path.
       bool anon_child = false;
-      auto anon = [&](uint32_t c) {
-        if (c == 0 || c >= n) return false;
-        btf::Type ct = btf.type(c);
-        return !named_kind(ct.kind()) || ct.name_off() == 0;
-      };
       if (k == Kind::STRUCT || k == Kind::UNION) {
         for (const btf::Member &m : t.members())
           if (anon(m.type)) {
@@ -390,17 +397,22 @@ struct Matcher::Impl {
       } else {
         anon_child = anon(t.type());
       }
-      if (!anon_child) continue;
-      std::string_view nm = t.name();
-      if (nm.empty()) continue;
-      roots.push_back({hash_bytes(nm).a, static_cast<uint8_t>(k), id});
+      if (anon_child) roots.push_back({nh.a, static_cast<uint8_t>(k), id});
     }
+  }
+
+  void compute_paths(Side &s, std::vector<Root> &roots) {
+    const Btf &btf = *s.btf;
+    s.walked.assign(btf.type_cnt(), 0);
+    // Roots in an order that depends on names only: (kind, hash of name); equal names (pahole's
+    // duplicates) by id, which only matters when two of them share an anonymous child.
     std::sort(roots.begin(), roots.end(), [](const Root &a, const Root &b) {
       if (a.kind != b.kind) return a.kind < b.kind;
       if (a.h != b.h) return a.h < b.h;
       return a.id < b.id;
     });
     std::string head;
+    std::vector<Comp> st;
     for (const Root &r : roots) {
       const char *word = r.kind == uint8_t(Kind::STRUCT)    ? "struct "
                          : r.kind == uint8_t(Kind::UNION)   ? "union "
@@ -409,7 +421,7 @@ struct Matcher::Impl {
                                                             : "var ";
       head = word;
       head += btf.type(r.id).name();
-      std::vector<Comp> st;
+      st.clear();
       st.push_back({'r', head, 0});
       walk(s, r.id, st, 0);
     }
@@ -634,7 +646,10 @@ struct Matcher::Impl {
       s.state.assign(n, 0);
       s.sig.assign(n, Hash128{});
       s.peer.assign(s.btf->own_type_cnt(), 0);
-      compute_paths(s);
+      std::vector<Root> roots;
+      roots.reserve(n / 2);
+      named_keys(s, roots);
+      compute_paths(s, roots);
       for (uint32_t id = 0; id < n; id++) key_of(s, id, 0);
       for (uint32_t id = 0; id < n; id++) s.sig[id] = sig_of(s, id);
     };
