@@ -97,6 +97,14 @@ struct Entry {
   std::string_view name;
   uint64_t h1, h2;
   uint32_t oid, nid;
+  // The output order's first word: change, kind and the name's first 7 bytes (zero-padded),
+  // so most comparisons in the sort are one integer compare.
+  uint64_t order = 0;
+  void set_order() {
+    order = (uint64_t{static_cast<uint8_t>(change)} << 5 | kind) << 56;
+    for (size_t i = 0; i < 7 && i < name.size(); i++)
+      order |= uint64_t{static_cast<uint8_t>(name[i])} << (48 - 8 * i);
+  }
 };
 
 class Differ {
@@ -514,12 +522,13 @@ class Differ {
     }
     if (!lines) return;
     // The descriptions are all spelled: point the anonymous entries at them.
-    for (Entry &e : entries)
+    for (Entry &e : entries) {
       if (e.name_at != UINT32_MAX) e.name = std::string_view(anon_names_).substr(e.name_at, e.name_len);
+      e.set_order();
+    }
     // 2. Output order: added, removed, changed; then kind, name, content hash.
     std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
-      if (a.change != b.change) return a.change < b.change;
-      if (a.kind != b.kind) return a.kind < b.kind;
+      if (a.order != b.order) return a.order < b.order;
       if (a.name != b.name) return a.name < b.name;
       if (a.h1 != b.h1) return a.h1 < b.h1;
       return a.h2 < b.h2;
