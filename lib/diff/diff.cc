@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "diff/cname.h"
 #include "diff/match.h"
@@ -585,7 +586,7 @@ class Differ {
     }
   }
 
-  void index_funcs(SideId s, const std::set<std::string, std::less<>> &wanted) {
+  void index_funcs(SideId s, const std::unordered_set<std::string_view> &wanted) {
     KfIndex &x = kx_[s];
     const Btf &b = btf(s);
     if (wanted.empty()) return;
@@ -671,11 +672,12 @@ class Differ {
   void kfuncs(DiffResult &r) {
     index_kfuncs(Old);
     index_kfuncs(New);
-    std::set<std::string, std::less<>> wanted;
+    std::set<std::string, std::less<>> names_impl;  // storage for the "_impl" names
+    std::unordered_set<std::string_view> wanted;      // looked up once per FUNC
     for (SideId sd : {Old, New})
       for (auto &[n, id] : kx_[sd].kfuncs) {
         wanted.emplace(n);
-        wanted.emplace(std::string(n) + "_impl");
+        wanted.emplace(*names_impl.insert(std::string(n) + "_impl").first);
       }
     index_funcs(Old, wanted);
     index_funcs(New, wanted);

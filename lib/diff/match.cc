@@ -153,21 +153,30 @@ constexpr int kMaxDepth = 256;
 
 using KeyId = std::pair<Hash128, uint32_t>;
 
-// Sorts (key, id) pairs as std::sort would, faster for hashes: keys are uniform, so a counting
-// sort on their top bits (about one key per bucket) leaves only tiny buckets to sort. On
-// vmlinux's 127k types: ~2 ms instead of ~12 ms.
-void sort_keys(std::vector<KeyId> &v) {
-  int bits = std::clamp(static_cast<int>(std::bit_width(v.size())), 1, 20);
-  auto bucket = [bits](const KeyId &x) { return x.first.a >> (64 - bits); };
-  std::vector<uint32_t> at((size_t{1} << bits) + 1, 0);
-  for (const KeyId &x : v) at[bucket(x) + 1]++;
+// Sorts as std::sort(v, less) would, faster when the order starts with a hash: a counting
+// sort into `buckets` ordered buckets (bucket(x) < bucket(y) must imply less(x, y)), about one
+// item each since hashes are uniform, leaves only tiny buckets to sort. On vmlinux's 127k
+// keys: ~2 ms instead of ~12 ms.
+template <typename T, typename Bucket, typename Less>
+void bucket_sort(std::vector<T> &v, size_t buckets, Bucket bucket, Less less) {
+  std::vector<uint32_t> at(buckets + 1, 0);
+  for (const T &x : v) at[bucket(x) + 1]++;
   for (size_t b = 1; b < at.size(); b++) at[b] += at[b - 1];
-  std::vector<KeyId> out(v.size());
+  std::vector<T> out(v.size());
   std::vector<uint32_t> next(at.begin(), at.end() - 1);
-  for (const KeyId &x : v) out[next[bucket(x)]++] = x;
-  for (size_t b = 0; b + 1 < at.size(); b++)
-    if (at[b + 1] - at[b] > 1) std::sort(out.begin() + at[b], out.begin() + at[b + 1]);
+  for (const T &x : v) out[next[bucket(x)]++] = x;
+  for (size_t b = 0; b < buckets; b++)
+    if (at[b + 1] - at[b] > 1) std::sort(out.begin() + at[b], out.begin() + at[b + 1], less);
   v.swap(out);
+}
+
+// Bits of hash for about one item per bucket.
+int bucket_bits(size_t n) { return std::clamp(static_cast<int>(std::bit_width(n)), 1, 20); }
+
+void sort_keys(std::vector<KeyId> &v) {
+  int bits = bucket_bits(v.size());
+  bucket_sort(v, size_t{1} << bits, [bits](const KeyId &x) { return x.first.a >> (64 - bits); },
+              std::less<KeyId>());
 }
 
 }  // namespace
@@ -442,11 +451,26 @@ struct Matcher::Impl {
     s.walked.assign(btf.type_cnt(), 0);
     // Roots in an order that depends on names only: (kind, hash of name); equal names (pahole's
     // duplicates) by id, which only matters when two of them share an anonymous child.
-    std::sort(roots.begin(), roots.end(), [](const Root &a, const Root &b) {
-      if (a.kind != b.kind) return a.kind < b.kind;
-      if (a.h != b.h) return a.h < b.h;
-      return a.id < b.id;
-    });
+    // Buckets: the kind's rank among the five root kinds (STRUCT < UNION < TYPEDEF < FUNC <
+    // VAR, as their numbers), then the hash's top bits.
+    auto rank = [](uint8_t k) -> size_t {
+      switch (static_cast<Kind>(k)) {
+        case Kind::STRUCT: return 0;
+        case Kind::UNION: return 1;
+        case Kind::TYPEDEF: return 2;
+        case Kind::FUNC: return 3;
+        default: return 4;  // VAR
+      }
+    };
+    int bits = bucket_bits(roots.size());
+    bucket_sort(
+        roots, size_t{5} << bits,
+        [bits, rank](const Root &r) { return rank(r.kind) << bits | r.h >> (64 - bits); },
+        [](const Root &a, const Root &b) {
+          if (a.kind != b.kind) return a.kind < b.kind;
+          if (a.h != b.h) return a.h < b.h;
+          return a.id < b.id;
+        });
     std::vector<Comp> st;
     for (const Root &r : roots) {
       st.clear();
