@@ -613,8 +613,8 @@ struct Matcher::Impl {
 
   void pair_group(std::vector<uint32_t> &olds, std::vector<uint32_t> &news) {
     Side &so = side[Old], &sn = side[New];
-    auto by_sig = [this](Side &s) {
-      return [this, &s](uint32_t a, uint32_t b) {
+    auto by_sig = [](Side &s) {
+      return [&s](uint32_t a, uint32_t b) {
         if (s.sig[a] != s.sig[b]) return s.sig[a] < s.sig[b];
         return a < b;
       };
