@@ -50,6 +50,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "dwarf/line.h"
 #include "dwarf/reloc.h"
 #include "elf/elf.h"
 #include "support/cursor.h"
@@ -115,22 +116,35 @@ namespace {
 std::mutex g_open_mu;  // dwarf_set_reloc_application is global state
 
 // The sections a session over the object-access interface sees: index 0 empty, then the
-// ELF's .debug_* sections in file order. Relocation and all other sections are left out, so
-// libdwarf applies nothing and the count fits its 16-bit section numbers whatever the ELF
-// has. Each session brings its own .debug_info (an InfoView); in a relocatable object every
-// other debug section with relocations is a relocated copy made on first load and shared.
+// debug sections the walk needs, in file order. Relocation sections are left out, so libdwarf
+// applies nothing, and the count fits its 16-bit section numbers whatever the ELF has. Range
+// and location lists, frames, macros and name indexes are left out too: the walk only asks
+// whether DW_AT_ranges is there, and libdwarf parses those sections eagerly when it loads
+// .debug_info (libdwarf 20210528 double-frees on a malformed .debug_rnglists; fuzz_dwarf).
+// Each session brings its own .debug_info (an InfoView); in a relocatable object the other
+// sections with relocations are relocated copies made on first load and shared.
 class DebugSources {
  public:
   DebugSources(const ElfFile &elf, const DebugRelocs *relocs) : elf_(elf), relocs_(relocs) {
+    static constexpr std::string_view kNeeded[] = {"info", "abbrev", "str", "line", "line_str",
+                                                   "str_offsets", "addr", "types"};
     secs_.push_back(nullptr);
-    for (const ElfSection &s : elf.sections())
-      if ((s.name.starts_with(".debug_") || s.name.starts_with(".zdebug")) && s.type != SHT_RELA &&
-          s.type != SHT_REL && s.type != SHT_NOBITS)
-        secs_.push_back(&s);
+    for (const ElfSection &s : elf.sections()) {
+      std::string_view n = s.name;
+      if (s.type == SHT_RELA || s.type == SHT_REL || s.type == SHT_NOBITS) continue;
+      if (n.starts_with(".debug_")) n.remove_prefix(7);
+      else if (n.starts_with(".zdebug_")) n.remove_prefix(8);
+      else continue;
+      if (std::find(std::begin(kNeeded), std::end(kNeeded), n) == std::end(kNeeded)) continue;
+      secs_.push_back(&s);
+      compressed_ |= (s.flags & SHF_COMPRESSED) || s.name.starts_with(".zdebug_");
+    }
     copies_ = std::make_unique<Copy[]>(secs_.size());
   }
   const ElfFile &elf() const { return elf_; }
   const std::vector<const ElfSection *> &sections() const { return secs_; }
+  // Whether a section is compressed (libdwarf inflates it; named() would not).
+  bool compressed() const { return compressed_; }
   // Section k's bytes for a session whose .debug_info is `info`. Throws on failure.
   std::span<const uint8_t> bytes(size_t k, std::span<const uint8_t> info) {
     const ElfSection &sec = *secs_[k];
@@ -144,6 +158,12 @@ class DebugSources {
     });
     return c.bytes;
   }
+  // The bytes of the section `name` (relocated), empty when there is none; not .debug_info.
+  std::span<const uint8_t> named(std::string_view name) {
+    for (size_t k = 1; k < secs_.size(); k++)
+      if (secs_[k]->name == name) return bytes(k, {});
+    return {};
+  }
 
  private:
   struct Copy {
@@ -153,6 +173,7 @@ class DebugSources {
   const ElfFile &elf_;
   const DebugRelocs *relocs_;
   std::vector<const ElfSection *> secs_;
+  bool compressed_ = false;
   std::unique_ptr<Copy[]> copies_;
 };
 
@@ -179,7 +200,7 @@ class Session {
       r = dwarf_elf_init_b(elf_, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr, nullptr, &dbg_, &err);
     }
     if (r == DW_DLV_ERROR) {
-      std::string m = err ? dwarf_errmsg(err) : "unknown error";
+      std::string m = init_error(err);
       cleanup();
       fail("%s: cannot read DWARF: %s", path_.c_str(), m.c_str());
     }
@@ -204,7 +225,7 @@ class Session {
     }
     object_ = true;
     if (r == DW_DLV_ERROR) {
-      std::string m = err ? dwarf_errmsg(err) : "unknown error";
+      std::string m = init_error(err);
       dbg_ = nullptr;
       fail("%s: cannot read DWARF: %s", path_.c_str(), m.c_str());
     }
@@ -219,6 +240,16 @@ class Session {
 
   Dwarf_Debug dbg() const { return dbg_; }
   const std::string &path() const { return path_; }
+  // The sections behind a session over the object-access interface; null otherwise.
+  DebugSources *sources() const { return view_.src; }
+
+  // The message of an error from a failed open, which has no Dwarf_Debug to free it with.
+  static std::string init_error(Dwarf_Error err) {
+    if (!err) return "unknown error";
+    std::string m = dwarf_errmsg(err);
+    dwarf_dealloc_error(nullptr, err);
+    return m;
+  }
 
   // Throws with libdwarf's message; frees the error.
   [[noreturn]] void fail_dw(const char *what, Dwarf_Error err) const {
@@ -433,6 +464,19 @@ class Walker {
     if (dwarf_global_formref(a.a, &out, &err) != DW_DLV_OK) s_.fail_dw("reading a reference", err);
     return true;
   }
+  // A section offset (DW_FORM_sec_offset; data4/data8 before DWARF 4).
+  bool sec_offset(Dwarf_Die d, Dwarf_Half at, uint64_t &out) {
+    Attr a;
+    if (!attr(d, at, a)) return false;
+    Dwarf_Error err = nullptr;
+    Dwarf_Half form = 0;
+    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err);
+    Dwarf_Unsigned v = 0;
+    int r = form == DW_FORM_sec_offset ? dwarf_global_formref(a.a, &v, &err) : dwarf_formudata(a.a, &v, &err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading a section offset", err);
+    out = v;
+    return r == DW_DLV_OK;
+  }
   bool flag(Dwarf_Die d, Dwarf_Half at) {
     Attr a;
     if (!attr(d, at, a)) return false;
@@ -554,27 +598,43 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
     dwarf_get_version_of_die(cu.d, &sf.version, &off_size);
     std::string comp_dir;
     string(cu.d, DW_AT_comp_dir, comp_dir);
-    char **files = nullptr;
-    Dwarf_Signed n = 0;
-    // libdwarf 20210528's line-table file-name code is not safe to run on two threads at once
-    // even on separate Dwarf_Debugs (ASan caught a heap overflow inside dwarf_srcfiles under
-    // -j8): one CU's file list at a time. Called once per CU, so the lock costs nothing.
-    static std::mutex srcfiles_mu;
-    std::lock_guard<std::mutex> srcfiles_lock(srcfiles_mu);
-    int r = dwarf_srcfiles(cu.d, &files, &n, &err);
-    if (r == DW_DLV_ERROR) s_.fail_dw("reading the line table's file names", err);
-    if (r == DW_DLV_OK) {
-      for (Dwarf_Signed i = 0; i < n; i++) {
-        std::string f = files[i];
-        // Report paths the way the build named them: relative to the compilation directory.
-        if (!comp_dir.empty() && f.size() > comp_dir.size() + 1 && f.starts_with(comp_dir) &&
-            f[comp_dir.size()] == '/')
-          f = f.substr(comp_dir.size() + 1);
-        while (f.starts_with("./")) f = f.substr(2);
-        sf.files.push_back(std::move(f));
-        dwarf_dealloc(dbg_, files[i], DW_DLA_STRING);
+    std::vector<std::string> files;
+    if (DebugSources *src = s_.sources(); src && !src->compressed()) {
+      // Our own reader: libdwarf 20210528's dwarf_srcfiles overran a heap buffer under -j8
+      // and read past an unterminated string in a fuzzed line table.
+      uint64_t stmt_list = 0;
+      if (sec_offset(cu.d, DW_AT_stmt_list, stmt_list)) {
+        const std::string &path = s_.path();
+        LineSections ls{Cursor(src->named(".debug_line"), src->elf().swap(), path + ": .debug_line"),
+                        Cursor(src->named(".debug_str"), false, path + ": .debug_str"),
+                        Cursor(src->named(".debug_line_str"), false, path + ": .debug_line_str")};
+        files = read_line_files(ls, stmt_list, comp_dir);
       }
-      dwarf_dealloc(dbg_, files, DW_DLA_LIST);
+    } else {
+      char **names = nullptr;
+      Dwarf_Signed n = 0;
+      // libdwarf 20210528's line-table file-name code is not safe to run on two threads at
+      // once even on separate Dwarf_Debugs (ASan caught a heap overflow inside dwarf_srcfiles
+      // under -j8): one CU's file list at a time. Called once per CU: the lock costs nothing.
+      static std::mutex srcfiles_mu;
+      std::lock_guard<std::mutex> srcfiles_lock(srcfiles_mu);
+      int r = dwarf_srcfiles(cu.d, &names, &n, &err);
+      if (r == DW_DLV_ERROR) s_.fail_dw("reading the line table's file names", err);
+      if (r == DW_DLV_OK) {
+        for (Dwarf_Signed i = 0; i < n; i++) {
+          files.emplace_back(names[i]);
+          dwarf_dealloc(dbg_, names[i], DW_DLA_STRING);
+        }
+        dwarf_dealloc(dbg_, names, DW_DLA_LIST);
+      }
+    }
+    for (std::string &f : files) {
+      // Report paths the way the build named them: relative to the compilation directory.
+      if (!comp_dir.empty() && f.size() > comp_dir.size() + 1 && f.starts_with(comp_dir) &&
+          f[comp_dir.size()] == '/')
+        f = f.substr(comp_dir.size() + 1);
+      while (f.starts_with("./")) f = f.substr(2);
+      sf.files.push_back(std::move(f));
     }
     it = srcfiles_.emplace(cu_off, std::move(sf)).first;
   }
