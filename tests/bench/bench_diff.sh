@@ -2,7 +2,8 @@
 # Benchmark `kfuncbtf diff` on two real kernels: the Debian 6.12 debug vmlinux's .BTF
 # (tests/bench/realkernel.sh caches it) against the running kernel's /sys/kernel/btf/vmlinux.
 #   1. the output is stable (two runs byte-identical, -j1 == -j2);
-#   2. hyperfine: full text diff (-j1, -j2), --stat, --json, a self-diff;
+#   2. CPU time (median user + sys) of the full text diff; hyperfine: full text diff (-j1, -j2),
+#      --stat, --json, a self-diff;
 #   3. for context, what pipelines do today: `diff` of two bpftool dumps.
 # Usage: tests/bench/bench_diff.sh [BUILD_DIR] [OLD] [NEW]
 # Target (tests/bench/README.md): 6.12 vs 6.18 text diff <= 0.3 s wall.
@@ -27,6 +28,16 @@ cmp "$tmp/a" "$tmp/b" && cmp "$tmp/a" "$tmp/c" || { echo "bench_diff: output not
 echo "diff: $(wc -l < "$tmp/a") lines, $(wc -c < "$tmp/a") bytes"
 "$kfb" diff --stat "$old" "$new" | tail -2 || true
 uptime
+
+# CPU time (user + sys) holds still under load where wall time does not: median of 11 runs.
+if [ -x /usr/bin/time ]; then
+  for _ in $(seq 11); do
+    /usr/bin/time -f "%U %S %M" -a -o "$tmp/cpu" "$kfb" diff "$old" "$new" > /dev/null || true
+  done
+  grep -v '^Command' "$tmp/cpu" | awk '{ printf "%.2f %.2f %.2f %d\n", $1 + $2, $1, $2, $3 }' | sort -n |
+    awk '{ r[NR] = $0 } END { split(r[int((NR + 1) / 2)], m, " ");
+      printf "CPU (median of %d): %.2f s = %.2f user + %.2f sys, %d KB peak RSS\n", NR, m[1], m[2], m[3], m[4] }'
+fi
 
 hyperfine -N -w 2 -r 15 -i \
   "$kfb diff $old $new" \
