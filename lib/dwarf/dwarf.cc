@@ -374,6 +374,7 @@ struct CuInfo {
   Dwarf_Off next = 0;
   Dwarf_Off abbrev_off = 0;
   Dwarf_Half version = 0;
+  bool partial = false;  // DW_TAG_partial_unit (dwz): in every view, never walked
   bool names = false;  // walk for named functions
   bool tags = false;   // walk for bpf_kfunc-tagged definitions
 };
@@ -973,12 +974,36 @@ bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_
   }
 }
 
+// The tag of abbreviation `code` in the table at `off`; 0 when it cannot be found.
+uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, uint64_t code) {
+  if (!abbrev || (abbrev->flags & SHF_COMPRESSED)) return 0;
+  try {
+    Cursor c = elf.cursor(*abbrev);
+    c.seek(off);
+    for (;;) {
+      uint64_t k = uleb(c);
+      if (k == 0) return 0;
+      uint64_t tag = uleb(c);
+      if (k == code) return tag;
+      c.u8();  // children
+      for (;;) {
+        uint64_t at = uleb(c), form = uleb(c);
+        if (form == DW_FORM_implicit_const) uleb(c);
+        if (at == 0 && form == 0) break;
+      }
+    }
+  } catch (const Error &) {
+    return 0;
+  }
+}
+
 // Unit headers of .debug_info (DWARF 2-5, 32- and 64-bit), compile and partial units only;
 // with `relocs` (a relocatable object) the abbreviation offsets are relocated.
 // False when anything is unusual (compressed, unknown unit type): libdwarf does it then.
 bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vector<CuInfo> &out) {
   const ElfSection *info = elf.section(".debug_info");
   if (!info || (info->flags & SHF_COMPRESSED)) return false;
+  const ElfSection *abbrev = elf.section(".debug_abbrev");
   // The headers are read with pread into a small buffer, not through the mapping: touching
   // 2,578 pages spread over 221 MB makes the kernel map ~64 KiB around each (fault-around),
   // which alone was 165 MB of RSS on a 6.12 vmlinux.
@@ -1026,7 +1051,15 @@ bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vecto
       }
       if (relocs) cu.abbrev_off = relocs->target(*info, abbrev_field, cu.abbrev_off).value;
       cu.die_off = pos + c.pos();
-      if (cu.die_off < cu.next) out.push_back(cu);
+      if (cu.die_off >= cu.next) {
+        pos = cu.next;
+        continue;
+      }
+      // The unit DIE's tag, through its abbreviation: dwz's partial units hold DIEs that
+      // other units refer to, so every view keeps them.
+      uint64_t code = uleb(c);
+      cu.partial = unit_type == DW_UT_partial || abbrev_tag(elf, abbrev, cu.abbrev_off, code) == DW_TAG_partial_unit;
+      out.push_back(cu);
       pos = cu.next;
     }
   } catch (const Error &) {
@@ -1056,6 +1089,7 @@ class InfoView {
     buf_ = static_cast<uint8_t *>(p);
     std::vector<bool> kept(cus.size(), false);
     for (size_t i : keep) kept[i] = true;
+    for (size_t i = 0; i < cus.size(); i++) kept[i] = kept[i] || cus[i].partial;
     bool swap = elf.swap();
     uint8_t asz = elf.is64() ? 8 : 4;
     size_t i = 0;
@@ -1195,12 +1229,12 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
       if (cu != by_hdr.end()) cus[cu->second].names = true;
     }
   } else if (!names.empty()) {
-    for (CuInfo &cu : cus) cu.names = true;
+    for (CuInfo &cu : cus) cu.names = !cu.partial;
   }
   stats_.aranges = located;
   if (q.all) {
     const ElfSection *abbrev = elf_.section(".debug_abbrev");
-    for (CuInfo &cu : cus) cu.tags = abbrev_has_annotation(elf_, abbrev, cu.abbrev_off);
+    for (CuInfo &cu : cus) cu.tags = !cu.partial && abbrev_has_annotation(elf_, abbrev, cu.abbrev_off);
   }
 
   std::vector<size_t> todo;
