@@ -55,7 +55,8 @@ void CWriter::base_word(std::string &out, uint32_t id, bool cycle) const {
     case Kind::ENUM:
     case Kind::ENUM64:
     case Kind::FWD:
-      out += tag_word(t.kind() == Kind::FWD ? (t.fwd_is_union() ? Kind::UNION : Kind::STRUCT) : t.kind());
+      if (t.kind() == Kind::FWD) out += tag_word(t.fwd_is_union() ? Kind::UNION : Kind::STRUCT);
+      else out += tag_word(t.kind());
       if (name.empty()) out += "{...}";
       else out += name;
       break;
@@ -192,7 +193,8 @@ void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int de
       nonempty = true;
       after_star = false;
       id = t.type();
-    } else if (k == Kind::FUNC && btf_.valid_id(t.type()) && btf_.type(t.type()).kind() == Kind::FUNC_PROTO) {
+    } else if (k == Kind::FUNC && btf_.valid_id(t.type()) &&
+               btf_.type(t.type()).kind() == Kind::FUNC_PROTO) {
       pre(Piece::Text, t.name());
       pieces_.push_back({Piece::Post, Piece::Params, false, true, {}, t.type(), depth});
       nonempty = true;

@@ -287,6 +287,48 @@ TEST_CASE("C spelling of BTF types") {
   CHECK(normalize_c_type("signed char") == "signed char");
 }
 
+TEST_CASE("CWriter appends the spellings the functions return, through tags and cycles") {
+  Btf b;
+  uint32_t c = b.add_int("char", 1, kfb::btf::INT_CHAR | kfb::btf::INT_SIGNED, 8);
+  uint32_t i = b.add_int("int", 4, kfb::btf::INT_SIGNED, 32);
+  uint32_t pc = b.add_ptr(c);
+  uint32_t tag = b.add_type_tag("rcu", pc);
+  uint32_t vtag = b.add_volatile(tag);  // qualifiers on a pointer follow the star, outermost last
+  kfb::btf::NewParam ps[] = {{"p", vtag}, {"", 0}};
+  uint32_t fp = b.add_func_proto(i, ps);
+  uint32_t pfp = b.add_ptr(fp);
+  uint32_t arr = b.add_array(pfp, i, 4);
+  uint32_t f = b.add_func("f", kfb::btf::FUNC_GLOBAL, fp);
+  uint32_t loop = b.add_ptr(0);  // PTR -> CONST -> itself
+  b.set_type(loop, b.add_const(loop));
+
+  kfb::diff::CWriter w(b);
+  std::string out = "x: ";
+  w.decl(out, arr, "handlers");
+  out += " | ";
+  w.type(out, f);
+  out += " | ";
+  w.proto(out, fp, true);
+  out += " | ";
+  w.proto(out, fp, false);
+  CHECK(out ==
+        "x: int (*handlers[4])(char * __tag(rcu) volatile, ...)"
+        " | int f(char * __tag(rcu) volatile p, ...)"
+        " | int (char * __tag(rcu) volatile p, ...) | int (char * __tag(rcu) volatile, ...)");
+  CHECK(c_decl(b, arr, "handlers") == "int (*handlers[4])(char * __tag(rcu) volatile, ...)");
+  CHECK(c_proto(b, fp, true) == "int (char * __tag(rcu) volatile p, ...)");
+  kfb::diff::Spell no_tags;
+  no_tags.type_tags = false;
+  CHECK(c_type(b, vtag, no_tags) == "char * volatile");
+  std::string cyc = c_type(b, loop);
+  CHECK(cyc.starts_with("<cycle> * const * const"));
+  CHECK(cyc.ends_with("* const *"));
+  std::string again;
+  w.type(again, loop);  // the writer is reusable after a cut-off walk
+  w.decl(again, pc, "s");
+  CHECK(again == cyc + "char *s");
+}
+
 TEST_CASE("fixtures: pahole BTF against emit-like additions lists exactly those") {
   for (const char *name : {"clang-dwarf5.btf", "gcc-dwarf4.btf", "clang-powerpc64-dwarf5.btf"}) {
     std::unique_ptr<Btf> a = fixture(name);
