@@ -974,6 +974,9 @@ bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_
   }
 }
 
+constexpr const char *kTypeUnits =
+    "DWARF type units (gcc -fdebug-types-section) are not supported; build without them";
+
 // The tag of abbreviation `code` in the table at `off`; 0 when it cannot be found.
 uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, uint64_t code) {
   if (!abbrev || (abbrev->flags & SHF_COMPRESSED)) return 0;
@@ -1018,6 +1021,7 @@ bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vecto
       fail("%s: cannot read .debug_info", elf.path().c_str());
     return Cursor(hbuf, elf.swap(), elf.path() + ": .debug_info", off);
   };
+  uint64_t type_unit = UINT64_MAX;  // offset of the first type unit (refused below)
   try {
     uint64_t pos = 0;
     while (pos < whole.size()) {
@@ -1040,7 +1044,10 @@ bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vecto
         abbrev_field = pos + c.pos();
         cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
         if (unit_type == DW_UT_skeleton || unit_type == DW_UT_split_compile) c.u64();
-        else if (unit_type == DW_UT_type || unit_type == DW_UT_split_type) return false;
+        else if (unit_type == DW_UT_type || unit_type == DW_UT_split_type) {
+          type_unit = pos;
+          break;
+        }
         else if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) return false;
       } else if (cu.version >= 2) {
         abbrev_field = pos + c.pos();
@@ -1065,6 +1072,9 @@ bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vecto
   } catch (const Error &) {
     return false;
   }
+  if (type_unit != UINT64_MAX)
+    fail("%s: .debug_info+0x%llx: %s", elf.path().c_str(), static_cast<unsigned long long>(type_unit),
+         kTypeUnits);
   return !out.empty();
 }
 
@@ -1151,6 +1161,14 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
     fail("%s: no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO",
          elf.path().c_str());
   std::unique_ptr<DwarfReader> r(new DwarfReader(elf));
+  // Type units: a .debug_types section (DWARF 4), or DW_UT_type units in .debug_info (DWARF
+  // 5; one COMDAT .debug_info section each in a relocatable object).
+  size_t infos = 0;
+  for (const ElfSection &s : elf.sections()) {
+    if (s.name == ".debug_types") fail("%s: %s: %s", elf.path().c_str(), ".debug_types", kTypeUnits);
+    infos += s.name == ".debug_info";
+  }
+  if (infos > 1) fail("%s: %zu .debug_info sections: %s", elf.path().c_str(), infos, kTypeUnits);
   // The unit headers are read straight from .debug_info (libdwarf's CU iteration builds a full
   // CU context per unit: 1.4 s for the 2,578 CUs of a 6.12 vmlinux, against a few ms here),
   // and sessions see only the CUs they read. A relocatable object is relocated by us, only
