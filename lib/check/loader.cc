@@ -211,7 +211,7 @@ struct Header {
 class Loader {
  public:
   Loader(std::span<const uint8_t> blob, const CheckOptions &o, const Loader *base)
-      : blob_(blob), o_(o), base_(base), cur_(blob, false, o.where, o.section_offset) {
+      : blob_(blob), base_(base), cur_(blob, false, o.where, o.section_offset) {
     v618_ = o.kernel == KernelVersion::V6_18;
     user_ = o.mode == LoaderMode::User;
     all_ = cur_.bytes(blob.size());
@@ -353,7 +353,6 @@ class Loader {
   int check_member(const Ty *st, const Member &m, uint32_t idx, const Ty *mt);
 
   std::span<const uint8_t> blob_;
-  const CheckOptions &o_;
   const Loader *base_;
   Cursor cur_;
   std::span<const uint8_t> all_;  // the whole blob, from the cursor

@@ -11,12 +11,11 @@
 //   }
 //
 // Only the sections whose contents lib/dwarf reads are relocated (relocated()): .debug_info,
-// .debug_line, .debug_str_offsets, .debug_addr, .debug_aranges, .debug_types. Location and
-// range lists, call frames and macros are never read beyond the headers libdwarf parses on
-// its own, which hold no relocations, so they are passed through as they are in the file.
+// .debug_line, .debug_str_offsets, .debug_addr, .debug_aranges, .debug_types; location and
+// range lists, call frames and macros are never read.
 // A relocated field holds S + A: the symbol's st_value (section-relative in ET_REL; 0 for a
 // section symbol) plus the addend (RELA: r_addend; REL: the field's own bytes). open() checks
-// every relocation of every debug section once (known type for the machine, symbol index in
+// every relocation of those sections once (known type for the machine, symbol index in
 // range, field inside the section) and returns nullptr when anything is unusual: another
 // machine or relocation type (RISC-V's ADD/SUB pairs, MIPS's three-in-one r_info), a
 // compressed debug section, a relocation section of the wrong entry size. Machines: x86-64,
