@@ -2,6 +2,7 @@
 #include "dwarf/reloc.h"
 
 #include <elf.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <numeric>
@@ -77,8 +78,8 @@ struct DebugRelocs::Table {
     uint32_t type;
     int64_t addend;
   };
-  Entry at(size_t k) const {
-    const uint8_t *p = base + (order.empty() ? k : order[k]) * entsize;
+  Entry at(size_t k) const { return decode(base + (order.empty() ? k : order[k]) * entsize); }
+  Entry decode(const uint8_t *p) const {
     Entry e{};
     if (is64) {
       e.offset = load<uint64_t>(p, swap);
@@ -143,16 +144,30 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
     t->entsize = want;
     t->count = bytes.size() / want;
     // One pass: every entry applicable, and sorted by offset (else an index that sorts them).
+    // Read with pread in pieces where there is a file: the mapping's pages would stay in the
+    // process (78 MB of .rela.debug_info in a 6.1 vmlinux.o, of which a few pages are used).
     bool sorted = true;
     uint64_t prev = 0;
-    for (size_t k = 0; k < t->count; k++) {
-      Table::Entry e = t->at(k);
-      int size = field_size(elf.machine(), e.type);
-      if (size < 0 || e.sym >= syms.size() || e.offset > target.size ||
-          target.size - e.offset < static_cast<uint64_t>(size))
-        return nullptr;
-      if (e.offset < prev) sorted = false;
-      prev = e.offset;
+    std::vector<uint8_t> buf;
+    for (size_t done = 0; done < t->count;) {
+      size_t n = std::min<size_t>(t->count - done, 1 << 15);
+      const uint8_t *p = t->base + done * want;
+      if (elf.fd() >= 0) {
+        buf.resize(n * want);
+        off_t at = static_cast<off_t>(rs.offset + done * want);
+        if (pread(elf.fd(), buf.data(), buf.size(), at) != static_cast<ssize_t>(buf.size())) return nullptr;
+        p = buf.data();
+      }
+      for (size_t k = 0; k < n; k++, p += want) {
+        Table::Entry e = t->decode(p);
+        int size = field_size(elf.machine(), e.type);
+        if (size < 0 || e.sym >= syms.size() || e.offset > target.size ||
+            target.size - e.offset < static_cast<uint64_t>(size))
+          return nullptr;
+        if (e.offset < prev) sorted = false;
+        prev = e.offset;
+      }
+      done += n;
     }
     if (!sorted) {
       if (t->count > UINT32_MAX) return nullptr;
