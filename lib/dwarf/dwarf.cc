@@ -942,63 +942,47 @@ bool read_aranges(const ElfFile &elf, const DebugRelocs *relocs, std::vector<Ara
   return !out.empty();
 }
 
-uint64_t uleb(Cursor &c) {
-  uint64_t v = 0;
-  for (unsigned shift = 0;; shift += 7) {
-    uint8_t b = c.u8();
-    if (shift < 64) v |= uint64_t{b & 0x7fu} << shift;
-    if (!(b & 0x80)) return v;
+// Calls fn(code, tag) for each abbreviation of the table at `off` until fn returns true.
+// Returns 1 when fn did, 0 at the end of the table, -1 when the table cannot be read.
+template <typename Fn>
+int each_abbrev(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, Fn fn) {
+  if (!abbrev || (abbrev->flags & SHF_COMPRESSED)) return -1;
+  try {
+    Cursor c = elf.cursor(*abbrev);
+    c.seek(off);
+    for (;;) {
+      uint64_t code = c.uleb();
+      if (code == 0) return 0;
+      uint64_t tag = c.uleb();
+      if (fn(code, tag)) return 1;
+      c.u8();  // children
+      for (;;) {
+        uint64_t at = c.uleb(), form = c.uleb();
+        if (form == DW_FORM_implicit_const) c.uleb();  // the sleb's bytes, same framing
+        if (at == 0 && form == 0) break;
+      }
+    }
+  } catch (const Error &) {
+    return -1;
   }
 }
 
 // Whether the abbreviation table at `off` declares an annotation DIE. Unknown: true.
 bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_t off) {
-  if (!abbrev || (abbrev->flags & SHF_COMPRESSED)) return true;
-  try {
-    Cursor c = elf.cursor(*abbrev);
-    c.seek(off);
-    for (;;) {
-      uint64_t code = uleb(c);
-      if (code == 0) return false;
-      uint64_t tag = uleb(c);
-      if (tag == DW_TAG_LLVM_annotation || tag == DW_TAG_GNU_annotation) return true;
-      c.u8();  // children
-      for (;;) {
-        uint64_t at = uleb(c), form = uleb(c);
-        if (form == DW_FORM_implicit_const) uleb(c);  // the sleb's bytes, same framing
-        if (at == 0 && form == 0) break;
-      }
-    }
-  } catch (const Error &) {
-    return true;
-  }
+  return each_abbrev(elf, abbrev, off, [](uint64_t, uint64_t tag) {
+           return tag == DW_TAG_LLVM_annotation || tag == DW_TAG_GNU_annotation;
+         }) != 0;
+}
+
+// The tag of abbreviation `code` in the table at `off`; 0 when it cannot be found.
+uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, uint64_t code) {
+  uint64_t out = 0;
+  each_abbrev(elf, abbrev, off, [&](uint64_t k, uint64_t tag) { return k == code ? (out = tag, true) : false; });
+  return out;
 }
 
 constexpr const char *kTypeUnits =
     "DWARF type units (gcc -fdebug-types-section) are not supported; build without them";
-
-// The tag of abbreviation `code` in the table at `off`; 0 when it cannot be found.
-uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, uint64_t code) {
-  if (!abbrev || (abbrev->flags & SHF_COMPRESSED)) return 0;
-  try {
-    Cursor c = elf.cursor(*abbrev);
-    c.seek(off);
-    for (;;) {
-      uint64_t k = uleb(c);
-      if (k == 0) return 0;
-      uint64_t tag = uleb(c);
-      if (k == code) return tag;
-      c.u8();  // children
-      for (;;) {
-        uint64_t at = uleb(c), form = uleb(c);
-        if (form == DW_FORM_implicit_const) uleb(c);
-        if (at == 0 && form == 0) break;
-      }
-    }
-  } catch (const Error &) {
-    return 0;
-  }
-}
 
 // Unit headers of .debug_info (DWARF 2-5, 32- and 64-bit), compile and partial units only;
 // with `relocs` (a relocatable object) the abbreviation offsets are relocated.
@@ -1064,7 +1048,7 @@ bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vecto
       }
       // The unit DIE's tag, through its abbreviation: dwz's partial units hold DIEs that
       // other units refer to, so every view keeps them.
-      uint64_t code = uleb(c);
+      uint64_t code = c.uleb();
       cu.partial = unit_type == DW_UT_partial || abbrev_tag(elf, abbrev, cu.abbrev_off, code) == DW_TAG_partial_unit;
       out.push_back(cu);
       pos = cu.next;

@@ -9,15 +9,6 @@ namespace kfb {
 
 namespace {
 
-uint64_t uleb(Cursor &c) {
-  uint64_t v = 0;
-  for (unsigned shift = 0;; shift += 7) {
-    uint8_t b = c.u8();
-    if (shift < 64) v |= uint64_t{b & 0x7fu} << shift;
-    if (!(b & 0x80)) return v;
-  }
-}
-
 std::string join(std::string_view dir, std::string_view name) {
   if (dir.empty() || name.starts_with('/')) return std::string(name);
   std::string out(dir);
@@ -43,10 +34,10 @@ std::vector<Entry> read_table(const LineSections &s, Cursor &c, bool dwarf64) {
   uint8_t nformats = c.u8();
   std::vector<std::pair<uint64_t, uint64_t>> formats;  // (content type, form)
   for (uint8_t i = 0; i < nformats; i++) {
-    uint64_t type = uleb(c), form = uleb(c);
+    uint64_t type = c.uleb(), form = c.uleb();
     formats.emplace_back(type, form);
   }
-  uint64_t count = uleb(c);
+  uint64_t count = c.uleb();
   if (count > c.left()) c.fail("%llu entries in %zu bytes", static_cast<unsigned long long>(count), c.left());
   std::vector<Entry> out(count);
   for (Entry &e : out) {
@@ -67,14 +58,14 @@ std::vector<Entry> read_table(const LineSections &s, Cursor &c, bool dwarf64) {
         case DW_FORM_strx2: c.u16(); is_str = true; break;
         case DW_FORM_strx3: c.skip(3); is_str = true; break;
         case DW_FORM_strx4: c.u32(); is_str = true; break;
-        case DW_FORM_strx: uleb(c); is_str = true; break;
-        case DW_FORM_udata: value = uleb(c); break;
+        case DW_FORM_strx: c.uleb(); is_str = true; break;
+        case DW_FORM_udata: value = c.uleb(); break;
         case DW_FORM_data1: value = c.u8(); break;
         case DW_FORM_data2: value = c.u16(); break;
         case DW_FORM_data4: value = c.u32(); break;
         case DW_FORM_data8: value = c.u64(); break;
         case DW_FORM_data16: c.skip(16); break;
-        case DW_FORM_block: c.skip(uleb(c)); break;
+        case DW_FORM_block: c.skip(c.uleb()); break;
         default: c.fail("unsupported form 0x%llx in a file-name table", static_cast<unsigned long long>(form));
       }
       if (type == DW_LNCT_path && is_str) e.path = str;
@@ -125,8 +116,8 @@ std::vector<std::string> read_line_files(const LineSections &s, uint64_t offset,
   for (;;) {
     std::string_view name = cstr(c);
     if (name.empty()) break;
-    uint64_t dir = uleb(c);
-    uleb(c), uleb(c);  // modification time, length
+    uint64_t dir = c.uleb();
+    c.uleb(), c.uleb();  // modification time, length
     std::string d = dir == 0 ? std::string(comp_dir) : dir <= dirs.size() ? dirs[dir - 1] : "";
     files.push_back(join(d, name));
   }

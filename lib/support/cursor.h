@@ -43,6 +43,15 @@ class Cursor {
   uint32_t u32() { return get<uint32_t>(); }
   uint64_t u64() { return get<uint64_t>(); }
   int32_t s32() { return static_cast<int32_t>(get<uint32_t>()); }
+  // An unsigned LEB128 (DWARF); bits past 64 are dropped.
+  uint64_t uleb() {
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+      uint8_t b = u8();
+      if (shift < 64) v |= uint64_t{b & 0x7fu} << shift;
+      if (!(b & 0x80)) return v;
+    }
+  }
 
   std::span<const uint8_t> bytes(size_t n) {
     need(n);
