@@ -874,27 +874,11 @@ void add_scan_warning(DiagSink &diags, const std::string &path, const char *why)
 }
 
 KfuncList kfuncs_from_sets(const ElfFile &elf, const Btf &b, bool legacy, DiagSink &diags) {
-  BtfIdsInput in = BtfIdsInput::from_elf(elf, legacy);
-  BtfIdResolver resolve = [&b](uint32_t id) -> std::string {
-    if (!b.valid_id(id)) return "";
-    btf::Type t = b.type(id);
-    return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
-  };
-  BtfIds ids = decode_btf_ids(in, resolve, diags);
-  std::map<std::string, Kfunc> by_name;  // sorted, as KfuncList::find needs
-  for (const BtfIdsEntry &e : ids.entries) {
-    auto [it, fresh] = by_name.try_emplace(e.name);
-    Kfunc &k = it->second;
-    if (fresh) {
-      k.name = e.name;
-      k.flags = e.flags;
-      for (uint32_t id : b.find(e.name, btf::Kind::FUNC))
-        if (!k.btf_id || id >= b.start_id()) k.btf_id = id;
-    }
-    if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
-  }
   KfuncList ks;
-  for (auto &[name, k] : by_name) ks.kfuncs.push_back(std::move(k));
+  ks.kfuncs = set_kfuncs(elf, &b, legacy, diags);  // sorted, as KfuncList::find needs
+  for (Kfunc &k : ks.kfuncs)
+    for (uint32_t id : b.find(k.name, btf::Kind::FUNC))
+      if (!k.btf_id || id >= b.start_id()) k.btf_id = id;
   return ks;
 }
 

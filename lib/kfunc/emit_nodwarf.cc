@@ -1,10 +1,8 @@
 // kfuncs_without_dwarf: the kfunc list of an object built without -g (see emit.h).
 #include <algorithm>
-#include <map>
 
 #include "btf/btf.h"
 #include "elf/elf.h"
-#include "kfunc/btf_ids.h"
 #include "kfunc/emit.h"
 #include "kfunc/scopes.h"
 #include "support/diag.h"
@@ -21,27 +19,9 @@ KfuncList kfuncs_without_dwarf(const ElfFile &elf, const btf::Btf &btf, bool leg
   w.message = "no DWARF (.debug_info): kfunc parameters come from BTF, scopes from its decl tags";
   diags.add(std::move(w));
 
-  BtfIdsInput in = BtfIdsInput::from_elf(elf, legacy_kfunc_sets);
-  BtfIds ids = decode_btf_ids(in, [&btf](uint32_t id) -> std::string {
-    if (!btf.valid_id(id)) return "";
-    btf::Type t = btf.type(id);
-    return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
-  }, diags);
-
-  std::map<std::string, Kfunc> by_name;
-  for (const BtfIdsEntry &e : ids.entries) {
-    if (e.name.empty()) continue;
-    auto [it, fresh] = by_name.try_emplace(e.name);
-    Kfunc &k = it->second;
-    if (fresh) {
-      k.name = e.name;
-      k.flags = e.flags;
-      k.source = KfuncSource::Set;
-    }
-    if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
-  }
   KfuncList out;
-  for (auto &[name, k] : by_name) {
+  for (Kfunc &k : set_kfuncs(elf, &btf, legacy_kfunc_sets, diags)) {
+    const std::string &name = k.name;
     for (uint32_t id : btf.find(name, btf::Kind::FUNC))
       if (id >= btf.start_id()) {
         k.btf_id = id;

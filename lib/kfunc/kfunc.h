@@ -91,6 +91,12 @@ struct ScanStats {
   bool libdwarf_relocated = false;      // ET_REL relocated by libdwarf on open (DebugRelocs declined)
 };
 
+// What set_kfuncs saw: whether there is a .BTF_ids section, its kfunc sets and entries.
+struct BtfIdsStats {
+  bool present = false;
+  size_t sets = 0, entries = 0;
+};
+
 struct KfuncList {
   std::vector<Kfunc> kfuncs;  // sorted by name, then BTF id (deterministic for any -j)
   ScanStats stats;
@@ -103,6 +109,13 @@ struct ScanOptions {
   bool all = false;                // walk every CU (finds annotation-only kfuncs anywhere)
   bool legacy_kfunc_sets = false;  // every set8 is a kfunc set (pre-6.9 kernels, flags 0)
 };
+
+// The kfuncs of the .BTF_ids kfunc sets of `elf`, one per function name, sorted by name: name,
+// KF_* flags, source Set and every set it is listed in (entry order). With `btf`, pairs that
+// resolve_btfids already filled are named through its FUNCs (a linked vmlinux). Decoding
+// errors throw; findings (flags that differ between sets) go to `diags`.
+std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
+                              DiagSink &diags, BtfIdsStats *stats = nullptr);
 
 // Finds every kfunc of `elf`: .BTF_ids sets (SPEC §2.1), DWARF bpf_kfunc annotations (§2.2),
 // their DWARF prototypes, per-argument flags (§4) and BTF ids (when `btf` is given; needed for

@@ -49,6 +49,40 @@ uint32_t find_func(const btf::Btf &btf, const std::string &name) {
 
 }  // namespace
 
+std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
+                              DiagSink &diags, BtfIdsStats *stats) {
+  BtfIdsInput in = BtfIdsInput::from_elf(elf, legacy_kfunc_sets);
+  BtfIdResolver resolve;
+  if (btf)
+    resolve = [btf](uint32_t id) -> std::string {
+      if (!btf->valid_id(id)) return "";
+      btf::Type t = btf->type(id);
+      return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
+    };
+  BtfIds ids = decode_btf_ids(in, resolve, diags);
+  if (stats) {
+    stats->present = in.present;
+    stats->sets = 0;
+    for (const BtfIdsSet &s : ids.sets) stats->sets += s.kfuncs;
+    stats->entries = ids.entries.size();
+  }
+  std::map<std::string, Kfunc> by_name;
+  for (const BtfIdsEntry &e : ids.entries) {
+    auto [it, fresh] = by_name.try_emplace(e.name);
+    Kfunc &k = it->second;
+    if (fresh) {
+      k.name = e.name;
+      k.flags = e.flags;
+      k.source = KfuncSource::Set;
+    }
+    if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
+  }
+  std::vector<Kfunc> out;
+  out.reserve(by_name.size());
+  for (auto &[name, k] : by_name) out.push_back(std::move(k));
+  return out;
+}
+
 KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
                       DiagSink &diags) {
   KfuncList out;
@@ -60,15 +94,13 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
     return d;
   };
   // 1. The .BTF_ids sets; a resolved (linked) object names its pairs through its BTF.
-  BtfIdsInput in = BtfIdsInput::from_elf(elf, opt.legacy_kfunc_sets);
-  BtfIdResolver resolve;
-  if (btf)
-    resolve = [btf](uint32_t id) -> std::string {
-      if (!btf->valid_id(id)) return "";
-      btf::Type t = btf->type(id);
-      return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
-    };
-  BtfIds ids = decode_btf_ids(in, resolve, diags);
+  BtfIdsStats in;
+  std::map<std::string, Kfunc> by_name;
+  std::vector<std::string> names;
+  for (Kfunc &k : set_kfuncs(elf, btf, opt.legacy_kfunc_sets, diags, &in)) {
+    names.push_back(k.name);
+    by_name.emplace(k.name, std::move(k));
+  }
   if (!in.present) {
     Diag d;
     d.severity = Severity::Warning;
@@ -79,21 +111,8 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   }
 
   out.stats.t_btf_ids = lap();
-  for (const BtfIdsSet &s : ids.sets) out.stats.sets += s.kfuncs;
-  out.stats.entries = ids.entries.size();
-  std::map<std::string, Kfunc> by_name;
-  std::vector<std::string> names;
-  for (const BtfIdsEntry &e : ids.entries) {
-    auto [it, fresh] = by_name.try_emplace(e.name);
-    Kfunc &k = it->second;
-    if (fresh) {
-      k.name = e.name;
-      k.flags = e.flags;
-      k.source = KfuncSource::Set;
-      names.push_back(e.name);
-    }
-    if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
-  }
+  out.stats.sets = in.sets;
+  out.stats.entries = in.entries;
 
   // 2. DWARF definitions: the set kfuncs by name, plus tagged ones anywhere with `all`.
   //    No .BTF_ids means tags are the only source, so every CU is searched then.
