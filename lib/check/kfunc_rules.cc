@@ -921,13 +921,7 @@ KfuncFileResult check_kfunc_file(const std::string &path, const KfuncFileOptions
 
 BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf) {
   BtfIdsInput in = BtfIdsInput::from_elf(elf, /*legacy=*/true);
-  BtfIdResolver resolve;
-  if (btf)
-    resolve = [btf](uint32_t id) -> std::string {
-      if (!btf->valid_id(id)) return "";
-      btf::Type t = btf->type(id);
-      return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
-    };
+  BtfIdResolver resolve = func_resolver(btf);
   DiagSink ignored;
   return decode_btf_ids(in, resolve, ignored);
 }

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <map>
 
+#include "btf/btf.h"
 #include "kfunc/flags.h"
 #include "support/cursor.h"
 #include "support/diag.h"
@@ -213,6 +214,15 @@ BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve, DiagS
     diags.add(std::move(d));
   }
   return out;
+}
+
+BtfIdResolver func_resolver(const btf::Btf *btf) {
+  if (!btf) return {};
+  return [btf](uint32_t id) -> std::string {
+    if (!btf->valid_id(id)) return "";
+    btf::Type t = btf->type(id);
+    return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
+  };
 }
 
 }  // namespace kfb

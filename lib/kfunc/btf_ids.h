@@ -31,6 +31,10 @@
 
 namespace kfb {
 
+namespace btf {
+class Btf;
+}
+
 class DiagSink;
 
 struct BtfIdsInput {
@@ -75,6 +79,8 @@ struct BtfIds {
 
 // Maps a BTF id to its FUNC's name; "" when it is not a FUNC. Needed only for resolved sets.
 using BtfIdResolver = std::function<std::string(uint32_t id)>;
+// The resolver that names ids through `btf`'s FUNCs; an empty one when `btf` is null.
+BtfIdResolver func_resolver(const btf::Btf *btf);
 
 BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve, DiagSink &diags);
 

@@ -52,13 +52,7 @@ uint32_t find_func(const btf::Btf &btf, const std::string &name) {
 std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
                               DiagSink &diags, BtfIdsStats *stats) {
   BtfIdsInput in = BtfIdsInput::from_elf(elf, legacy_kfunc_sets);
-  BtfIdResolver resolve;
-  if (btf)
-    resolve = [btf](uint32_t id) -> std::string {
-      if (!btf->valid_id(id)) return "";
-      btf::Type t = btf->type(id);
-      return t.kind() == btf::Kind::FUNC ? std::string(t.name()) : "";
-    };
+  BtfIdResolver resolve = func_resolver(btf);
   BtfIds ids = decode_btf_ids(in, resolve, diags);
   if (stats) {
     stats->present = in.present;
