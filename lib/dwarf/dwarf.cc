@@ -609,7 +609,7 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
         LineSections ls{Cursor(src->named(".debug_line"), src->elf().swap(), path + ": .debug_line"),
                         Cursor(src->named(".debug_str"), false, path + ": .debug_str"),
                         Cursor(src->named(".debug_line_str"), false, path + ": .debug_line_str")};
-        files = read_line_files(ls, stmt_list, comp_dir);
+        files = read_line_files(ls, stmt_list, comp_dir);  // indexed by file number
       }
     } else {
       char **names = nullptr;
@@ -622,6 +622,9 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
       int r = dwarf_srcfiles(cu.d, &names, &n, &err);
       if (r == DW_DLV_ERROR) s_.fail_dw("reading the line table's file names", err);
       if (r == DW_DLV_OK) {
+        // dwarf_srcfiles lists DWARF 2-4 files from number 1 (by the CU's version: the line
+        // table's is not exposed).
+        if (sf.version < 5) files.emplace_back();
         for (Dwarf_Signed i = 0; i < n; i++) {
           files.emplace_back(names[i]);
           dwarf_dealloc(dbg_, names[i], DW_DLA_STRING);
@@ -639,11 +642,8 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
     }
     it = srcfiles_.emplace(cu_off, std::move(sf)).first;
   }
-  // DWARF 5 numbers files from 0 (entry 0 is the primary file); 2-4 from 1.
-  const SrcFiles &sf = it->second;
-  uint64_t i = sf.version >= 5 ? idx : idx - 1;
-  if (sf.version < 5 && idx == 0) return "";
-  return i < sf.files.size() ? sf.files[i] : "";
+  const SrcFiles &sf = it->second;  // indexed by file number
+  return idx < sf.files.size() ? sf.files[idx] : "";
 }
 
 void Walker::make_def(Dwarf_Die d, const std::string &name, bool has_pc, size_t cu_index,
@@ -997,7 +997,7 @@ bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vecto
   std::span<const uint8_t> whole = elf.data(*info);
   std::vector<uint8_t> hbuf;
   auto header_cursor = [&](uint64_t off) -> Cursor {
-    size_t n = std::min<uint64_t>(32, whole.size() - off);
+    size_t n = std::min<uint64_t>(40, whole.size() - off);  // longest header + a unit's abbrev code
     if (elf.fd() < 0)
       return Cursor(whole.subspan(off, n), elf.swap(), elf.path() + ": .debug_info", off);
     hbuf.resize(n);
@@ -1218,8 +1218,11 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
   const DebugRelocs *relocs = impl_->relocs.get();
   bool located = !names.empty() && (elf_.type() != ET_REL || relocs) && read_aranges(elf_, relocs, ar);
   if (located) {
+    // Every name must be located, or the aranges are not telling the whole story (a CU
+    // without an entry, PPC64 ELFv1 symbols on .opd descriptors): then every CU is walked.
     std::unordered_map<Dwarf_Off, size_t> by_hdr;
     for (size_t i = 0; i < cus.size(); i++) by_hdr[cus[i].hdr_off] = i;
+    std::unordered_set<std::string_view> found;
     for (const ElfSymbol &sym : elf_.symbols()) {
       if (sym.type != STT_FUNC || sym.shndx == SHN_UNDEF || !names.count(sym.name)) continue;
       Arange key{relocs ? sym.shndx : 0, sym.value, 0, 0};
@@ -1228,9 +1231,13 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
       --it;
       if (it->shndx != key.shndx || sym.value >= it->hi) continue;
       auto cu = by_hdr.find(it->cu_hdr_off);
-      if (cu != by_hdr.end()) cus[cu->second].names = true;
+      if (cu == by_hdr.end()) continue;
+      cus[cu->second].names = true;
+      found.insert(sym.name);
     }
-  } else if (!names.empty()) {
+    located = found.size() == names.size();
+  }
+  if (!located && !names.empty()) {
     for (CuInfo &cu : cus) cu.names = !cu.partial;
   }
   stats_.aranges = located;

@@ -38,6 +38,7 @@ std::vector<Entry> read_table(const LineSections &s, Cursor &c, bool dwarf64) {
     formats.emplace_back(type, form);
   }
   uint64_t count = c.uleb();
+  if (formats.empty() && count) c.fail("%llu entries without a format", static_cast<unsigned long long>(count));
   if (count > c.left()) c.fail("%llu entries in %zu bytes", static_cast<unsigned long long>(count), c.left());
   std::vector<Entry> out(count);
   for (Entry &e : out) {
@@ -101,12 +102,13 @@ std::vector<std::string> read_line_files(const LineSections &s, uint64_t offset,
     std::vector<Entry> names = read_table(s, c, dwarf64);
     std::string comp = dirs.empty() ? std::string(comp_dir) : dirs[0].path;
     for (const Entry &f : names) {
-      std::string dir;
-      if (f.dir < dirs.size()) dir = f.dir == 0 ? comp : join(comp, dirs[f.dir].path);
+      std::string dir = comp;
+      if (f.dir != 0) dir = f.dir < dirs.size() ? join(comp, dirs[f.dir].path) : "";
       files.push_back(join(dir, f.path));
     }
     return files;
   }
+  files.emplace_back();            // DWARF 2-4 number files from 1
   std::vector<std::string> dirs;  // include_directories: 1-based in file entries
   for (;;) {
     std::string_view d = cstr(c);

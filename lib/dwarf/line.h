@@ -3,7 +3,8 @@
 //
 //   kfb::LineSections s{line_cursor, str_cursor, line_str_cursor};   // relocated already
 //   std::vector<std::string> files = kfb::read_line_files(s, stmt_list, "/build/linux");
-//   // DWARF 5: files[k] is file k (0 = the primary file); DWARF 2-4: files[k] is file k + 1.
+//   // files[k] is file number k as DW_AT_decl_file gives it: DWARF 5 counts from 0 (the
+//   // primary file), DWARF 2-4 from 1 (files[0] is then "").
 //
 // Paths are joined as the producer meant them: a relative file name under its directory, a
 // relative directory under the compilation directory (DWARF 5: directory 0; DWARF 2-4:

@@ -128,11 +128,15 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
   std::unique_ptr<DebugRelocs> r(new DebugRelocs(elf));
   r->tables_.resize(secs.size());
   const std::vector<ElfSymbol> &syms = elf.symbols();
+  size_t symtab = 0;  // the table ElfFile::symbols() decodes (the last SHT_SYMTAB)
+  for (const ElfSection &s : secs)
+    if (s.type == SHT_SYMTAB) symtab = s.index;
   for (const ElfSection &rs : secs) {
     if (rs.type != SHT_RELA && rs.type != SHT_REL) continue;
     if (rs.info == 0 || rs.info >= secs.size() || !is_read(secs[rs.info])) continue;
     const ElfSection &target = secs[rs.info];
     if (r->tables_[target.index]) return nullptr;  // two relocation sections for one target
+    if (rs.link != symtab) return nullptr;          // symbols of another table
     auto t = std::make_unique<Table>();
     t->rela = rs.type == SHT_RELA;
     t->is64 = elf.is64();

@@ -213,6 +213,15 @@ TEST_CASE("dwarf: in a relocatable object .debug_aranges picks the one CU a func
     CHECK(defs[0].cu_index == 3);
     CHECK(defs[0].file == "testdata/src/arena.c");
     CHECK(defs[0].line == 44);
+
+    // A name the aranges cannot place (no symbol, or no range covering it): every CU is
+    // walked, so nothing the aranges miss goes unfound.
+    q.names = {"bpf_arena_memset", "no_such_function"};
+    defs = dw->find(q);
+    CHECK_FALSE(dw->stats().aranges);
+    CHECK(dw->stats().cus_read == 5);
+    REQUIRE(defs.size() == 1);
+    CHECK(defs[0].line == 44);
   }
 }
 

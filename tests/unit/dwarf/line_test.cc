@@ -52,7 +52,7 @@ std::vector<std::string> files(const std::vector<uint8_t> &line, std::string_vie
 
 }  // namespace
 
-TEST_CASE("line: DWARF 4 include directories are 1-based, 0 is the compilation directory") {
+TEST_CASE("line: DWARF 4 files count from 1; include directories are 1-based, 0 is the compilation directory") {
   Bytes t;
   t.str("include/linux").str("/usr/include").str("");
   t.str("kernel/bpf/helpers.c").u8(0).u8(0).u8(0);
@@ -61,7 +61,7 @@ TEST_CASE("line: DWARF 4 include directories are 1-based, 0 is the compilation d
   t.str("/abs/x.h").u8(1).u8(0).u8(0);
   t.str("");
   CHECK(files(unit(4, t), "/build/linux") ==
-        std::vector<std::string>{"/build/linux/kernel/bpf/helpers.c", "/build/linux/include/linux/btf.h",
+        std::vector<std::string>{"", "/build/linux/kernel/bpf/helpers.c", "/build/linux/include/linux/btf.h",
                                  "/usr/include/stddef.h", "/abs/x.h"});
 }
 
@@ -85,6 +85,14 @@ TEST_CASE("line: DWARF 5 tables with line_strp paths and directory 0 as the comp
                                  "/build/linux/helpers.c"});
 }
 
+TEST_CASE("line: DWARF 5 without a directory table puts directory-0 files in comp_dir") {
+  Bytes t;
+  t.u8(1).u8(1).u8(0x08).u8(0);                       // directories: path as string; none
+  t.u8(2).u8(1).u8(0x08).u8(2).u8(0x0b).u8(2);        // files: path, dir (data1); two
+  t.str("a.c").u8(0).str("b.c").u8(1);                // dir 1 does not exist
+  CHECK(files(unit(5, t), "/comp") == std::vector<std::string>{"/comp/a.c", "b.c"});
+}
+
 TEST_CASE("line: broken headers name .debug_line and the offset") {
   Bytes t;
   t.str("dir");  // the directory list is never terminated
@@ -104,6 +112,9 @@ TEST_CASE("line: broken headers name .debug_line and the offset") {
   f.u8(1).u8(1).u8(0x7e).u8(1).u8(0);
   CHECK_THROWS_WITH(files(unit(5, f), "/c"),
                     Catch::Matchers::Contains("t.o: .debug_line+0x22: unsupported form 0x7e in a file-name table"));
+  Bytes noformat;
+  noformat.u8(0).u8(0xff).u8(0x7f);  // 16383 directories described by no format
+  CHECK_THROWS_WITH(files(unit(5, noformat), "/c"), "t.o: .debug_line+0x21: 16383 entries without a format");
   Bytes big;
   big.u8(1).u8(1).u8(0x08).u8(0xff).u8(0x7f);  // 16383 entries in 0 bytes
   CHECK_THROWS_WITH(files(unit(5, big), "/c"), Catch::Matchers::Contains("16383 entries in 0 bytes"));
