@@ -546,11 +546,8 @@ class Walker {
   const std::unordered_set<std::string_view> &names_;
   size_t dies_ = 0;
   std::unordered_map<Dwarf_Off, TypeNode> types_;
-  struct SrcFiles {
-    std::vector<std::string> files;
-    Dwarf_Half version = 0;
-  };
-  std::unordered_map<Dwarf_Off, SrcFiles> srcfiles_;  // by CU DIE offset
+  // A CU's file names indexed by file number, by CU DIE offset.
+  std::unordered_map<Dwarf_Off, std::vector<std::string>> srcfiles_;
 };
 
 std::vector<std::string> Walker::decl_tags(Dwarf_Die d) {
@@ -593,10 +590,7 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
   if (dwarf_CU_dieoffset_given_die(d, &cu_off, &err) != DW_DLV_OK) s_.fail_dw("finding a CU", err);
   auto it = srcfiles_.find(cu_off);
   if (it == srcfiles_.end()) {
-    SrcFiles sf;
     Die cu = offdie(cu_off);
-    Dwarf_Half off_size = 0;
-    dwarf_get_version_of_die(cu.d, &sf.version, &off_size);
     std::string comp_dir;
     string(cu.d, DW_AT_comp_dir, comp_dir);
     std::vector<std::string> files;
@@ -624,7 +618,9 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
       if (r == DW_DLV_OK) {
         // dwarf_srcfiles lists DWARF 2-4 files from number 1 (by the CU's version: the line
         // table's is not exposed).
-        if (sf.version < 5) files.emplace_back();
+        Dwarf_Half version = 0, off_size = 0;
+        dwarf_get_version_of_die(cu.d, &version, &off_size);
+        if (version < 5) files.emplace_back();
         for (Dwarf_Signed i = 0; i < n; i++) {
           files.emplace_back(names[i]);
           dwarf_dealloc(dbg_, names[i], DW_DLA_STRING);
@@ -638,12 +634,10 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
           f[comp_dir.size()] == '/')
         f = f.substr(comp_dir.size() + 1);
       while (f.starts_with("./")) f = f.substr(2);
-      sf.files.push_back(std::move(f));
     }
-    it = srcfiles_.emplace(cu_off, std::move(sf)).first;
+    it = srcfiles_.emplace(cu_off, std::move(files)).first;
   }
-  const SrcFiles &sf = it->second;  // indexed by file number
-  return idx < sf.files.size() ? sf.files[idx] : "";
+  return idx < it->second.size() ? it->second[idx] : "";
 }
 
 void Walker::make_def(Dwarf_Die d, const std::string &name, bool has_pc, size_t cu_index,

@@ -51,7 +51,7 @@ std::vector<Entry> read_table(const LineSections &s, Cursor &c, bool dwarf64) {
         case DW_FORM_line_strp:
         case DW_FORM_strp: {
           uint64_t off = dwarf64 ? c.u64() : c.u32();
-          Cursor strs = form == DW_FORM_line_strp ? s.line_str : s.str;
+          const Cursor &strs = form == DW_FORM_line_strp ? s.line_str : s.str;
           str = strs.cstr_at(off), is_str = true;
           break;
         }

@@ -41,20 +41,32 @@ const char *kVariants[] = {"gcc-dwarf4.o",   "gcc-dwarf5.o",   "clang-dwarf4.o",
                            "clang-powerpc64-dwarf5.o", "clang-i386-dwarf5.elf", "clang-powerpc-dwarf5.elf",
                            "manysections.o", "dwarfonly/clang-mips64el-dwarf5.o"};
 
+// A built fixture's ELF and DWARF reader; false (with a warning) when it was not built.
+struct Opened {
+  std::unique_ptr<ElfFile> elf;
+  std::unique_ptr<DwarfReader> dw;
+};
+bool open_fixture(const std::string &name, Opened &o) {
+  std::string p = fixture(name);
+  if (p.empty()) {
+    WARN(name + " not built: skipped");
+    return false;
+  }
+  o.elf = ElfFile::open(p);
+  o.dw = DwarfReader::open(*o.elf);
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("dwarf: prototypes / C type spelling / classes and lines in every variant") {
   size_t seen = 0;
   for (const char *v : kVariants) {
-    std::string p = fixture(v);
-    if (p.empty()) {
-      WARN(std::string(v) + " not built: skipped");
-      continue;
-    }
+    Opened o;
+    if (!open_fixture(v, o)) continue;
     seen++;
     CAPTURE(v);
-    auto elf = ElfFile::open(p);
-    auto dw = DwarfReader::open(*elf);
+    DwarfReader *dw = o.dw.get();
     DwarfQuery q;
     q.names = {"bpf_wq_set_callback", "bpf_task_under_cgroup", "bpf_arena_memset", "hid_bpf_get_data",
                "bpf_wait_flag", "bpf_fill_random", "scx_bpf_dispatch_nr_slots", "bpf_obj_drop",
@@ -131,14 +143,10 @@ TEST_CASE("dwarf: prototypes / C type spelling / classes and lines in every vari
 
 TEST_CASE("dwarf: `all` finds every bpf_kfunc-tagged definition; -j never changes the result") {
   for (const char *v : {"clang-dwarf5.o", "clang-dwarf4.elf", "gcc-dwarf5.elf"}) {
-    std::string p = fixture(v);
-    if (p.empty()) {
-      WARN(std::string(v) + " not built: skipped");
-      continue;
-    }
+    Opened o;
+    if (!open_fixture(v, o)) continue;
     CAPTURE(v);
-    auto elf = ElfFile::open(p);
-    auto dw = DwarfReader::open(*elf);
+    DwarfReader *dw = o.dw.get();
     DwarfQuery q;
     q.all = true;
     std::string first;
@@ -176,14 +184,10 @@ TEST_CASE("dwarf: a relocatable object is relocated by lib/dwarf unless its relo
                {"manysections.o", false}, {"dwarfonly/clang-mips64el-dwarf5.o", true},
                {"gcc-dwarf5.elf", false}};
   for (const Case &c : cases) {
-    std::string p = fixture(c.name);
-    if (p.empty()) {
-      WARN(std::string(c.name) + " not built: skipped");
-      continue;
-    }
+    Opened o;
+    if (!open_fixture(c.name, o)) continue;
     CAPTURE(c.name);
-    auto elf = ElfFile::open(p);
-    auto dw = DwarfReader::open(*elf);
+    DwarfReader *dw = o.dw.get();
     DwarfQuery q;
     q.names = {"bpf_task_under_cgroup"};
     dw->find(q);
@@ -195,14 +199,10 @@ TEST_CASE("dwarf: in a relocatable object .debug_aranges picks the one CU a func
   // gcc writes .debug_aranges; its addresses are relocated against each CU's .text, so a
   // symbol's section and value name one CU (helpers.c is CU 0 of 5, arena.c CU 3).
   for (const char *v : {"gcc-dwarf5.o", "gcc-dwarf4.o", "gcc-dwarf5.elf"}) {
-    std::string p = fixture(v);
-    if (p.empty()) {
-      WARN(std::string(v) + " not built: skipped");
-      continue;
-    }
+    Opened o;
+    if (!open_fixture(v, o)) continue;
     CAPTURE(v);
-    auto elf = ElfFile::open(p);
-    auto dw = DwarfReader::open(*elf);
+    DwarfReader *dw = o.dw.get();
     DwarfQuery q;
     q.names = {"bpf_arena_memset"};
     std::vector<FuncDef> defs = dw->find(q);
