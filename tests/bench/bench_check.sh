@@ -18,7 +18,7 @@ if command -v hyperfine >/dev/null; then
   trap 'rm -rf "$tmp"' EXIT
   cp "$FILE" "$tmp/in.btf"   # a regular file: sysfs reads are slower than mmap for both
   extra=""
-  "$BUILD/kfuncbtf" check --help 2>/dev/null | grep -q -- --no-kfunc-rules && extra=--no-kfunc-rules
+  grep -q -- --no-kfunc-rules <<<"$("$BUILD/kfuncbtf" check --help 2>/dev/null)" && extra=--no-kfunc-rules
   hyperfine -N -w 3 -r "$ROUNDS" --export-json "$tmp/h.json" \
     "$BUILD/kfuncbtf check $extra $tmp/in.btf" "$BUILD/tests/kernel/btfload -q -l 0 $tmp/in.btf" \
     > /dev/null

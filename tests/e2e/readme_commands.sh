@@ -5,8 +5,10 @@ readme="$KFB_SRC/README.md"
 mapfile -t cmds < <(awk '/^```sh$/{f=1; next} /^```$/{f=0} f' "$readme")
 [ "${#cmds[@]}" -ge 2 ] || die "README.md: expected two commands in \`\`\`sh blocks, found ${#cmds[@]}"
 # The two commands come before any prose.
-first_prose=$(grep -n -v -e '^```' -e '^$' -e '^# ' -e '^\./' "$readme" | head -1 | cut -d: -f1)
-first_cmd=$(grep -n '^\./tools/install-deps' "$readme" | sed -n 2p | cut -d: -f1)
+# One awk each: a reader that stops early (head -1) can kill the writer with SIGPIPE under
+# pipefail, depending on how the writer's output is split into writes (exit 141 in CI).
+first_prose=$(awk '!/^```/ && !/^$/ && !/^# / && !/^\.\// { print NR; exit }' "$readme")
+first_cmd=$(awk '/^\.\/tools\/install-deps/ && ++n == 2 { print NR; exit }' "$readme")
 [ "$first_cmd" -lt "$first_prose" ] || die "README.md: the two commands must open the file"
 grep -qxF -- "${cmds[1]}" "$KFB_SRC/.ci/run" || die ".ci/run does not run the README's test command: ${cmds[1]}"
 case "${cmds[0]}" in ./tools/install-deps*) ;; *) die "first command must install dependencies" ;; esac
