@@ -44,7 +44,6 @@
 #include <set>
 
 #include "btf/btf.h"
-#include "btf/load.h"
 #include "elf/elf.h"
 #include "kfunc/args.h"
 #include "kfunc/btf_ids.h"
@@ -884,19 +883,16 @@ KfuncList kfuncs_from_sets(const ElfFile &elf, const Btf &b, bool legacy, DiagSi
 
 }  // namespace
 
-KfuncFileResult check_kfunc_file(const std::string &path, const KfuncFileOptions &o,
+KfuncFileResult check_kfunc_file(const Btf &b, const ElfFile *elf, const KfuncFileOptions &o,
                                  DiagSink &diags) {
   KfuncFileResult res;
-  btf::Loaded loaded = btf::load(path, o.base_path);
-  const Btf &b = *loaded.btf;
-  res.from_elf = loaded.from_elf;
+  res.from_elf = elf != nullptr;
   KfuncRuleOptions ro = o.rules;
-  if (ro.input.empty()) ro.input = path;
+  if (ro.input.empty() && elf) ro.input = elf->path();
   size_t before = diags.errors();
   std::optional<KfuncList> ks;
   BtfIds sets;
-  if (loaded.from_elf) {
-    std::unique_ptr<ElfFile> elf = ElfFile::open(path);
+  if (elf) {
     ScanOptions so;
     so.jobs = o.jobs;
     so.all = true;  // tag-only kfuncs anywhere (a twin's bpf_kfunc tag is judged by this)
@@ -905,7 +901,7 @@ KfuncFileResult check_kfunc_file(const std::string &path, const KfuncFileOptions
       ks = scan_kfuncs(*elf, &b, so, diags);
     } catch (const Error &e) {
       // No usable DWARF: the sets alone still give every kfunc's flags (iterator rules).
-      add_scan_warning(diags, path, e.what());
+      add_scan_warning(diags, elf->path(), e.what());
       ks = kfuncs_from_sets(*elf, b, ro.legacy_kfunc_sets, diags);
     }
     sets = decode_all_set8(*elf, &b);

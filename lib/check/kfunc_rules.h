@@ -51,14 +51,19 @@ struct KfuncRuleOptions {
 size_t check_kfunc_rules(const btf::Btf &btf, const KfuncList *kfuncs, const KfuncRuleOptions &opt,
                          DiagSink &diags);
 
-// The whole job for one input file: loads `path` (raw BTF or an ELF's .BTF; split on
-// `base_path` when given), and for an ELF also scans its kfuncs (.BTF_ids, DWARF; their
-// findings go to `diags` too: kfunc-set-flags, kfunc-arg-flag, kfunc-no-dwarf, ...), decodes
-// every set8 and takes the pointer size from the ELF class. Then check_kfunc_rules. Throws
-// kfb::Error when the BTF cannot be parsed at all (the loader rules say why).
+// The whole job for one input file whose BTF the caller has parsed (`btf`, split on its base
+// when it has one; `check` reads the file once for the loader rules and this). For an ELF
+// (`elf`: the same file, opened) it also scans the kfuncs (.BTF_ids, DWARF; their findings go
+// to `diags` too: kfunc-set-flags, kfunc-arg-flag, kfunc-no-dwarf, ...), decodes every set8 and
+// takes the pointer size from the ELF class. Then check_kfunc_rules.
+//
+//   kfb::btf::Loaded l = kfb::btf::load("vmlinux");
+//   auto elf = l.from_elf ? kfb::ElfFile::open("vmlinux") : nullptr;
+//   kfb::check::KfuncFileOptions o;
+//   o.rules.input = "vmlinux";
+//   kfb::check::check_kfunc_file(*l.btf, elf.get(), o, diags);
 struct KfuncFileOptions {
-  KfuncRuleOptions rules;   // input defaults to `path`
-  std::string base_path;    // -B/--base-btf
+  KfuncRuleOptions rules;   // input defaults to the ELF's path
   unsigned jobs = 1;        // DWARF scan threads
 };
 struct KfuncFileResult {
@@ -66,8 +71,8 @@ struct KfuncFileResult {
   size_t errors = 0;   // errors added by the rules and the scan
   bool from_elf = false;
 };
-KfuncFileResult check_kfunc_file(const std::string &path, const KfuncFileOptions &o,
-                                 DiagSink &diags);
+KfuncFileResult check_kfunc_file(const btf::Btf &btf, const ElfFile *elf,
+                                 const KfuncFileOptions &o, DiagSink &diags);
 
 // Every set8 of `elf` with its entries named, flag or not (a resolved set names its pairs
 // through `btf`). The decoder's own diagnostics are dropped: scan_kfuncs reports them.

@@ -12,6 +12,7 @@
 #include "check/kfunc_rules.h"
 #include "check/loader.h"
 #include "command.h"
+#include "elf/elf.h"
 #include "support/diag.h"
 #include "support/error.h"
 #include "support/file.h"
@@ -19,6 +20,9 @@
 
 namespace kfb::tool {
 namespace {
+
+constexpr const char *kSysBtf = "/sys/kernel/btf/";
+constexpr const char *kSysVmlinux = "/sys/kernel/btf/vmlinux";
 
 struct CheckOpts {
   std::string file;
@@ -50,9 +54,9 @@ int run_check(const Globals &g, const CheckOpts &o) {
   MappedFile in = MappedFile::open(o.file);
   std::span<const uint8_t> blob = btf_bytes(in, o.file);
   MappedFile base;
+  std::string bp = o.base;
   if (co.mode == check::LoaderMode::Module) {
-    std::string bp = o.base;
-    if (bp.empty() && o.file.rfind("/sys/kernel/btf/", 0) == 0) bp = "/sys/kernel/btf/vmlinux";
+    if (bp.empty() && o.file.rfind(kSysBtf, 0) == 0) bp = kSysVmlinux;
     if (bp.empty()) throw Error("--as module needs the base BTF (-B/--base-btf)");
     base = MappedFile::open(bp);
     co.base = btf_bytes(base, bp);
@@ -70,14 +74,25 @@ int run_check(const Globals &g, const CheckOpts &o) {
   bool kran = false;
   if (o.kfunc_rules && !(o.first_given && !r.ok)) {
     check::KfuncFileOptions ko;
+    ko.rules.input = o.file;
     ko.rules.legacy_kfunc_sets = o.legacy_kfunc_sets;
     ko.rules.first = o.first_given;
-    ko.base_path = co.mode == check::LoaderMode::Module
-                       ? (o.base.empty() ? std::string("/sys/kernel/btf/vmlinux") : o.base)
-                       : "";
     ko.jobs = g.jobs;
     try {
-      kr = check::check_kfunc_file(o.file, ko, kdiags);
+      // The BTF model is parsed from the bytes read above (the loader rules parse in the
+      // kernel's order on their own), on the same base; any other /sys/kernel/btf file than
+      // vmlinux is split on vmlinux, as btf::load has it.
+      std::unique_ptr<btf::Btf> kbase;
+      if (co.mode == check::LoaderMode::Module) {
+        kbase = btf::parse_any(base.data(), bp);
+      } else if (o.file.rfind(kSysBtf, 0) == 0 && o.file != kSysVmlinux) {
+        MappedFile vmlinux = MappedFile::open(kSysVmlinux);
+        kbase = btf::parse_any(vmlinux.data(), kSysVmlinux);
+      }
+      bool from_elf = false;
+      std::unique_ptr<btf::Btf> b = btf::parse_any(in.data(), o.file, kbase.get(), &from_elf);
+      std::unique_ptr<ElfFile> elf = from_elf ? ElfFile::open(o.file) : nullptr;
+      kr = check::check_kfunc_file(*b, elf.get(), ko, kdiags);
       kran = true;
     } catch (const Error &e) {
       if (r.ok) throw;  // readable for the kernel but not for us: cannot run
