@@ -32,7 +32,10 @@
 // index; the merge concatenates ranges in order and keeps the first definition per name. The
 // output is therefore the same for any `jobs`.
 //
-// Types are rendered to C declarator syntax from DIE offsets, with a per-thread cache.
+// Types are rendered to C declarator syntax from DIE offsets, with a per-thread cache. Type units
+// (-fdebug-types-section) are kept in every view like dwz's partial units; DW_FORM_ref_sig8 and
+// DW_AT_signature are resolved through the signatures read from the unit headers (.debug_info
+// for DWARF 5, .debug_types for DWARF 4), since libdwarf 20210528 does not follow them.
 #include "dwarf/dwarf.h"
 
 #include <fcntl.h>
@@ -115,20 +118,47 @@ namespace {
 
 std::mutex g_open_mu;  // dwarf_set_reloc_application is global state
 
+// The sections of one name, end to end in file order: libdwarf is shown one section per name.
+// Only type units make more than one: an `ld -r` object keeps each in its own COMDAT
+// .debug_info (DWARF 5) or .debug_types (DWARF 4) section besides the main one.
+struct Joined {
+  struct Part {
+    const ElfSection *sec;
+    uint64_t base;  // where its bytes start in the joined section
+  };
+  std::vector<Part> parts;
+  uint64_t size = 0;
+  explicit operator bool() const { return !parts.empty(); }
+  const ElfSection &first() const { return *parts.front().sec; }
+  void add(const ElfSection &s) {
+    parts.push_back({&s, size});
+    size += s.size;
+  }
+};
+
+Joined join_sections(const ElfFile &elf, std::string_view name) {
+  Joined j;
+  for (const ElfSection &s : elf.sections())
+    if (s.name == name && s.type != SHT_NOBITS) j.add(s);
+  return j;
+}
+
 // The sections a session over the object-access interface sees: index 0 empty, then the
-// debug sections the walk needs, in file order. Relocation sections are left out, so libdwarf
-// applies nothing, and the count fits its 16-bit section numbers whatever the ELF has. Range
+// debug sections the walk needs, in file order (each name once, see Joined). Relocation
+// sections are left out, so libdwarf applies nothing, and the count fits its 16-bit section
+// numbers whatever the ELF has. Range
 // and location lists, frames, macros and name indexes are left out too: the walk only asks
 // whether DW_AT_ranges is there, and libdwarf parses those sections eagerly when it loads
 // .debug_info (libdwarf 20210528 double-frees on a malformed .debug_rnglists; fuzz_dwarf).
 // Each session brings its own .debug_info (an InfoView); in a relocatable object the other
-// sections with relocations are relocated copies made on first load and shared.
+// sections with relocations (or in several parts) are relocated copies made on first load
+// and shared.
 class DebugSources {
  public:
   DebugSources(const ElfFile &elf, const DebugRelocs *relocs) : elf_(elf), relocs_(relocs) {
     static constexpr std::string_view kNeeded[] = {"info", "abbrev", "str", "line", "line_str",
                                                    "str_offsets", "addr", "types"};
-    secs_.push_back(nullptr);
+    secs_.emplace_back();
     for (const ElfSection &s : elf.sections()) {
       std::string_view n = s.name;
       if (s.type == SHT_RELA || s.type == SHT_REL || s.type == SHT_NOBITS) continue;
@@ -136,32 +166,42 @@ class DebugSources {
       else if (n.starts_with(".zdebug_")) n.remove_prefix(8);
       else continue;
       if (std::find(std::begin(kNeeded), std::end(kNeeded), n) == std::end(kNeeded)) continue;
-      secs_.push_back(&s);
+      auto same = std::find_if(secs_.begin() + 1, secs_.end(),
+                               [&](const Joined &j) { return j.first().name == s.name; });
+      if (same == secs_.end()) same = secs_.emplace(secs_.end());
+      same->add(s);
       compressed_ |= (s.flags & SHF_COMPRESSED) || s.name.starts_with(".zdebug_");
     }
     copies_ = std::make_unique<Copy[]>(secs_.size());
   }
   const ElfFile &elf() const { return elf_; }
-  const std::vector<const ElfSection *> &sections() const { return secs_; }
+  const std::vector<Joined> &sections() const { return secs_; }
   // Whether a section is compressed (libdwarf inflates it; named() would not).
   bool compressed() const { return compressed_; }
   // Section k's bytes for a session whose .debug_info is `info`. Throws on failure.
   std::span<const uint8_t> bytes(size_t k, std::span<const uint8_t> info) {
-    const ElfSection &sec = *secs_[k];
-    if (sec.name == ".debug_info") return info;
-    if (!relocs_ || !relocs_->has(sec)) return elf_.data(sec);
+    const Joined &j = secs_[k];
+    if (j.first().name == ".debug_info") return info;
+    bool one = j.parts.size() == 1;
+    if (one && (!relocs_ || !relocs_->has(j.first()))) return elf_.data(j.first());
+    if (!one && compressed_)
+      fail("%s: %s: compressed and in %zu parts", elf_.path().c_str(),
+           std::string(j.first().name).c_str(), j.parts.size());
     Copy &c = copies_[k];
     std::call_once(c.once, [&] {
-      std::span<const uint8_t> raw = elf_.data(sec);
-      c.bytes.assign(raw.begin(), raw.end());
-      relocs_->apply(sec, 0, raw.size(), c.bytes.data());
+      c.bytes.resize(j.size);
+      for (const Joined::Part &p : j.parts) {
+        std::span<const uint8_t> raw = elf_.data(*p.sec);
+        std::memcpy(c.bytes.data() + p.base, raw.data(), raw.size());
+        if (relocs_) relocs_->apply(*p.sec, 0, raw.size(), c.bytes.data() + p.base);
+      }
     });
     return c.bytes;
   }
   // The bytes of the section `name` (relocated), empty when there is none; not .debug_info.
   std::span<const uint8_t> named(std::string_view name) {
     for (size_t k = 1; k < secs_.size(); k++)
-      if (secs_[k]->name == name) return bytes(k, {});
+      if (secs_[k].first().name == name) return bytes(k, {});
     return {};
   }
 
@@ -172,7 +212,7 @@ class DebugSources {
   };
   const ElfFile &elf_;
   const DebugRelocs *relocs_;
-  std::vector<const ElfSection *> secs_;
+  std::vector<Joined> secs_;
   bool compressed_ = false;
   std::unique_ptr<Copy[]> copies_;
 };
@@ -284,10 +324,11 @@ class Session {
     *out = Dwarf_Obj_Access_Section{};
     out->name = "";
     if (idx == 0) return DW_DLV_OK;
-    const ElfSection &sec = *v.src->sections()[idx];
+    const Joined &j = v.src->sections()[idx];
+    const ElfSection &sec = j.first();
     out->addr = sec.addr;
     out->type = sec.type;
-    out->size = sec.size;
+    out->size = j.size;
     // NUL-terminated: it points into the section-name table.
     out->name = sec.name.data();
     out->entrysize = sec.entsize;
@@ -297,7 +338,7 @@ class Session {
                         int *err) {
     const View &v = *static_cast<View *>(obj);
     if (idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
-    *flags = idx ? v.src->sections()[idx]->flags : 0;
+    *flags = idx ? v.src->sections()[idx].first().flags & ~static_cast<uint64_t>(SHF_GROUP) : 0;
     *addralign = 1;
     return DW_DLV_OK;
   }
@@ -374,7 +415,8 @@ struct CuInfo {
   Dwarf_Off next = 0;
   Dwarf_Off abbrev_off = 0;
   Dwarf_Half version = 0;
-  bool partial = false;  // DW_TAG_partial_unit (dwz): in every view, never walked
+  uint32_t part = 0;     // which section of the joined .debug_info holds it (see Joined)
+  bool shared = false;   // a dwz partial unit or a type unit: in every view, never walked
   bool names = false;  // walk for named functions
   bool tags = false;   // walk for bpf_kfunc-tagged definitions
 };
@@ -391,11 +433,23 @@ struct TypeNode {
   std::vector<Dwarf_Off> params;
 };
 
+// Type units by signature (the 8 bytes of DW_FORM_ref_sig8 as they are in the file): where
+// the unit's type DIE is. Offsets with kInTypes set are in .debug_types (DWARF 4), others in
+// .debug_info.
+constexpr Dwarf_Off kInTypes = Dwarf_Off(1) << 63;
+using TypeSigs = std::unordered_map<uint64_t, Dwarf_Off>;
+
+uint64_t sig_key(const uint8_t *p) {
+  uint64_t k;
+  std::memcpy(&k, p, sizeof k);
+  return k;
+}
+
 // Per-thread reader over one Session.
 class Walker {
  public:
-  Walker(const Session &s, const std::unordered_set<std::string_view> &names, bool all)
-      : s_(s), dbg_(s.dbg()), names_(names) {}
+  Walker(const Session &s, const std::unordered_set<std::string_view> &names, const TypeSigs &sigs)
+      : s_(s), dbg_(s.dbg()), names_(names), sigs_(sigs) {}
 
   void walk_cu(const CuInfo &cu, size_t cu_index, std::vector<FuncDef> &out);
   size_t dies() const { return dies_; }
@@ -458,13 +512,34 @@ class Walker {
     if (r == DW_DLV_ERROR) s_.fail_dw("reading a name", err);
     return r == DW_DLV_OK ? n : nullptr;
   }
+  // A DIE reference; DW_FORM_ref_sig8 is resolved through the type units' signatures (which
+  // libdwarf 20210528 leaves to the caller). A DIE in .debug_types answers with kInTypes set.
   bool ref(Dwarf_Die d, Dwarf_Half at, Dwarf_Off &out) {
     Attr a;
     if (!attr(d, at, a)) return false;
     Dwarf_Error err = nullptr;
+    Dwarf_Half form = 0;
+    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err);
+    if (form == DW_FORM_ref_sig8) {
+      Dwarf_Sig8 sig;
+      if (dwarf_formsig8(a.a, &sig, &err) != DW_DLV_OK) s_.fail_dw("reading a type signature", err);
+      auto it = sigs_.find(sig_key(reinterpret_cast<const uint8_t *>(sig.signature)));
+      if (it == sigs_.end()) {
+        // As readelf and llvm-dwarfdump print it: the 8 bytes in the object's byte order.
+        uint64_t v = load<uint64_t>(reinterpret_cast<const uint8_t *>(sig.signature),
+                                    s_.sources() && s_.sources()->elf().swap());
+        fail("%s: %s+0x%llx: DW_FORM_ref_sig8 0x%016llx: no type unit has that signature",
+             s_.path().c_str(), in_types(d) ? ".debug_types" : ".debug_info",
+             static_cast<unsigned long long>(offset(d) & ~kInTypes), static_cast<unsigned long long>(v));
+      }
+      out = it->second;
+      return true;
+    }
     if (dwarf_global_formref(a.a, &out, &err) != DW_DLV_OK) s_.fail_dw("reading a reference", err);
+    if (in_types(d)) out |= kInTypes;
     return true;
   }
+  static bool in_types(Dwarf_Die d) { return !dwarf_get_die_infotypes_flag(d); }
   // A section offset (DW_FORM_sec_offset; data4/data8 before DWARF 4).
   bool sec_offset(Dwarf_Die d, Dwarf_Half at, uint64_t &out) {
     Attr a;
@@ -498,8 +573,10 @@ class Walker {
   Die offdie(Dwarf_Off off) {
     Dwarf_Die d = nullptr;
     Dwarf_Error err = nullptr;
-    if (dwarf_offdie_b(dbg_, off, true, &d, &err) != DW_DLV_OK)
-      s_.fail_dw(strfmt("reading the DIE at 0x%llx", static_cast<unsigned long long>(off)).c_str(),
+    bool is_info = !(off & kInTypes);
+    if (dwarf_offdie_b(dbg_, off & ~kInTypes, is_info, &d, &err) != DW_DLV_OK)
+      s_.fail_dw(strfmt("reading the DIE at %s+0x%llx", is_info ? ".debug_info" : ".debug_types",
+                        static_cast<unsigned long long>(off & ~kInTypes)).c_str(),
                  err);
     return Die(d);
   }
@@ -513,7 +590,7 @@ class Walker {
   Die sibling(Dwarf_Die d) {
     Dwarf_Die c = nullptr;
     Dwarf_Error err = nullptr;
-    int r = dwarf_siblingof_b(dbg_, d, true, &c, &err);
+    int r = dwarf_siblingof_b(dbg_, d, !in_types(d), &c, &err);
     if (r == DW_DLV_ERROR) s_.fail_dw("reading siblings", err);
     return Die(r == DW_DLV_OK ? c : nullptr);
   }
@@ -521,7 +598,7 @@ class Walker {
     Dwarf_Off o = 0;
     Dwarf_Error err = nullptr;
     if (dwarf_dieoffset(d, &o, &err) != DW_DLV_OK) s_.fail_dw("reading a DIE offset", err);
-    return o;
+    return in_types(d) ? o | kInTypes : o;
   }
 
   // --- functions
@@ -544,6 +621,7 @@ class Walker {
   const Session &s_;
   Dwarf_Debug dbg_;
   const std::unordered_set<std::string_view> &names_;
+  const TypeSigs &sigs_;
   size_t dies_ = 0;
   std::unordered_map<Dwarf_Off, TypeNode> types_;
   // A CU's file names indexed by file number, by CU DIE offset.
@@ -717,8 +795,16 @@ void Walker::walk_cu(const CuInfo &cu, size_t cu_index, std::vector<FuncDef> &ou
 const TypeNode &Walker::node(Dwarf_Off off) {
   auto it = types_.find(off);
   if (it != types_.end()) return it->second;
-  TypeNode t;
   Die d = offdie(off);
+  Dwarf_Off def = 0;
+  if (ref(d.d, DW_AT_signature, def)) {
+    // A declaration standing for a type unit's type (gcc's -fdebug-types-section): the node is
+    // the unit's. The placeholder ends a cycle of signatures in broken input.
+    TypeNode &slot = types_[off];
+    if (def != off) slot = node(def);
+    return slot;
+  }
+  TypeNode t;
   t.tag = tag(d.d);
   if (const char *n = diename(d.d)) t.name = n;
   t.has_type = ref(d.d, DW_AT_type, t.type);
@@ -976,84 +1062,116 @@ uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, 
 }
 
 constexpr const char *kTypeUnits =
-    "DWARF type units (gcc -fdebug-types-section) are not supported; build without them";
+    "DWARF type units (-fdebug-types-section) are read only where kfuncbtf reads the DWARF "
+    "itself: not with compressed debug sections or relocations left to libdwarf (MIPS, RISC-V)";
 
-// Unit headers of .debug_info (DWARF 2-5, 32- and 64-bit), compile and partial units only;
-// with `relocs` (a relocatable object) the abbreviation offsets are relocated.
-// False when anything is unusual (compressed, unknown unit type): libdwarf does it then.
-bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vector<CuInfo> &out) {
-  const ElfSection *info = elf.section(".debug_info");
-  if (!info || (info->flags & SHF_COMPRESSED)) return false;
+// Unit headers of the joined .debug_info (DWARF 2-5, 32- and 64-bit): compile, partial and
+// type units; with `relocs` (a relocatable object) the abbreviation offsets are relocated.
+// Type units go into `sigs`. False when anything is unusual (compressed, unknown unit type):
+// libdwarf does it then.
+bool read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
+                       std::vector<CuInfo> &out, TypeSigs &sigs) {
   const ElfSection *abbrev = elf.section(".debug_abbrev");
-  // The headers are read with pread into a small buffer, not through the mapping: touching
-  // 2,578 pages spread over 221 MB makes the kernel map ~64 KiB around each (fault-around),
-  // which alone was 165 MB of RSS on a 6.12 vmlinux.
-  std::span<const uint8_t> whole = elf.data(*info);
   std::vector<uint8_t> hbuf;
-  auto header_cursor = [&](uint64_t off) -> Cursor {
-    size_t n = std::min<uint64_t>(40, whole.size() - off);  // longest header + a unit's abbrev code
-    if (elf.fd() < 0)
-      return Cursor(whole.subspan(off, n), elf.swap(), elf.path() + ": .debug_info", off);
-    hbuf.resize(n);
-    if (pread(elf.fd(), hbuf.data(), n, static_cast<off_t>(info->offset + off)) != static_cast<ssize_t>(n))
-      fail("%s: cannot read .debug_info", elf.path().c_str());
-    return Cursor(hbuf, elf.swap(), elf.path() + ": .debug_info", off);
-  };
-  uint64_t type_unit = UINT64_MAX;  // offset of the first type unit (refused below)
   try {
-    uint64_t pos = 0;
-    while (pos < whole.size()) {
-      Cursor c = header_cursor(pos);
-      CuInfo cu;
-      cu.hdr_off = pos;
-      uint64_t len = c.u32();
-      bool dwarf64 = len == 0xffffffff;
-      if (dwarf64) len = c.u64();
-      else if (len >= 0xfffffff0) return false;
-      uint64_t body = pos + c.pos();
-      if (len > whole.size() - body) return false;
-      cu.next = body + len;
-      cu.version = c.u16();
-      uint8_t unit_type = DW_UT_compile;
-      size_t abbrev_field = 0;
-      if (cu.version >= 5) {
-        unit_type = c.u8();
-        c.u8();  // address_size
-        abbrev_field = pos + c.pos();
-        cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
-        if (unit_type == DW_UT_skeleton || unit_type == DW_UT_split_compile) c.u64();
-        else if (unit_type == DW_UT_type || unit_type == DW_UT_split_type) {
-          type_unit = pos;
-          break;
+    for (uint32_t part = 0; part < info.parts.size(); part++) {
+      const ElfSection &sec = *info.parts[part].sec;
+      uint64_t base = info.parts[part].base;
+      if (sec.flags & SHF_COMPRESSED) return false;
+      // The headers are read with pread into a small buffer, not through the mapping:
+      // touching 2,578 pages spread over 221 MB makes the kernel map ~64 KiB around each
+      // (fault-around), which alone was 165 MB of RSS on a 6.12 vmlinux.
+      std::span<const uint8_t> whole = elf.data(sec);
+      std::string where = elf.path() + ": .debug_info";
+      auto header_cursor = [&](uint64_t off) -> Cursor {
+        size_t n = std::min<uint64_t>(40, whole.size() - off);  // longest header + a unit's abbrev code
+        if (elf.fd() < 0) return Cursor(whole.subspan(off, n), elf.swap(), where, base + off);
+        hbuf.resize(n);
+        if (pread(elf.fd(), hbuf.data(), n, static_cast<off_t>(sec.offset + off)) != static_cast<ssize_t>(n))
+          fail("%s: cannot read .debug_info", elf.path().c_str());
+        return Cursor(hbuf, elf.swap(), where, base + off);
+      };
+      uint64_t pos = 0;
+      while (pos < whole.size()) {
+        Cursor c = header_cursor(pos);
+        CuInfo cu;
+        cu.hdr_off = base + pos;
+        cu.part = part;
+        uint64_t len = c.u32();
+        bool dwarf64 = len == 0xffffffff;
+        if (dwarf64) len = c.u64();
+        else if (len >= 0xfffffff0) return false;
+        uint64_t body = pos + c.pos();
+        if (len > whole.size() - body) return false;
+        uint64_t next = body + len;
+        cu.next = base + next;
+        cu.version = c.u16();
+        uint8_t unit_type = DW_UT_compile;
+        size_t abbrev_field = 0;
+        if (cu.version >= 5) {
+          unit_type = c.u8();
+          c.u8();  // address_size
+          abbrev_field = pos + c.pos();
+          cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
+          if (unit_type == DW_UT_skeleton || unit_type == DW_UT_split_compile) {
+            c.u64();
+          } else if (unit_type == DW_UT_type) {
+            uint64_t key = sig_key(c.bytes(8).data());
+            uint64_t type_off = dwarf64 ? c.u64() : c.u32();
+            if (type_off >= next - pos) c.fail("type unit's type_offset 0x%llx is outside the unit",
+                                                static_cast<unsigned long long>(type_off));
+            sigs.emplace(key, cu.hdr_off + type_off);  // a duplicate COMDAT copy: the first
+            cu.shared = true;
+          } else if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) {
+            return false;
+          }
+        } else if (cu.version >= 2) {
+          abbrev_field = pos + c.pos();
+          cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
+          c.u8();  // address_size
+        } else {
+          return false;
         }
-        else if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) return false;
-      } else if (cu.version >= 2) {
-        abbrev_field = pos + c.pos();
-        cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
-        c.u8();  // address_size
-      } else {
-        return false;
+        if (relocs) cu.abbrev_off = relocs->target(sec, abbrev_field, cu.abbrev_off).value;
+        cu.die_off = cu.hdr_off + c.pos();
+        pos = next;
+        if (cu.die_off >= cu.next) continue;
+        // The unit DIE's tag, through its abbreviation: dwz's partial units hold DIEs that
+        // other units refer to, so every view keeps them.
+        uint64_t code = c.uleb();
+        cu.shared = cu.shared || unit_type == DW_UT_partial ||
+                    abbrev_tag(elf, abbrev, cu.abbrev_off, code) == DW_TAG_partial_unit;
+        out.push_back(cu);
       }
-      if (relocs) cu.abbrev_off = relocs->target(*info, abbrev_field, cu.abbrev_off).value;
-      cu.die_off = pos + c.pos();
-      if (cu.die_off >= cu.next) {
-        pos = cu.next;
-        continue;
-      }
-      // The unit DIE's tag, through its abbreviation: dwz's partial units hold DIEs that
-      // other units refer to, so every view keeps them.
-      uint64_t code = c.uleb();
-      cu.partial = unit_type == DW_UT_partial || abbrev_tag(elf, abbrev, cu.abbrev_off, code) == DW_TAG_partial_unit;
-      out.push_back(cu);
-      pos = cu.next;
     }
   } catch (const Error &) {
     return false;
   }
-  if (type_unit != UINT64_MAX)
-    fail("%s: .debug_info+0x%llx: %s", elf.path().c_str(), static_cast<unsigned long long>(type_unit),
-         kTypeUnits);
   return !out.empty();
+}
+
+// DWARF 4 type units (the joined, relocated .debug_types) into `sigs`. Throws on a malformed
+// header: the section is there for the walk to read, and nothing else can.
+void read_type_units(const ElfFile &elf, std::span<const uint8_t> types, TypeSigs &sigs) {
+  Cursor c(types, elf.swap(), elf.path() + ": .debug_types");
+  while (c.left() > 0) {
+    uint64_t hdr = c.pos();
+    uint64_t len = c.u32();
+    bool dwarf64 = len == 0xffffffff;
+    if (dwarf64) len = c.u64();
+    if (len > c.left()) c.fail("unit length 0x%llx runs past the section", static_cast<unsigned long long>(len));
+    uint64_t next = c.pos() + len;
+    uint16_t version = c.u16();
+    if (version != 4) c.fail("type unit version %u (.debug_types holds DWARF 4 only)", version);
+    dwarf64 ? c.u64() : c.u32();  // debug_abbrev_offset
+    c.u8();                       // address_size
+    uint64_t key = sig_key(c.bytes(8).data());
+    uint64_t type_off = dwarf64 ? c.u64() : c.u32();
+    if (type_off >= next - hdr) c.fail("type unit's type_offset 0x%llx is outside the unit",
+                                       static_cast<unsigned long long>(type_off));
+    sigs.emplace(key, kInTypes | (hdr + type_off));
+    c.seek(next);
+  }
 }
 
 // A private copy of .debug_info that holds only some CUs, at their original offsets, for one
@@ -1065,11 +1183,9 @@ bool read_unit_headers(const ElfFile &elf, const DebugRelocs *relocs, std::vecto
 class InfoView {
  public:
   // With `relocs` (a relocatable object) the kept CUs are relocated in the copy.
-  InfoView(const ElfFile &elf, const DebugRelocs *relocs, const std::vector<CuInfo> &cus,
-           const std::vector<size_t> &keep) {
-    const ElfSection *sec = elf.section(".debug_info");
-    std::span<const uint8_t> src = elf.data(*sec);
-    size_ = src.size();
+  InfoView(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
+           const std::vector<CuInfo> &cus, const std::vector<size_t> &keep) {
+    size_ = info.size;
     if (size_ == 0) return;
     void *p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
@@ -1077,15 +1193,19 @@ class InfoView {
     buf_ = static_cast<uint8_t *>(p);
     std::vector<bool> kept(cus.size(), false);
     for (size_t i : keep) kept[i] = true;
-    for (size_t i = 0; i < cus.size(); i++) kept[i] = kept[i] || cus[i].partial;
+    for (size_t i = 0; i < cus.size(); i++) kept[i] = kept[i] || cus[i].shared;
+    auto copy = [&](const CuInfo &cu) {
+      const Joined::Part &p = info.parts[cu.part];
+      uint64_t begin = cu.hdr_off - p.base, end = cu.next - p.base;
+      std::memcpy(buf_ + cu.hdr_off, elf.data(*p.sec).data() + begin, end - begin);
+      if (relocs) relocs->apply(*p.sec, begin, end, buf_ + cu.hdr_off);
+    };
     bool swap = elf.swap();
     uint8_t asz = elf.is64() ? 8 : 4;
     size_t i = 0;
     while (i < cus.size()) {
       if (kept[i]) {
-        std::memcpy(buf_ + cus[i].hdr_off, src.data() + cus[i].hdr_off, cus[i].next - cus[i].hdr_off);
-        if (relocs) relocs->apply(*sec, cus[i].hdr_off, cus[i].next, buf_ + cus[i].hdr_off);
-        i++;
+        copy(cus[i++]);
         continue;
       }
       size_t j = i;
@@ -1093,10 +1213,7 @@ class InfoView {
       uint64_t begin = cus[i].hdr_off, end = j < cus.size() ? cus[j].hdr_off : cus.back().next;
       if (end - begin < 13 || end - begin > 0xfffffff0u) {
         // Too small for a stand-in header (or too big for a 32-bit length): keep the real CUs.
-        for (size_t k = i; k < j; k++) {
-          std::memcpy(buf_ + cus[k].hdr_off, src.data() + cus[k].hdr_off, cus[k].next - cus[k].hdr_off);
-          if (relocs) relocs->apply(*sec, cus[k].hdr_off, cus[k].next, buf_ + cus[k].hdr_off);
-        }
+        for (size_t k = i; k < j; k++) copy(cus[k]);
       } else {
         uint8_t *h = buf_ + begin;
         store<uint32_t>(h, static_cast<uint32_t>(end - begin - 4), swap);
@@ -1129,6 +1246,8 @@ struct DwarfReader::Impl {
   bool views = false;             // sessions over per-thread .debug_info views
   std::unique_ptr<DebugRelocs> relocs;    // relocatable object, relocated by us
   std::unique_ptr<DebugSources> sources;  // with views
+  Joined info;                            // .debug_info, all its sections end to end
+  TypeSigs sigs;                          // type units (views only)
 };
 
 DwarfReader::DwarfReader(const ElfFile &elf) : elf_(elf), impl_(std::make_unique<Impl>()) {}
@@ -1139,27 +1258,33 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
     fail("%s: no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO",
          elf.path().c_str());
   std::unique_ptr<DwarfReader> r(new DwarfReader(elf));
-  // Type units: a .debug_types section (DWARF 4), or DW_UT_type units in .debug_info (DWARF
-  // 5; one COMDAT .debug_info section each in a relocatable object).
-  size_t infos = 0;
-  for (const ElfSection &s : elf.sections()) {
-    if (s.name == ".debug_types") fail("%s: %s: %s", elf.path().c_str(), ".debug_types", kTypeUnits);
-    infos += s.name == ".debug_info";
-  }
-  if (infos > 1) fail("%s: %zu .debug_info sections: %s", elf.path().c_str(), infos, kTypeUnits);
+  Impl &m = *r->impl_;
   // The unit headers are read straight from .debug_info (libdwarf's CU iteration builds a full
   // CU context per unit: 1.4 s for the 2,578 CUs of a 6.12 vmlinux, against a few ms here),
   // and sessions see only the CUs they read. A relocatable object is relocated by us, only
   // where it is read (libdwarf relocates every debug section on open: 3.3 s and 290 MB for
   // a 6.1 vmlinux.o); when its relocations are not ones DebugRelocs knows, libdwarf does it.
-  if (elf.type() == ET_REL) r->impl_->relocs = DebugRelocs::open(elf);
-  if ((elf.type() != ET_REL || r->impl_->relocs) &&
-      read_unit_headers(elf, r->impl_->relocs.get(), r->impl_->cus)) {
-    r->stats_.cus = r->impl_->cus.size();
-    r->impl_->views = true;
-    r->impl_->sources = std::make_unique<DebugSources>(elf, r->impl_->relocs.get());
+  // Type units: DWARF 5 puts them in .debug_info, DWARF 4 in .debug_types; in a relocatable
+  // object each sits in its own COMDAT section, read end to end with the others (Joined).
+  m.info = join_sections(elf, ".debug_info");
+  Joined types = join_sections(elf, ".debug_types");
+  if (elf.type() == ET_REL) m.relocs = DebugRelocs::open(elf);
+  if (m.relocs)
+    for (const Joined *j : {&m.info, &types})
+      for (const Joined::Part &p : j->parts) m.relocs->set_base(static_cast<uint32_t>(p.sec->index), p.base);
+  if ((elf.type() != ET_REL || m.relocs) && read_unit_headers(elf, m.info, m.relocs.get(), m.cus, m.sigs)) {
+    r->stats_.cus = std::count_if(m.cus.begin(), m.cus.end(), [](const CuInfo &cu) { return !cu.shared; });
+    m.views = true;
+    m.sources = std::make_unique<DebugSources>(elf, m.relocs.get());
+    if (types) {
+      if (m.sources->compressed()) fail("%s: .debug_types: %s", elf.path().c_str(), kTypeUnits);
+      read_type_units(elf, m.sources->named(".debug_types"), m.sigs);
+    }
     return r;
   }
+  if (types) fail("%s: .debug_types: %s", elf.path().c_str(), kTypeUnits);
+  if (m.info.parts.size() > 1)
+    fail("%s: %zu .debug_info sections: %s", elf.path().c_str(), m.info.parts.size(), kTypeUnits);
   r->impl_->cus.clear();
   r->impl_->relocs.reset();
   r->stats_.libdwarf_relocated = elf.type() == ET_REL;
@@ -1181,6 +1306,8 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
                                     &typeoff, &next, &cutype, &err);
     if (rc == DW_DLV_ERROR) s.fail_dw("reading a CU header", err);
     if (rc == DW_DLV_NO_ENTRY) break;
+    if (cutype == DW_UT_type || cutype == DW_UT_split_type)
+      fail("%s: .debug_info+0x%llx: %s", elf.path().c_str(), static_cast<unsigned long long>(hdr), kTypeUnits);
     Dwarf_Die cu_die = nullptr;
     rc = dwarf_siblingof_b(dbg, nullptr, true, &cu_die, &err);
     if (rc == DW_DLV_ERROR) s.fail_dw("reading a CU DIE", err);
@@ -1232,12 +1359,12 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
     located = found.size() == names.size();
   }
   if (!located && !names.empty()) {
-    for (CuInfo &cu : cus) cu.names = !cu.partial;
+    for (CuInfo &cu : cus) cu.names = !cu.shared;
   }
   stats_.aranges = located;
   if (q.all) {
     const ElfSection *abbrev = elf_.section(".debug_abbrev");
-    for (CuInfo &cu : cus) cu.tags = !cu.partial && abbrev_has_annotation(elf_, abbrev, cu.abbrev_off);
+    for (CuInfo &cu : cus) cu.tags = !cu.shared && abbrev_has_annotation(elf_, abbrev, cu.abbrev_off);
   }
 
   std::vector<size_t> todo;
@@ -1262,7 +1389,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
   std::vector<std::exception_ptr> errors(jobs);
   auto work = [&](unsigned k, const Session &s) {
     try {
-      Walker w(s, names, q.all);
+      Walker w(s, names, impl_->sigs);
       for (size_t i : parts[k]) w.walk_cu(cus[i], i, results[k]);
       dies[k] = w.dies();
     } catch (...) {
@@ -1273,7 +1400,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
     // Each thread builds its own view and session (the copy is part of its work).
     auto view_work = [&](unsigned k) {
       try {
-        InfoView view(elf_, relocs, cus, parts[k]);
+        InfoView view(elf_, impl_->info, relocs, cus, parts[k]);
         Session s(*impl_->sources, view.bytes());
         work(k, s);
       } catch (...) {

@@ -213,10 +213,15 @@ void DebugRelocs::apply(const ElfSection &target, uint64_t begin, uint64_t end, 
     int64_t addend = e.addend;
     if (!t->rela) addend = size == 8 ? static_cast<int64_t>(load<uint64_t>(p, swap))
                                      : static_cast<int32_t>(load<uint32_t>(p, swap));
-    uint64_t v = syms[e.sym].value + static_cast<uint64_t>(addend);
+    uint64_t v = syms[e.sym].value + static_cast<uint64_t>(addend) + base(syms[e.sym].shndx);
     if (size == 8) store<uint64_t>(p, v, swap);
     else store<uint32_t>(p, static_cast<uint32_t>(v), swap);
   }
+}
+
+void DebugRelocs::set_base(uint32_t shndx, uint64_t base) {
+  if (shndx >= bases_.size()) bases_.resize(shndx + 1, 0);
+  bases_[shndx] = base;
 }
 
 RelocTarget DebugRelocs::target(const ElfSection &target, uint64_t off, uint64_t raw) const {
@@ -230,7 +235,7 @@ RelocTarget DebugRelocs::target(const ElfSection &target, uint64_t off, uint64_t
   if (e.offset != off || size <= 0) return out;
   const ElfSymbol &sym = elf_.symbols()[e.sym];
   int64_t addend = t->rela ? e.addend : size == 8 ? static_cast<int64_t>(raw) : static_cast<int32_t>(raw);
-  out.value = sym.value + static_cast<uint64_t>(addend);
+  out.value = sym.value + static_cast<uint64_t>(addend) + base(sym.shndx);
   if (size == 4) out.value = static_cast<uint32_t>(out.value);
   out.shndx = sym.shndx;
   return out;

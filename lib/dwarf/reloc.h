@@ -14,7 +14,9 @@
 // .debug_line, .debug_str_offsets, .debug_addr, .debug_aranges, .debug_types; location and
 // range lists, call frames and macros are never read.
 // A relocated field holds S + A: the symbol's st_value (section-relative in ET_REL; 0 for a
-// section symbol) plus the addend (RELA: r_addend; REL: the field's own bytes). open() checks
+// section symbol) plus the addend (RELA: r_addend; REL: the field's own bytes), plus the base
+// set for the symbol's section (set_base: where a COMDAT .debug_info or .debug_types section
+// starts once the sections of one name are read end to end). open() checks
 // every relocation of those sections once (known type for the machine, symbol index in
 // range, field inside the section) and returns nullptr when anything is unusual: another
 // machine or relocation type (RISC-V's ADD/SUB pairs, MIPS's three-in-one r_info), a
@@ -51,14 +53,18 @@ class DebugRelocs {
   void apply(const ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const;
   // The relocated value of the `size`-byte field at `off` whose file bytes read `raw`.
   RelocTarget target(const ElfSection &target, uint64_t off, uint64_t raw) const;
+  // Adds `base` to every value relocated against a symbol of section `shndx` (0 by default).
+  void set_base(uint32_t shndx, uint64_t base);
 
   struct Table;
 
  private:
   explicit DebugRelocs(const ElfFile &elf);
   const Table *table(const ElfSection &target) const;
+  uint64_t base(uint32_t shndx) const { return shndx < bases_.size() ? bases_[shndx] : 0; }
   const ElfFile &elf_;
   std::vector<std::unique_ptr<Table>> tables_;  // by target section index (null: none)
+  std::vector<uint64_t> bases_;                 // by symbol section index (see set_base)
 };
 
 }  // namespace kfb
