@@ -325,6 +325,31 @@ class Json {
   char sep_ = 0;
 };
 
+// An enumerator's value as bpftool's JSON has it: 64 bits, a 32-bit ENUM value sign-extended
+// (in its unsigned form too).
+int64_t json_enum_val(const Enum &e) { return e.sval(); }
+int64_t json_enum_val(const Enum64 &e) { return static_cast<int64_t>(e.val()); }
+
+// ENUM and ENUM64: the same fields, values of either width.
+template <class E>
+void json_enum(const Btf &btf, const Type &t, std::span<const E> values, Json &j) {
+  bool sign = t.kflag();
+  j.field("encoding", sign ? "SIGNED" : "UNSIGNED");
+  j.ufield("size", t.size());
+  j.ufield("vlen", t.vlen());
+  j.name("values");
+  j.begin('[');
+  for (const E &e : values) {
+    j.begin('{');
+    j.field("name", name_of(btf, e.name_off));
+    int64_t v = json_enum_val(e);
+    if (sign) j.ifield("val", v);
+    else j.ufield("val", static_cast<uint64_t>(v));
+    j.end('}');
+  }
+  j.end(']');
+}
+
 void json_type(const Btf &btf, const Type &t, Json &j) {
   unsigned kind = t.kind_raw();
   j.begin('{');
@@ -369,41 +394,12 @@ void json_type(const Btf &btf, const Type &t, Json &j) {
       j.end(']');
       break;
     }
-    case Kind::ENUM: {
-      bool sign = t.kflag();
-      j.field("encoding", sign ? "SIGNED" : "UNSIGNED");
-      j.ufield("size", t.size());
-      j.ufield("vlen", t.vlen());
-      j.name("values");
-      j.begin('[');
-      for (const Enum &e : t.enums()) {
-        j.begin('{');
-        j.field("name", name_of(btf, e.name_off));
-        // bpftool widens the signed 32-bit value to 64 bits either way.
-        if (sign) j.ifield("val", e.sval());
-        else j.ufield("val", static_cast<uint64_t>(static_cast<int64_t>(e.sval())));
-        j.end('}');
-      }
-      j.end(']');
+    case Kind::ENUM:
+      json_enum(btf, t, t.enums(), j);
       break;
-    }
-    case Kind::ENUM64: {
-      bool sign = t.kflag();
-      j.field("encoding", sign ? "SIGNED" : "UNSIGNED");
-      j.ufield("size", t.size());
-      j.ufield("vlen", t.vlen());
-      j.name("values");
-      j.begin('[');
-      for (const Enum64 &e : t.enum64s()) {
-        j.begin('{');
-        j.field("name", name_of(btf, e.name_off));
-        if (sign) j.ifield("val", static_cast<int64_t>(e.val()));
-        else j.ufield("val", e.val());
-        j.end('}');
-      }
-      j.end(']');
+    case Kind::ENUM64:
+      json_enum(btf, t, t.enum64s(), j);
       break;
-    }
     case Kind::FWD:
       j.field("fwd_kind", t.kflag() ? "union" : "struct");
       break;

@@ -153,6 +153,29 @@ TEST_CASE("JSON dump: bpftool's keys and value conventions") {
         "}\n");
 }
 
+TEST_CASE("JSON dump: ENUM and ENUM64 values, both signs, as bpftool widens them") {
+  Btf b(false);
+  NewEnum sv[] = {{"A", -1}, {"B", 7}};
+  b.add_enum("e", 4, sv, true);
+  NewEnum uv[] = {{"U", -1}};
+  b.add_enum("u", 4, uv, false);
+  NewEnum s64[] = {{"S", -2}};
+  b.add_enum64("s64", 8, s64, true);
+  NewEnum u64v[] = {{"BIG", static_cast<int64_t>(0xfffffffffffffffeull)}};
+  b.add_enum64("u64", 8, u64v, false);
+  std::string out;
+  dump_json(b, out, false);
+  CHECK(out ==
+        "{\"types\":[{\"id\":1,\"kind\":\"ENUM\",\"name\":\"e\",\"encoding\":\"SIGNED\","
+        "\"size\":4,\"vlen\":2,\"values\":[{\"name\":\"A\",\"val\":-1},{\"name\":\"B\","
+        "\"val\":7}]},{\"id\":2,\"kind\":\"ENUM\",\"name\":\"u\",\"encoding\":\"UNSIGNED\","
+        "\"size\":4,\"vlen\":1,\"values\":[{\"name\":\"U\",\"val\":18446744073709551615}]},"
+        "{\"id\":3,\"kind\":\"ENUM64\",\"name\":\"s64\",\"encoding\":\"SIGNED\",\"size\":8,"
+        "\"vlen\":1,\"values\":[{\"name\":\"S\",\"val\":-2}]},{\"id\":4,\"kind\":\"ENUM64\","
+        "\"name\":\"u64\",\"encoding\":\"UNSIGNED\",\"size\":8,\"vlen\":1,\"values\":[{"
+        "\"name\":\"BIG\",\"val\":18446744073709551614}]}]}\n");
+}
+
 TEST_CASE("split dump prints only the split's own types with base names resolved") {
   Btf base = every_kind(false);
   Btf split = Btf::new_split(base);
