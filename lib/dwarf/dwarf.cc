@@ -9,8 +9,8 @@
 //     applied, or every string offset reads as 0. DebugRelocs (reloc.h) applies them to the
 //     CUs read and to the few other sections whose contents are read. libdwarf's own
 //     relocation (dwarf_init_b) reads and relocates every debug section on open: 3.3 s and
-//     290 MB for a 6.1 vmlinux.o, against 0.1 s here. It remains the fallback for machines
-//     and relocation types DebugRelocs does not know (MIPS, RISC-V).
+//     290 MB for a 6.1 vmlinux.o, against 0.1 s here. It remains the fallback for compressed
+//     debug sections and for machines and relocation types DebugRelocs does not know.
 //   * ET_EXEC/ET_DYN (a linked vmlinux): the relocations are already applied, and Debian's
 //     vmlinux keeps .rela.debug_* with R_X86_64_NONE entries that libdwarf's relocation code
 //     rejects; they are not shown to it.
@@ -1003,14 +1003,17 @@ bool read_aranges(const ElfFile &elf, const DebugRelocs *relocs, std::vector<Ara
       size_t end = body + len;
       while (c.pos() + tuple <= end) {
         size_t a_field = c.pos();
-        uint64_t a = read_addr(c, asz), l = read_addr(c, asz);
-        if (a == 0 && l == 0) break;
+        uint64_t a = read_addr(c, asz);
+        size_t l_field = c.pos();
+        uint64_t l = read_addr(c, asz);
         uint32_t shndx = 0;
         if (relocs) {
+          // The length too: RISC-V writes it as an ADD/SUB pair (end - start after relaxation).
           RelocTarget t = relocs->target(*s, a_field, a);
-          if (t.shndx == 0) continue;  // an unrelocated address in a relocatable object: no code
-          shndx = t.shndx, a = t.value;
+          shndx = t.shndx, a = t.value, l = relocs->target(*s, l_field, l).value;
         }
+        if (a == 0 && l == 0 && shndx == 0) break;
+        if (relocs && shndx == 0) continue;  // an unrelocated address in a relocatable object: no code
         if (l) out.push_back({shndx, a, a + l, cu});
       }
       c.seek(end);
@@ -1063,7 +1066,7 @@ uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, 
 
 constexpr const char *kTypeUnits =
     "DWARF type units (-fdebug-types-section) are read only where kfuncbtf reads the DWARF "
-    "itself: not with compressed debug sections or relocations left to libdwarf (MIPS, RISC-V)";
+    "itself: not with compressed debug sections or relocations left to libdwarf";
 
 // Unit headers of the joined .debug_info (DWARF 2-5, 32- and 64-bit): compile, partial and
 // type units; with `relocs` (a relocatable object) the abbreviation offsets are relocated.

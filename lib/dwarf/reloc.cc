@@ -15,47 +15,108 @@ namespace kfb {
 
 namespace {
 
-// Bytes a relocation type writes in a debug section: 4 or 8; 0 for a no-op (R_*_NONE); -1 for a
-// type we do not apply (the whole object then goes to libdwarf's relocation code).
-int field_size(uint16_t machine, uint32_t type) {
+// What a relocation type does to a debug-section field: writes S + A (Set) or adds it to, or
+// subtracts it from, the field (RISC-V's ADD/SUB pairs, which encode a length or a difference
+// of two labels that linker relaxation may change); Set6/Sub6 touch only the low 6 bits.
+enum class Op : uint8_t { Set, Add, Sub, Set6, Sub6 };
+struct Field {
+  int size;  // bytes: 1, 2, 4 or 8; 0 for a no-op (R_*_NONE, R_RISCV_RELAX); -1 not applied
+  Op op = Op::Set;
+};
+
+// A type we do not apply sends the whole object to libdwarf's relocation code.
+Field field(uint16_t machine, uint32_t type) {
   switch (machine) {
     case EM_X86_64:
       switch (type) {
-        case R_X86_64_NONE: return 0;
-        case R_X86_64_64: return 8;
+        case R_X86_64_NONE: return {0};
+        case R_X86_64_64: return {8};
         case R_X86_64_32:
-        case R_X86_64_32S: return 4;
+        case R_X86_64_32S: return {4};
       }
-      return -1;
+      return {-1};
     case EM_386:
-      return type == R_386_NONE ? 0 : type == R_386_32 ? 4 : -1;
+      return {type == R_386_NONE ? 0 : type == R_386_32 ? 4 : -1};
     case EM_AARCH64:
       switch (type) {
-        case R_AARCH64_NONE: return 0;
-        case R_AARCH64_ABS64: return 8;
-        case R_AARCH64_ABS32: return 4;
+        case R_AARCH64_NONE: return {0};
+        case R_AARCH64_ABS64: return {8};
+        case R_AARCH64_ABS32: return {4};
       }
-      return -1;
+      return {-1};
     case EM_ARM:
-      return type == R_ARM_NONE ? 0 : type == R_ARM_ABS32 ? 4 : -1;
+      return {type == R_ARM_NONE ? 0 : type == R_ARM_ABS32 ? 4 : -1};
     case EM_PPC64:
       switch (type) {
-        case R_PPC64_NONE: return 0;
-        case R_PPC64_ADDR64: return 8;
-        case R_PPC64_ADDR32: return 4;
+        case R_PPC64_NONE: return {0};
+        case R_PPC64_ADDR64: return {8};
+        case R_PPC64_ADDR32: return {4};
       }
-      return -1;
+      return {-1};
     case EM_PPC:
-      return type == R_PPC_NONE ? 0 : type == R_PPC_ADDR32 ? 4 : -1;
+      return {type == R_PPC_NONE ? 0 : type == R_PPC_ADDR32 ? 4 : -1};
     case EM_S390:
       switch (type) {
-        case R_390_NONE: return 0;
-        case R_390_64: return 8;
-        case R_390_32: return 4;
+        case R_390_NONE: return {0};
+        case R_390_64: return {8};
+        case R_390_32: return {4};
       }
-      return -1;
+      return {-1};
+    case EM_MIPS:  // MIPS64's second and third types must be R_MIPS_NONE (Table::decode)
+      return {type == R_MIPS_NONE ? 0 : type == R_MIPS_32 ? 4 : type == R_MIPS_64 ? 8 : -1};
+    case EM_RISCV:
+      switch (type) {
+        case R_RISCV_NONE:
+        case R_RISCV_RELAX: return {0};
+        case R_RISCV_32: return {4};
+        case R_RISCV_64: return {8};
+        case R_RISCV_ADD8: return {1, Op::Add};
+        case R_RISCV_ADD16: return {2, Op::Add};
+        case R_RISCV_ADD32: return {4, Op::Add};
+        case R_RISCV_ADD64: return {8, Op::Add};
+        case R_RISCV_SUB8: return {1, Op::Sub};
+        case R_RISCV_SUB16: return {2, Op::Sub};
+        case R_RISCV_SUB32: return {4, Op::Sub};
+        case R_RISCV_SUB64: return {8, Op::Sub};
+        case R_RISCV_SET6: return {1, Op::Set6};
+        case R_RISCV_SUB6: return {1, Op::Sub6};
+        case R_RISCV_SET8: return {1};
+        case R_RISCV_SET16: return {2};
+        case R_RISCV_SET32: return {4};
+      }
+      return {-1};
   }
-  return -1;
+  return {-1};
+}
+
+uint64_t load_field(const uint8_t *p, int size, bool swap) {
+  switch (size) {
+    case 1: return *p;
+    case 2: return load<uint16_t>(p, swap);
+    case 4: return load<uint32_t>(p, swap);
+    default: return load<uint64_t>(p, swap);
+  }
+}
+
+void store_field(uint8_t *p, int size, uint64_t v, bool swap) {
+  switch (size) {
+    case 1: *p = static_cast<uint8_t>(v); break;
+    case 2: store<uint16_t>(p, static_cast<uint16_t>(v), swap); break;
+    case 4: store<uint32_t>(p, static_cast<uint32_t>(v), swap); break;
+    default: store<uint64_t>(p, v, swap); break;
+  }
+}
+
+// The field's new value: `old` combined with `v` (S + A) as `f` says.
+uint64_t combine(Field f, uint64_t old, uint64_t v) {
+  switch (f.op) {
+    case Op::Set: return v;
+    case Op::Add: return old + v;
+    case Op::Sub: return old - v;
+    case Op::Set6: return (old & ~0x3full) | (v & 0x3f);
+    case Op::Sub6: return (old & ~0x3full) | ((old - v) & 0x3f);
+  }
+  return v;
 }
 
 }  // namespace
@@ -70,6 +131,7 @@ struct DebugRelocs::Table {
   bool rela = true;
   bool is64 = true;
   bool swap = false;
+  bool mips64 = false;  // r_info is MIPS64's {u32 r_sym; u8 r_ssym, r_type3, r_type2, r_type}
   std::vector<uint32_t> order;
 
   struct Entry {
@@ -81,7 +143,14 @@ struct DebugRelocs::Table {
   Entry at(size_t k) const { return decode(base + (order.empty() ? k : order[k]) * entsize); }
   Entry decode(const uint8_t *p) const {
     Entry e{};
-    if (is64) {
+    if (mips64) {
+      // Three relocations in one entry: only a single one (r_type2 = r_type3 = R_MIPS_NONE,
+      // no special symbol) is a plain field; anything else gets a type no machine has.
+      e.offset = load<uint64_t>(p, swap);
+      e.sym = load<uint32_t>(p + 8, swap);
+      e.type = p[12] || p[13] || p[14] ? UINT32_MAX : p[15];
+      if (rela) e.addend = static_cast<int64_t>(load<uint64_t>(p + 16, swap));
+    } else if (is64) {
       e.offset = load<uint64_t>(p, swap);
       uint64_t info = load<uint64_t>(p + 8, swap);
       e.sym = static_cast<uint32_t>(info >> 32);
@@ -116,7 +185,7 @@ DebugRelocs::DebugRelocs(const ElfFile &elf) : elf_(elf) {}
 DebugRelocs::~DebugRelocs() = default;
 
 std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
-  if (elf.type() != ET_REL || elf.machine() == EM_MIPS) return nullptr;
+  if (elf.type() != ET_REL) return nullptr;
   const std::vector<ElfSection> &secs = elf.sections();
   auto is_debug = [](const ElfSection &s) {
     return s.name.starts_with(".debug_") || s.name.starts_with(".zdebug");
@@ -140,6 +209,7 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
     auto t = std::make_unique<Table>();
     t->rela = rs.type == SHT_RELA;
     t->is64 = elf.is64();
+    t->mips64 = elf.is64() && elf.machine() == EM_MIPS;
     t->swap = elf.swap();
     size_t want = (elf.is64() ? 8 : 4) * (t->rela ? 3 : 2);
     if (rs.entsize != want || rs.size % want) return nullptr;
@@ -164,9 +234,9 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
       }
       for (size_t k = 0; k < n; k++, p += want) {
         Table::Entry e = t->decode(p);
-        int size = field_size(elf.machine(), e.type);
-        if (size < 0 || e.sym >= syms.size() || e.offset > target.size ||
-            target.size - e.offset < static_cast<uint64_t>(size))
+        Field f = field(elf.machine(), e.type);
+        if (f.size < 0 || (!t->rela && f.op != Op::Set) || e.sym >= syms.size() ||
+            e.offset > target.size || target.size - e.offset < static_cast<uint64_t>(f.size))
           return nullptr;
         if (e.offset < prev) sorted = false;
         prev = e.offset;
@@ -199,6 +269,16 @@ const DebugRelocs::Table *DebugRelocs::table(const ElfSection &target) const {
 
 bool DebugRelocs::has(const ElfSection &target) const { return table(target) != nullptr; }
 
+// A REL entry's addend is the field itself, sign-extended.
+static int64_t implicit_addend(uint64_t raw, int size) {
+  switch (size) {
+    case 1: return static_cast<int8_t>(raw);
+    case 2: return static_cast<int16_t>(raw);
+    case 4: return static_cast<int32_t>(raw);
+    default: return static_cast<int64_t>(raw);
+  }
+}
+
 void DebugRelocs::apply(const ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const {
   const Table *t = table(target);
   if (!t) return;
@@ -207,15 +287,13 @@ void DebugRelocs::apply(const ElfSection &target, uint64_t begin, uint64_t end, 
   for (size_t k = t->lower_bound(begin); k < t->count; k++) {
     Table::Entry e = t->at(k);
     if (e.offset >= end) break;
-    int size = field_size(elf_.machine(), e.type);
-    if (size == 0 || e.offset + size > end) continue;  // checked at open: size is 0, 4 or 8
+    Field f = field(elf_.machine(), e.type);  // checked at open: size 0, 1, 2, 4 or 8
+    if (f.size == 0 || e.offset + f.size > end) continue;
     uint8_t *p = dst + (e.offset - begin);
-    int64_t addend = e.addend;
-    if (!t->rela) addend = size == 8 ? static_cast<int64_t>(load<uint64_t>(p, swap))
-                                     : static_cast<int32_t>(load<uint32_t>(p, swap));
+    uint64_t old = load_field(p, f.size, swap);
+    int64_t addend = t->rela ? e.addend : implicit_addend(old, f.size);
     uint64_t v = syms[e.sym].value + static_cast<uint64_t>(addend) + base(syms[e.sym].shndx);
-    if (size == 8) store<uint64_t>(p, v, swap);
-    else store<uint32_t>(p, static_cast<uint32_t>(v), swap);
+    store_field(p, f.size, combine(f, old, v), swap);
   }
 }
 
@@ -228,16 +306,20 @@ RelocTarget DebugRelocs::target(const ElfSection &target, uint64_t off, uint64_t
   RelocTarget out{0, raw};
   const Table *t = table(target);
   if (!t) return out;
-  size_t k = t->lower_bound(off);
-  if (k >= t->count) return out;
-  Table::Entry e = t->at(k);
-  int size = field_size(elf_.machine(), e.type);
-  if (e.offset != off || size <= 0) return out;
-  const ElfSymbol &sym = elf_.symbols()[e.sym];
-  int64_t addend = t->rela ? e.addend : size == 8 ? static_cast<int64_t>(raw) : static_cast<int32_t>(raw);
-  out.value = sym.value + static_cast<uint64_t>(addend) + base(sym.shndx);
-  if (size == 4) out.value = static_cast<uint32_t>(out.value);
-  out.shndx = sym.shndx;
+  // Every entry at `off`, in order (an ADD/SUB pair is two). The field's size is the
+  // entries'; `raw` was read with that size by the caller.
+  for (size_t k = t->lower_bound(off); k < t->count; k++) {
+    Table::Entry e = t->at(k);
+    if (e.offset != off) break;
+    Field f = field(elf_.machine(), e.type);
+    if (f.size <= 0) continue;
+    const ElfSymbol &sym = elf_.symbols()[e.sym];
+    int64_t addend = t->rela ? e.addend : implicit_addend(raw, f.size);
+    uint64_t v = sym.value + static_cast<uint64_t>(addend) + base(sym.shndx);
+    out.value = combine(f, out.value, v);
+    if (f.size < 8) out.value &= (uint64_t(1) << (8 * f.size)) - 1;
+    if (out.shndx == 0) out.shndx = sym.shndx;
+  }
   return out;
 }
 

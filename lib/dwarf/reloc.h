@@ -19,9 +19,9 @@
 // starts once the sections of one name are read end to end). open() checks
 // every relocation of those sections once (known type for the machine, symbol index in
 // range, field inside the section) and returns nullptr when anything is unusual: another
-// machine or relocation type (RISC-V's ADD/SUB pairs, MIPS's three-in-one r_info), a
-// compressed debug section, a relocation section of the wrong entry size. Machines: x86-64,
-// i386, AArch64, ARM, PowerPC (32/64), s390x.
+// machine or relocation type (RISC-V's ADD/SUB pairs; a MIPS64 entry with a second or third
+// type), a compressed debug section, a relocation section of the wrong entry size. Machines:
+// x86-64, i386, AArch64, ARM, PowerPC (32/64), s390x, MIPS (32/64).
 #pragma once
 
 #include <cstdint>

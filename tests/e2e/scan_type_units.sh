@@ -29,7 +29,7 @@ done
 
 need objcopy
 need readelf
-msg="DWARF type units (-fdebug-types-section) are read only where kfuncbtf reads the DWARF itself: not with compressed debug sections or relocations left to libdwarf (MIPS, RISC-V)"
+msg="DWARF type units (-fdebug-types-section) are read only where kfuncbtf reads the DWARF itself: not with compressed debug sections or relocations left to libdwarf"
 # Without its .debug_types sections, the first struct reference names a missing signature
 # (the one readelf shows on that DIE's DW_AT_type).
 objcopy -R .debug_types -R .rela.debug_types "$KFB_FIXTURES/gcc-dwarf4-tu.o" "$T/notu.o"

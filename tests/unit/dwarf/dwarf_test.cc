@@ -34,12 +34,14 @@ std::string proto(const FuncDef &f) {
   return s + ")";
 }
 
-// The .o files are relocated by lib/dwarf itself, except MIPS (libdwarf does it); manysections.o
-// has 70,030 sections, more than libdwarf's 16-bit section numbers hold.
+// The .o files are relocated by lib/dwarf itself (MIPS64's packed r_info and RISC-V's ADD/SUB
+// pairs included), except the compressed one (libdwarf does it); manysections.o has 70,030
+// sections, more than libdwarf's 16-bit section numbers hold.
 const char *kVariants[] = {"gcc-dwarf4.o",   "gcc-dwarf5.o",   "clang-dwarf4.o",   "clang-dwarf5.o",
                            "gcc-dwarf4.elf", "gcc-dwarf5.elf", "clang-dwarf4.elf", "clang-dwarf5.elf",
                            "clang-powerpc64-dwarf5.o", "clang-i386-dwarf5.elf", "clang-powerpc-dwarf5.elf",
-                           "manysections.o", "dwarfonly/clang-mips64el-dwarf5.o"};
+                           "manysections.o", "dwarfonly/clang-mips64el-dwarf5.o",
+                           "dwarfonly/clang-riscv64-dwarf5.o", "dwarfonly/gcc-dwarf5-zlib.o"};
 
 // A built fixture's ELF and DWARF reader; false (with a warning) when it was not built.
 struct Opened {
@@ -181,7 +183,8 @@ TEST_CASE("dwarf: a relocatable object is relocated by lib/dwarf unless its relo
     const char *name;
     bool libdwarf;
   } cases[] = {{"gcc-dwarf5.o", false}, {"clang-dwarf5.o", false}, {"clang-powerpc64-dwarf5.o", false},
-               {"manysections.o", false}, {"dwarfonly/clang-mips64el-dwarf5.o", true},
+               {"manysections.o", false}, {"dwarfonly/clang-mips64el-dwarf5.o", false},
+               {"dwarfonly/clang-riscv64-dwarf5.o", false}, {"dwarfonly/gcc-dwarf5-zlib.o", true},
                {"gcc-dwarf5.elf", false}};
   for (const Case &c : cases) {
     Opened o;
@@ -198,7 +201,8 @@ TEST_CASE("dwarf: a relocatable object is relocated by lib/dwarf unless its relo
 TEST_CASE("dwarf: in a relocatable object .debug_aranges picks the one CU a function is in") {
   // gcc writes .debug_aranges; its addresses are relocated against each CU's .text, so a
   // symbol's section and value name one CU (helpers.c is CU 0 of 5, arena.c CU 3).
-  for (const char *v : {"gcc-dwarf5.o", "gcc-dwarf4.o", "gcc-dwarf5.elf"}) {
+  // The RISC-V fixture's aranges lengths are ADD64/SUB64 relocation pairs.
+  for (const char *v : {"gcc-dwarf5.o", "gcc-dwarf4.o", "gcc-dwarf5.elf", "dwarfonly/clang-riscv64-dwarf5.o"}) {
     Opened o;
     if (!open_fixture(v, o)) continue;
     CAPTURE(v);
