@@ -970,28 +970,34 @@ int Loader::check_member(const Ty *st, const Member &m, uint32_t idx, const Ty *
   const uint32_t ssize = st->size_type;
   // Kinds whose kflag variant only demands bitfield_size == 0, then the plain check runs.
   auto generic_kflag = [&]() -> bool { return kf && (m.offset >> 24); };
+  // A member of `size` bytes that must start on a byte and end inside the struct.
+  auto whole_bytes = [&](uint32_t size) -> int {
+    if (m.offset & 7) return fail_member(st, m, idx, "Member is not byte aligned");
+    if (ssize - m.offset / 8 < size) return fail_member(st, m, idx, "Member exceeds struct_size");
+    return 0;
+  };
   switch (mt->kind()) {
     case INT: {
       uint32_t d = int_data(mt);
       uint32_t ibits = d & 0xff, ioff = (d >> 16) & 0xff;
+      // The member's first bit and width: without kflag the INT's own offset and bits, with
+      // kflag the member's bitfield_size (0: the whole, byte-aligned INT).
+      uint32_t off, nbits;
       if (!kf) {
-        uint32_t off = m.offset;
+        off = m.offset;
         if (UINT32_MAX - off < ioff) return fail_member(st, m, idx, "bits_offset exceeds U32_MAX");
         off += ioff;
-        uint32_t bytes_off = off / 8;
-        uint32_t copy = ibits + (off & 7);
-        if (copy > 128) return fail_member(st, m, idx, "nr_copy_bits exceeds 128");
-        if (ssize < bytes_off || ssize - bytes_off < copy / 8 + ((copy & 7) != 0))
-          return fail_member(st, m, idx, "Member exceeds struct_size");
-        return 0;
-      }
-      if (!int_regular(mt)) return fail_member(st, m, idx, "Invalid member base type");
-      uint32_t nbits = m.offset >> 24, off = m.offset & 0xffffff;
-      if (!nbits) {
-        if (off & 7) return fail_member(st, m, idx, "Invalid member offset");
         nbits = ibits;
-      } else if (nbits > ibits) {
-        return fail_member(st, m, idx, "Invalid member bitfield_size");
+      } else {
+        if (!int_regular(mt)) return fail_member(st, m, idx, "Invalid member base type");
+        nbits = m.offset >> 24;
+        off = m.offset & 0xffffff;
+        if (!nbits) {
+          if (off & 7) return fail_member(st, m, idx, "Invalid member offset");
+          nbits = ibits;
+        } else if (nbits > ibits) {
+          return fail_member(st, m, idx, "Invalid member bitfield_size");
+        }
       }
       uint32_t bytes_off = off / 8;
       uint32_t copy = nbits + (off & 7);
@@ -1008,34 +1014,20 @@ int Loader::check_member(const Ty *st, const Member &m, uint32_t idx, const Ty *
       rm.type = rid2;
       return check_member(st, rm, idx, rt);
     }
-    case PTR: {
+    case PTR: case ARRAY: case STRUCT: case UNION: {
       if (generic_kflag()) return fail_member(st, m, idx, "Invalid member bitfield_size");
-      if (m.offset & 7) return fail_member(st, m, idx, "Member is not byte aligned");
-      if (ssize - m.offset / 8 < 8) return fail_member(st, m, idx, "Member exceeds struct_size");
-      return 0;
-    }
-    case ARRAY: {
-      if (generic_kflag()) return fail_member(st, m, idx, "Invalid member bitfield_size");
-      if (m.offset & 7) return fail_member(st, m, idx, "Member is not byte aligned");
-      uint32_t aid = m.type, asize = 0;
-      id_size(aid, &asize);
-      if (ssize - m.offset / 8 < asize) return fail_member(st, m, idx, "Member exceeds struct_size");
-      return 0;
-    }
-    case STRUCT: case UNION: {
-      if (generic_kflag()) return fail_member(st, m, idx, "Invalid member bitfield_size");
-      if (m.offset & 7) return fail_member(st, m, idx, "Member is not byte aligned");
-      if (ssize - m.offset / 8 < mt->size_type)
-        return fail_member(st, m, idx, "Member exceeds struct_size");
-      return 0;
+      uint32_t msize = mt->size_type;  // STRUCT, UNION
+      if (mt->kind() == PTR) {
+        msize = 8;
+      } else if (mt->kind() == ARRAY) {
+        uint32_t aid = m.type;
+        msize = 0;
+        id_size(aid, &msize);
+      }
+      return whole_bytes(msize);
     }
     case ENUM: case ENUM64: {
-      if (!kf) {
-        if (m.offset & 7) return fail_member(st, m, idx, "Member is not byte aligned");
-        if (ssize - m.offset / 8 < mt->size_type)
-          return fail_member(st, m, idx, "Member exceeds struct_size");
-        return 0;
-      }
+      if (!kf) return whole_bytes(mt->size_type);
       uint32_t off = m.offset & 0xffffff, nbits = m.offset >> 24;
       if (!nbits) {
         if (off & 7) return fail_member(st, m, idx, "Member is not byte aligned");
