@@ -9,8 +9,10 @@
 //     applied, or every string offset reads as 0. DebugRelocs (reloc.h) applies them to the
 //     CUs read and to the few other sections whose contents are read. libdwarf's own
 //     relocation (dwarf_init_b) reads and relocates every debug section on open: 3.3 s and
-//     290 MB for a 6.1 vmlinux.o, against 0.1 s here. It remains the fallback for compressed
-//     debug sections and for machines and relocation types DebugRelocs does not know.
+//     290 MB for a 6.1 vmlinux.o, against 0.1 s here. It remains the fallback for machines and
+//     relocation types DebugRelocs does not know.
+//   * Compressed debug sections (SHF_COMPRESSED, zlib or zstd) are inflated by ElfFile, each
+//     once, when first read; libdwarf is shown the inflated bytes.
 //   * ET_EXEC/ET_DYN (a linked vmlinux): the relocations are already applied, and Debian's
 //     vmlinux keeps .rela.debug_* with R_X86_64_NONE entries that libdwarf's relocation code
 //     rejects; they are not shown to it.
@@ -130,23 +132,24 @@ struct Joined {
   uint64_t size = 0;
   explicit operator bool() const { return !parts.empty(); }
   const ElfSection &first() const { return *parts.front().sec; }
-  void add(const ElfSection &s) {
+  void add(const ElfSection &s, uint64_t content_size) {
     parts.push_back({&s, size});
-    size += s.size;
+    size += content_size;
   }
 };
 
 Joined join_sections(const ElfFile &elf, std::string_view name) {
   Joined j;
   for (const ElfSection &s : elf.sections())
-    if (s.name == name && s.type != SHT_NOBITS) j.add(s);
+    if (s.name == name && s.type != SHT_NOBITS) j.add(s, elf.content_size(s));
   return j;
 }
 
 // The sections a session over the object-access interface sees: index 0 empty, then the
 // debug sections the walk needs, in file order (each name once, see Joined). Relocation
 // sections are left out, so libdwarf applies nothing, and the count fits its 16-bit section
-// numbers whatever the ELF has. Range
+// numbers whatever the ELF has. Compressed sections are shown inflated (ElfFile::contents).
+// Range
 // and location lists, frames, macros and name indexes are left out too: the walk only asks
 // whether DW_AT_ranges is there, and libdwarf parses those sections eagerly when it loads
 // .debug_info (libdwarf 20210528 double-frees on a malformed .debug_rnglists; fuzz_dwarf).
@@ -162,36 +165,29 @@ class DebugSources {
     for (const ElfSection &s : elf.sections()) {
       std::string_view n = s.name;
       if (s.type == SHT_RELA || s.type == SHT_REL || s.type == SHT_NOBITS) continue;
-      if (n.starts_with(".debug_")) n.remove_prefix(7);
-      else if (n.starts_with(".zdebug_")) n.remove_prefix(8);
-      else continue;
+      if (!n.starts_with(".debug_")) continue;
+      n.remove_prefix(7);
       if (std::find(std::begin(kNeeded), std::end(kNeeded), n) == std::end(kNeeded)) continue;
       auto same = std::find_if(secs_.begin() + 1, secs_.end(),
                                [&](const Joined &j) { return j.first().name == s.name; });
       if (same == secs_.end()) same = secs_.emplace(secs_.end());
-      same->add(s);
-      compressed_ |= (s.flags & SHF_COMPRESSED) || s.name.starts_with(".zdebug_");
+      same->add(s, elf.content_size(s));
     }
     copies_ = std::make_unique<Copy[]>(secs_.size());
   }
   const ElfFile &elf() const { return elf_; }
   const std::vector<Joined> &sections() const { return secs_; }
-  // Whether a section is compressed (libdwarf inflates it; named() would not).
-  bool compressed() const { return compressed_; }
   // Section k's bytes for a session whose .debug_info is `info`. Throws on failure.
   std::span<const uint8_t> bytes(size_t k, std::span<const uint8_t> info) {
     const Joined &j = secs_[k];
     if (j.first().name == ".debug_info") return info;
     bool one = j.parts.size() == 1;
-    if (one && (!relocs_ || !relocs_->has(j.first()))) return elf_.data(j.first());
-    if (!one && compressed_)
-      fail("%s: %s: compressed and in %zu parts", elf_.path().c_str(),
-           std::string(j.first().name).c_str(), j.parts.size());
+    if (one && (!relocs_ || !relocs_->has(j.first()))) return elf_.contents(j.first());
     Copy &c = copies_[k];
     std::call_once(c.once, [&] {
       c.bytes.resize(j.size);
       for (const Joined::Part &p : j.parts) {
-        std::span<const uint8_t> raw = elf_.data(*p.sec);
+        std::span<const uint8_t> raw = elf_.contents(*p.sec);
         std::memcpy(c.bytes.data() + p.base, raw.data(), raw.size());
         if (relocs_) relocs_->apply(*p.sec, 0, raw.size(), c.bytes.data() + p.base);
       }
@@ -213,14 +209,13 @@ class DebugSources {
   const ElfFile &elf_;
   const DebugRelocs *relocs_;
   std::vector<Joined> secs_;
-  bool compressed_ = false;
   std::unique_ptr<Copy[]> copies_;
 };
 
 // One libdwarf session. Owns what it opened.
 class Session {
  public:
-  Session(const ElfFile &elf) : path_(elf.path()) {
+  Session(const ElfFile &elf) : elf_file_(elf), path_(elf.path()) {
     std::lock_guard<std::mutex> lock(g_open_mu);
     Dwarf_Error err = nullptr;
     int r;
@@ -251,7 +246,8 @@ class Session {
   }
   // Through libdwarf's object-access interface over `src`, with `info` as .debug_info (same
   // size and offsets as the ELF's; see InfoView).
-  Session(DebugSources &src, std::span<const uint8_t> info) : path_(src.elf().path()), view_(&src, info) {
+  Session(DebugSources &src, std::span<const uint8_t> info)
+      : elf_file_(src.elf()), path_(src.elf().path()), view_(&src, info) {
     Dwarf_Error err = nullptr;
     iface_.object = &view_;
     iface_.methods = &kViewMethods;
@@ -279,6 +275,7 @@ class Session {
   Session &operator=(const Session &) = delete;
 
   Dwarf_Debug dbg() const { return dbg_; }
+  const ElfFile &elf() const { return elf_file_; }
   const std::string &path() const { return path_; }
   // The sections behind a session over the object-access interface; null otherwise.
   DebugSources *sources() const { return view_.src; }
@@ -338,7 +335,8 @@ class Session {
                         int *err) {
     const View &v = *static_cast<View *>(obj);
     if (idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
-    *flags = idx ? v.src->sections()[idx].first().flags & ~static_cast<uint64_t>(SHF_GROUP) : 0;
+    // Shown as plain sections: the bytes are inflated already, and groups are joined.
+    *flags = idx ? v.src->sections()[idx].first().flags & ~static_cast<uint64_t>(SHF_GROUP | SHF_COMPRESSED) : 0;
     *addralign = 1;
     return DW_DLV_OK;
   }
@@ -371,6 +369,7 @@ class Session {
       view_section_info, view_byte_order, view_length_size, view_pointer_size,
       view_section_count, view_load_section, nullptr};
 
+  const ElfFile &elf_file_;
   std::string path_;
   Dwarf_Debug dbg_ = nullptr;
   Elf *elf_ = nullptr;
@@ -672,15 +671,24 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
     std::string comp_dir;
     string(cu.d, DW_AT_comp_dir, comp_dir);
     std::vector<std::string> files;
-    if (DebugSources *src = s_.sources(); src && !src->compressed()) {
+    DebugSources *src = s_.sources();
+    const ElfFile &elf = s_.elf();
+    if (src || elf.type() != ET_REL) {
       // Our own reader: libdwarf 20210528's dwarf_srcfiles overran a heap buffer under -j8
-      // and read past an unterminated string in a fuzzed line table.
+      // and read past an unterminated string, or a wild pointer, in fuzzed line tables. Only
+      // a relocatable object relocated by libdwarf (a machine DebugRelocs does not know)
+      // still needs it: the relocated bytes are libdwarf's.
       uint64_t stmt_list = 0;
       if (sec_offset(cu.d, DW_AT_stmt_list, stmt_list)) {
         const std::string &path = s_.path();
-        LineSections ls{Cursor(src->named(".debug_line"), src->elf().swap(), path + ": .debug_line"),
-                        Cursor(src->named(".debug_str"), false, path + ": .debug_str"),
-                        Cursor(src->named(".debug_line_str"), false, path + ": .debug_line_str")};
+        auto bytes = [&](const char *name) -> std::span<const uint8_t> {
+          if (src) return src->named(name);
+          const ElfSection *sec = elf.section(name);
+          return sec ? elf.contents(*sec) : std::span<const uint8_t>();
+        };
+        LineSections ls{Cursor(bytes(".debug_line"), elf.swap(), path + ": .debug_line"),
+                        Cursor(bytes(".debug_str"), false, path + ": .debug_str"),
+                        Cursor(bytes(".debug_line_str"), false, path + ": .debug_line_str")};
         files = read_line_files(ls, stmt_list, comp_dir);  // indexed by file number
       }
     } else {
@@ -980,9 +988,9 @@ uint64_t read_addr(Cursor &c, unsigned size) {
 // With `relocs` (a relocatable object) each address is relocated and keeps its section.
 bool read_aranges(const ElfFile &elf, const DebugRelocs *relocs, std::vector<Arange> &out) {
   const ElfSection *s = elf.section(".debug_aranges");
-  if (!s || s->size == 0 || (s->flags & SHF_COMPRESSED)) return false;
+  if (!s || s->size == 0) return false;
   try {
-    Cursor c = elf.cursor(*s);
+    Cursor c(elf.contents(*s), elf.swap(), elf.path() + ": .debug_aranges");
     while (c.left() > 0) {
       size_t start = c.pos();
       uint64_t len = c.u32();
@@ -1029,9 +1037,9 @@ bool read_aranges(const ElfFile &elf, const DebugRelocs *relocs, std::vector<Ara
 // Returns 1 when fn did, 0 at the end of the table, -1 when the table cannot be read.
 template <typename Fn>
 int each_abbrev(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, Fn fn) {
-  if (!abbrev || (abbrev->flags & SHF_COMPRESSED)) return -1;
+  if (!abbrev) return -1;
   try {
-    Cursor c = elf.cursor(*abbrev);
+    Cursor c(elf.contents(*abbrev), elf.swap(), elf.path() + ": .debug_abbrev");
     c.seek(off);
     for (;;) {
       uint64_t code = c.uleb();
@@ -1066,11 +1074,11 @@ uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, 
 
 constexpr const char *kTypeUnits =
     "DWARF type units (-fdebug-types-section) are read only where kfuncbtf reads the DWARF "
-    "itself: not with compressed debug sections or relocations left to libdwarf";
+    "itself, not where libdwarf relocates it (a machine or relocation type kfuncbtf does not know)";
 
 // Unit headers of the joined .debug_info (DWARF 2-5, 32- and 64-bit): compile, partial and
 // type units; with `relocs` (a relocatable object) the abbreviation offsets are relocated.
-// Type units go into `sigs`. False when anything is unusual (compressed, unknown unit type):
+// Type units go into `sigs`. False when anything is unusual (an unknown unit type):
 // libdwarf does it then.
 bool read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
                        std::vector<CuInfo> &out, TypeSigs &sigs) {
@@ -1080,15 +1088,15 @@ bool read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs
     for (uint32_t part = 0; part < info.parts.size(); part++) {
       const ElfSection &sec = *info.parts[part].sec;
       uint64_t base = info.parts[part].base;
-      if (sec.flags & SHF_COMPRESSED) return false;
       // The headers are read with pread into a small buffer, not through the mapping:
       // touching 2,578 pages spread over 221 MB makes the kernel map ~64 KiB around each
       // (fault-around), which alone was 165 MB of RSS on a 6.12 vmlinux.
-      std::span<const uint8_t> whole = elf.data(sec);
+      std::span<const uint8_t> whole = elf.contents(sec);  // inflated once when compressed
+      bool mapped = elf.fd() < 0 || (sec.flags & SHF_COMPRESSED);
       std::string where = elf.path() + ": .debug_info";
       auto header_cursor = [&](uint64_t off) -> Cursor {
         size_t n = std::min<uint64_t>(40, whole.size() - off);  // longest header + a unit's abbrev code
-        if (elf.fd() < 0) return Cursor(whole.subspan(off, n), elf.swap(), where, base + off);
+        if (mapped) return Cursor(whole.subspan(off, n), elf.swap(), where, base + off);
         hbuf.resize(n);
         if (pread(elf.fd(), hbuf.data(), n, static_cast<off_t>(sec.offset + off)) != static_cast<ssize_t>(n))
           fail("%s: cannot read .debug_info", elf.path().c_str());
@@ -1200,7 +1208,7 @@ class InfoView {
     auto copy = [&](const CuInfo &cu) {
       const Joined::Part &p = info.parts[cu.part];
       uint64_t begin = cu.hdr_off - p.base, end = cu.next - p.base;
-      std::memcpy(buf_ + cu.hdr_off, elf.data(*p.sec).data() + begin, end - begin);
+      std::memcpy(buf_ + cu.hdr_off, elf.contents(*p.sec).data() + begin, end - begin);
       if (relocs) relocs->apply(*p.sec, begin, end, buf_ + cu.hdr_off);
     };
     bool swap = elf.swap();
@@ -1279,10 +1287,7 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
     r->stats_.cus = std::count_if(m.cus.begin(), m.cus.end(), [](const CuInfo &cu) { return !cu.shared; });
     m.views = true;
     m.sources = std::make_unique<DebugSources>(elf, m.relocs.get());
-    if (types) {
-      if (m.sources->compressed()) fail("%s: .debug_types: %s", elf.path().c_str(), kTypeUnits);
-      read_type_units(elf, m.sources->named(".debug_types"), m.sigs);
-    }
+    if (types) read_type_units(elf, m.sources->named(".debug_types"), m.sigs);
     return r;
   }
   if (types) fail("%s: .debug_types: %s", elf.path().c_str(), kTypeUnits);

@@ -187,12 +187,9 @@ DebugRelocs::~DebugRelocs() = default;
 std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
   if (elf.type() != ET_REL) return nullptr;
   const std::vector<ElfSection> &secs = elf.sections();
-  auto is_debug = [](const ElfSection &s) {
-    return s.name.starts_with(".debug_") || s.name.starts_with(".zdebug");
-  };
   auto is_read = [](const ElfSection &s) { return DebugRelocs::relocated(s.name); };
   for (const ElfSection &s : secs)
-    if (is_debug(s) && ((s.flags & SHF_COMPRESSED) || s.name.starts_with(".zdebug"))) return nullptr;
+    if (s.name.starts_with(".zdebug")) return nullptr;  // the pre-SHF_COMPRESSED form
 
   std::unique_ptr<DebugRelocs> r(new DebugRelocs(elf));
   r->tables_.resize(secs.size());
@@ -204,6 +201,7 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
     if (rs.type != SHT_RELA && rs.type != SHT_REL) continue;
     if (rs.info == 0 || rs.info >= secs.size() || !is_read(secs[rs.info])) continue;
     const ElfSection &target = secs[rs.info];
+    uint64_t target_size = elf.content_size(target);  // offsets are into the inflated bytes
     if (r->tables_[target.index]) return nullptr;  // two relocation sections for one target
     if (rs.link != symtab) return nullptr;          // symbols of another table
     auto t = std::make_unique<Table>();
@@ -236,7 +234,7 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
         Table::Entry e = t->decode(p);
         Field f = field(elf.machine(), e.type);
         if (f.size < 0 || (!t->rela && f.op != Op::Set) || e.sym >= syms.size() ||
-            e.offset > target.size || target.size - e.offset < static_cast<uint64_t>(f.size))
+            e.offset > target_size || target_size - e.offset < static_cast<uint64_t>(f.size))
           return nullptr;
         if (e.offset < prev) sorted = false;
         prev = e.offset;

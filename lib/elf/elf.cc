@@ -2,12 +2,18 @@
 
 #include <gelf.h>
 #include <libelf.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <mutex>
 #include <optional>
 
 #include "support/endian.h"
 #include "support/error.h"
+
+#ifndef ELFCOMPRESS_ZSTD
+#define ELFCOMPRESS_ZSTD 2  // glibc 2.36's elf.h predates it
+#endif
 
 namespace kfb {
 
@@ -107,6 +113,7 @@ void ElfFile::init() {
 
   Cursor sh(bytes_, swap(), path_ + ": section headers");
   sections_.resize(shnum);
+  inflated_ = std::make_unique<Inflated[]>(shnum);
   std::vector<uint32_t> name_off(shnum);
   for (size_t i = 0; i < shnum; i++) {
     ElfSection &s = sections_[i];
@@ -147,6 +154,73 @@ const ElfSection *ElfFile::section(std::string_view name) const {
   for (const ElfSection &s : sections_)
     if (s.index != 0 && s.name == name) return &s;
   return nullptr;
+}
+
+// ---- compressed sections
+
+struct ElfFile::Inflated {
+  std::once_flag once;
+  std::unique_ptr<uint8_t[]> bytes;  // not zero-filled first: that was a third of the time
+  size_t size = 0;
+};
+
+namespace {
+
+struct Chdr {
+  uint32_t type = 0;
+  uint64_t size = 0;
+  size_t header = 0;  // bytes before the compressed stream
+};
+
+Chdr read_chdr(const ElfFile &elf, const ElfSection &s) {
+  Cursor c = elf.cursor(s);
+  Chdr h;
+  h.type = c.u32();
+  if (elf.is64()) c.u32();  // ch_reserved
+  h.size = elf.is64() ? c.u64() : c.u32();
+  elf.is64() ? c.u64() : c.u32();  // ch_addralign
+  h.header = c.pos();
+  if (h.type != ELFCOMPRESS_ZLIB && h.type != ELFCOMPRESS_ZSTD)
+    c.fail("unknown compression type %u (zlib and zstd are known)", h.type);
+  // zlib inflates at most ~1032:1; a larger claim is a corrupt header, not a reason to
+  // allocate it.
+  uint64_t packed = s.size - h.header;
+  if (h.size / 1024 > packed + 64)
+    c.fail("compressed section claims %llu bytes from %llu (more than 1024:1)",
+           static_cast<unsigned long long>(h.size), static_cast<unsigned long long>(packed));
+  return h;
+}
+
+}  // namespace
+
+uint64_t ElfFile::content_size(const ElfSection &s) const {
+  if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS) return data(s).size();
+  return read_chdr(*this, s).size;
+}
+
+std::span<const uint8_t> ElfFile::contents(const ElfSection &s) const {
+  if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS || s.type == SHT_NULL) return data(s);
+  Inflated &in = inflated_[s.index];
+  std::call_once(in.once, [&] {
+    Chdr h = read_chdr(*this, s);
+    std::span<const uint8_t> packed = data(s).subspan(h.header);
+    std::unique_ptr<uint8_t[]> out(new uint8_t[h.size]);
+    bool ok;
+    if (h.type == ELFCOMPRESS_ZLIB) {
+      uLongf n = h.size;
+      ok = uncompress(out.get(), &n, packed.data(), packed.size()) == Z_OK && n == h.size;
+    } else {
+      size_t n = ZSTD_decompress(out.get(), h.size, packed.data(), packed.size());
+      ok = !ZSTD_isError(n) && n == h.size;
+    }
+    if (!ok)
+      fail("%s: %s: corrupt %s stream (or not %llu bytes when inflated)", path_.c_str(),
+           std::string(s.name).c_str(), h.type == ELFCOMPRESS_ZLIB ? "zlib" : "zstd",
+           static_cast<unsigned long long>(h.size));
+    in.bytes = std::move(out);
+    in.size = h.size;
+  });
+  return {in.bytes.get(), in.size};
 }
 
 std::span<const uint8_t> ElfFile::data(const ElfSection &s) const {

@@ -14,7 +14,9 @@
 // once (kfb::MappedFile) and libelf reads that memory (elf_memory); section bytes handed out are
 // views into the mapping, bounds-checked against the file size. Symbols are decoded through
 // kfb::Cursor in the file's byte order. An input that is not an ELF object, or whose headers
-// point past its end, throws kfb::Error naming the file.
+// point past its end, throws kfb::Error naming the file. A compressed section (SHF_COMPRESSED:
+// zlib or zstd, as `-gz` and CONFIG_DEBUG_INFO_COMPRESSED write debug sections) is inflated on
+// first use of contents(); data() is always the bytes in the file.
 #pragma once
 
 #include <cstdint>
@@ -77,6 +79,11 @@ class ElfFile {
   std::span<const uint8_t> data(const ElfSection &s) const;
   // A cursor over data(s) whose errors read "<path>: <section>+0x<off>: ...".
   Cursor cursor(const ElfSection &s) const;
+  // What the section holds: data(s), or for SHF_COMPRESSED its inflated bytes (made once, on
+  // first use, from any thread). Throws on an unknown or corrupt compression.
+  std::span<const uint8_t> contents(const ElfSection &s) const;
+  // contents(s).size(), from the compression header alone (nothing is inflated).
+  uint64_t content_size(const ElfSection &s) const;
 
   // SYMTAB (or DYNSYM when there is no SYMTAB) symbols, index 0 included; decoded on first use.
   const std::vector<ElfSymbol> &symbols() const;
@@ -99,6 +106,8 @@ class ElfFile {
   std::vector<ElfSection> sections_;
   mutable bool syms_loaded_ = false;
   mutable std::vector<ElfSymbol> syms_;
+  struct Inflated;
+  std::unique_ptr<Inflated[]> inflated_;  // by section index
 };
 
 }  // namespace kfb

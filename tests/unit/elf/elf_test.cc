@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 #include <elf.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -158,4 +160,82 @@ TEST_CASE("elf: the cross fixtures (ELF32 / big-endian) and the 70 /030-section 
   size_t in_ids = 0;
   for (const ElfSymbol &s : elf->symbols()) in_ids += s.shndx == ids->index;
   CHECK(in_ids > 50);
+}
+
+namespace {
+
+// An ELF64 LE object whose one section holds `chdr` + `stream`, flagged SHF_COMPRESSED.
+std::vector<uint8_t> compressed_elf(uint32_t type, uint64_t size, const std::vector<uint8_t> &stream) {
+  std::vector<uint8_t> sec(24);
+  kfb::store<uint32_t>(sec.data(), type, false);
+  kfb::store<uint64_t>(sec.data() + 8, size, false);
+  kfb::store<uint64_t>(sec.data() + 16, 1, false);
+  sec.insert(sec.end(), stream.begin(), stream.end());
+  ElfSpec spec;
+  spec.add_section(".debug_str", SHT_PROGBITS, sec);
+  std::vector<uint8_t> img = build_elf(spec);
+  size_t shoff = kfb::load<uint64_t>(img.data() + 40, false);
+  kfb::store<uint64_t>(img.data() + shoff + 64 + 8, SHF_COMPRESSED, false);  // [1].sh_flags
+  return img;
+}
+
+}  // namespace
+
+TEST_CASE("elf: contents() inflates zlib and zstd sections; data() stays the file's bytes") {
+  std::vector<uint8_t> text;
+  for (int i = 0; i < 5000; i++) text.push_back(static_cast<uint8_t>("bpf_kfunc\0"[i % 10]));
+  std::vector<uint8_t> z(compressBound(text.size()));
+  uLongf zn = z.size();
+  REQUIRE(compress2(z.data(), &zn, text.data(), text.size(), 9) == Z_OK);
+  z.resize(zn);
+  std::vector<uint8_t> zs(ZSTD_compressBound(text.size()));
+  size_t zsn = ZSTD_compress(zs.data(), zs.size(), text.data(), text.size(), 3);
+  REQUIRE(!ZSTD_isError(zsn));
+  zs.resize(zsn);
+  for (auto [type, stream] : {std::pair{1u, z}, std::pair{2u, zs}}) {
+    CAPTURE(type);
+    std::vector<uint8_t> img = compressed_elf(type, text.size(), stream);
+    auto elf = ElfFile::from_memory(img, "t.o");
+    const ElfSection &s = *elf->section(".debug_str");
+    CHECK(elf->content_size(s) == text.size());
+    std::span<const uint8_t> c = elf->contents(s);
+    CHECK(std::vector<uint8_t>(c.begin(), c.end()) == text);
+    CHECK(elf->contents(s).data() == c.data());  // inflated once
+    CHECK(elf->data(s).size() == 24 + stream.size());
+  }
+}
+
+TEST_CASE("elf: a corrupt compressed section is an error naming the file and section") {
+  std::vector<uint8_t> text(300, 'k');
+  std::vector<uint8_t> z(compressBound(text.size()));
+  uLongf zn = z.size();
+  REQUIRE(compress2(z.data(), &zn, text.data(), text.size(), 9) == Z_OK);
+  z.resize(zn);
+  auto check = [](std::vector<uint8_t> img, const char *msg) {
+    auto elf = ElfFile::from_memory(img, "t.o");
+    const ElfSection &s = *elf->section(".debug_str");
+    CHECK_THROWS_WITH(elf->contents(s), msg);
+  };
+  check(compressed_elf(7, 300, z), "t.o: .debug_str+0x18: unknown compression type 7 (zlib and zstd are known)");
+  check(compressed_elf(1, uint64_t(1) << 40, z),
+        ("t.o: .debug_str+0x18: compressed section claims 1099511627776 bytes from " +
+         std::to_string(z.size()) + " (more than 1024:1)").c_str());
+  check(compressed_elf(1, 301, z), "t.o: .debug_str: corrupt zlib stream (or not 301 bytes when inflated)");
+  std::vector<uint8_t> bad = z;
+  bad[bad.size() / 2] ^= 0xff;
+  check(compressed_elf(1, 300, bad), "t.o: .debug_str: corrupt zlib stream (or not 300 bytes when inflated)");
+  check(compressed_elf(2, 300, z), "t.o: .debug_str: corrupt zstd stream (or not 300 bytes when inflated)");
+  std::vector<uint8_t> tiny(10, 0);  // shorter than its compression header
+  auto elf = ElfFile::from_memory(
+      [&] {
+        ElfSpec spec;
+        spec.add_section(".debug_str", SHT_PROGBITS, tiny);
+        std::vector<uint8_t> img = build_elf(spec);
+        size_t shoff = kfb::load<uint64_t>(img.data() + 40, false);
+        kfb::store<uint64_t>(img.data() + shoff + 64 + 8, SHF_COMPRESSED, false);
+        return img;
+      }(),
+      "t.o");
+  CHECK_THROWS_WITH(elf->content_size(*elf->section(".debug_str")),
+                    Catch::Matchers::StartsWith("t.o: .debug_str+0x"));
 }
