@@ -9,14 +9,17 @@
 //     applied, or every string offset reads as 0. DebugRelocs (reloc.h) applies them to the
 //     CUs read and to the few other sections whose contents are read. libdwarf's own
 //     relocation (dwarf_init_b) reads and relocates every debug section on open: 3.3 s and
-//     290 MB for a 6.1 vmlinux.o, against 0.1 s here. It remains the fallback for machines and
-//     relocation types DebugRelocs does not know.
+//     290 MB for a 6.1 vmlinux.o, against 0.1 s here; it cannot apply RISC-V's ADD/SUB
+//     pairs at all. It is not used: relocations DebugRelocs does not know are an error.
 //   * Compressed debug sections (SHF_COMPRESSED, zlib or zstd) are inflated by ElfFile, each
 //     once, when first read; libdwarf is shown the inflated bytes.
 //   * ET_EXEC/ET_DYN (a linked vmlinux): the relocations are already applied, and Debian's
 //     vmlinux keeps .rela.debug_* with R_X86_64_NONE entries that libdwarf's relocation code
 //     rejects; they are not shown to it.
-// dwarf_set_reloc_application() is process-global, so every open happens under one mutex.
+// Nothing libdwarf reads is unread by us first: unit headers, aranges, abbreviation tables,
+// relocations and line tables (file names) are ours; libdwarf walks DIEs inside units whose
+// headers we checked. Its own line-table reader (dwarf_srcfiles) is not used: fuzz_dwarf
+// found it reading past strings and through wild pointers.
 // Every libdwarf call gets a Dwarf_Error* (a NULL one means abort() on the first error).
 //
 // Which CUs. Walking all of a kernel's DWARF costs seconds; a kfunc list needs a few dozen CUs.
@@ -40,12 +43,10 @@
 // for DWARF 5, .debug_types for DWARF 4), since libdwarf 20210528 does not follow them.
 #include "dwarf/dwarf.h"
 
-#include <fcntl.h>
+#include <elf.h>
 #include <sys/mman.h>
-#include <gelf.h>
 #include <libdwarf/dwarf.h>
 #include <libdwarf/libdwarf.h>
-#include <libelf.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -118,7 +119,7 @@ bool FuncDef::has_tag(const std::string &value) const {
 
 namespace {
 
-std::mutex g_open_mu;  // dwarf_set_reloc_application is global state
+std::mutex g_open_mu;  // _dwarf_get_elf_flags_func_ptr (below) is global state
 
 // The sections of one name, end to end in file order: libdwarf is shown one section per name.
 // Only type units make more than one: an `ld -r` object keeps each in its own COMDAT
@@ -212,42 +213,13 @@ class DebugSources {
   std::unique_ptr<Copy[]> copies_;
 };
 
-// One libdwarf session. Owns what it opened.
+// One libdwarf session over the object-access interface. Owns what it opened.
 class Session {
  public:
-  Session(const ElfFile &elf) : elf_file_(elf), path_(elf.path()) {
-    std::lock_guard<std::mutex> lock(g_open_mu);
-    Dwarf_Error err = nullptr;
-    int r;
-    if (elf.type() == ET_REL && elf.fd() >= 0) {
-      // Relocations must be applied: libdwarf's own reader does it.
-      fd_ = ::open(elf.path().c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd_ < 0) fail("%s: cannot open for DWARF reading", path_.c_str());
-      dwarf_set_reloc_application(1);
-      r = dwarf_init_b(fd_, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr, nullptr, &dbg_, &err);
-    } else {
-      elf_version(EV_CURRENT);
-      auto bytes = elf.bytes();
-      elf_ = elf_memory(const_cast<char *>(reinterpret_cast<const char *>(bytes.data())),
-                        bytes.size());
-      if (!elf_) fail("%s: libelf: %s", path_.c_str(), elf_errmsg(-1));
-      dwarf_set_reloc_application(elf.type() == ET_REL ? 1 : 0);
-      r = dwarf_elf_init_b(elf_, DW_DLC_READ, DW_GROUPNUMBER_ANY, nullptr, nullptr, &dbg_, &err);
-    }
-    if (r == DW_DLV_ERROR) {
-      std::string m = init_error(err);
-      cleanup();
-      fail("%s: cannot read DWARF: %s", path_.c_str(), m.c_str());
-    }
-    if (r == DW_DLV_NO_ENTRY) {
-      cleanup();
-      fail("%s: no DWARF debug information (build with CONFIG_DEBUG_INFO)", path_.c_str());
-    }
-  }
   // Through libdwarf's object-access interface over `src`, with `info` as .debug_info (same
   // size and offsets as the ELF's; see InfoView).
   Session(DebugSources &src, std::span<const uint8_t> info)
-      : elf_file_(src.elf()), path_(src.elf().path()), view_(&src, info) {
+      : path_(src.elf().path()), view_(&src, info) {
     Dwarf_Error err = nullptr;
     iface_.object = &view_;
     iface_.methods = &kViewMethods;
@@ -259,7 +231,6 @@ class Session {
       r = dwarf_object_init_b(&iface_, nullptr, nullptr, DW_GROUPNUMBER_ANY, &dbg_, &err);
       _dwarf_get_elf_flags_func_ptr = saved;
     }
-    object_ = true;
     if (r == DW_DLV_ERROR) {
       std::string m = init_error(err);
       dbg_ = nullptr;
@@ -275,10 +246,9 @@ class Session {
   Session &operator=(const Session &) = delete;
 
   Dwarf_Debug dbg() const { return dbg_; }
-  const ElfFile &elf() const { return elf_file_; }
   const std::string &path() const { return path_; }
-  // The sections behind a session over the object-access interface; null otherwise.
-  DebugSources *sources() const { return view_.src; }
+  // The sections behind the session.
+  DebugSources &sources() const { return *view_.src; }
 
   // The message of an error from a failed open, which has no Dwarf_Debug to free it with.
   static std::string init_error(Dwarf_Error err) {
@@ -299,14 +269,9 @@ class Session {
   void cleanup() {
     if (dbg_) {
       Dwarf_Error err = nullptr;
-      if (object_)
-        dwarf_object_finish(dbg_, &err);
-      else
-        dwarf_finish(dbg_, &err);
+      dwarf_object_finish(dbg_, &err);
       dbg_ = nullptr;
     }
-    if (elf_) elf_end(elf_), elf_ = nullptr;
-    if (fd_ >= 0) close(fd_), fd_ = -1;
   }
   // The object-access callbacks: the sections of a DebugSources, .debug_info the session's.
   struct View {
@@ -369,12 +334,8 @@ class Session {
       view_section_info, view_byte_order, view_length_size, view_pointer_size,
       view_section_count, view_load_section, nullptr};
 
-  const ElfFile &elf_file_;
   std::string path_;
   Dwarf_Debug dbg_ = nullptr;
-  Elf *elf_ = nullptr;
-  int fd_ = -1;
-  bool object_ = false;
   View view_;
   Dwarf_Obj_Access_Interface iface_{};
 };
@@ -526,7 +487,7 @@ class Walker {
       if (it == sigs_.end()) {
         // As readelf and llvm-dwarfdump print it: the 8 bytes in the object's byte order.
         uint64_t v = load<uint64_t>(reinterpret_cast<const uint8_t *>(sig.signature),
-                                    s_.sources() && s_.sources()->elf().swap());
+                                    s_.sources().elf().swap());
         fail("%s: %s+0x%llx: DW_FORM_ref_sig8 0x%016llx: no type unit has that signature",
              s_.path().c_str(), in_types(d) ? ".debug_types" : ".debug_info",
              static_cast<unsigned long long>(offset(d) & ~kInTypes), static_cast<unsigned long long>(v));
@@ -671,48 +632,16 @@ std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
     std::string comp_dir;
     string(cu.d, DW_AT_comp_dir, comp_dir);
     std::vector<std::string> files;
-    DebugSources *src = s_.sources();
-    const ElfFile &elf = s_.elf();
-    if (src || elf.type() != ET_REL) {
-      // Our own reader: libdwarf 20210528's dwarf_srcfiles overran a heap buffer under -j8
-      // and read past an unterminated string, or a wild pointer, in fuzzed line tables. Only
-      // a relocatable object relocated by libdwarf (a machine DebugRelocs does not know)
-      // still needs it: the relocated bytes are libdwarf's.
-      uint64_t stmt_list = 0;
-      if (sec_offset(cu.d, DW_AT_stmt_list, stmt_list)) {
-        const std::string &path = s_.path();
-        auto bytes = [&](const char *name) -> std::span<const uint8_t> {
-          if (src) return src->named(name);
-          const ElfSection *sec = elf.section(name);
-          return sec ? elf.contents(*sec) : std::span<const uint8_t>();
-        };
-        LineSections ls{Cursor(bytes(".debug_line"), elf.swap(), path + ": .debug_line"),
-                        Cursor(bytes(".debug_str"), false, path + ": .debug_str"),
-                        Cursor(bytes(".debug_line_str"), false, path + ": .debug_line_str")};
-        files = read_line_files(ls, stmt_list, comp_dir);  // indexed by file number
-      }
-    } else {
-      char **names = nullptr;
-      Dwarf_Signed n = 0;
-      // libdwarf 20210528's line-table file-name code is not safe to run on two threads at
-      // once even on separate Dwarf_Debugs (ASan caught a heap overflow inside dwarf_srcfiles
-      // under -j8): one CU's file list at a time. Called once per CU: the lock costs nothing.
-      static std::mutex srcfiles_mu;
-      std::lock_guard<std::mutex> srcfiles_lock(srcfiles_mu);
-      int r = dwarf_srcfiles(cu.d, &names, &n, &err);
-      if (r == DW_DLV_ERROR) s_.fail_dw("reading the line table's file names", err);
-      if (r == DW_DLV_OK) {
-        // dwarf_srcfiles lists DWARF 2-4 files from number 1 (by the CU's version: the line
-        // table's is not exposed).
-        Dwarf_Half version = 0, off_size = 0;
-        dwarf_get_version_of_die(cu.d, &version, &off_size);
-        if (version < 5) files.emplace_back();
-        for (Dwarf_Signed i = 0; i < n; i++) {
-          files.emplace_back(names[i]);
-          dwarf_dealloc(dbg_, names[i], DW_DLA_STRING);
-        }
-        dwarf_dealloc(dbg_, names, DW_DLA_LIST);
-      }
+    // Our own reader, not libdwarf's dwarf_srcfiles: that overran a heap buffer under -j8,
+    // and read past an unterminated string and through a wild pointer in fuzzed line tables.
+    uint64_t stmt_list = 0;
+    if (sec_offset(cu.d, DW_AT_stmt_list, stmt_list)) {
+      DebugSources &src = s_.sources();
+      const std::string &path = s_.path();
+      LineSections ls{Cursor(src.named(".debug_line"), src.elf().swap(), path + ": .debug_line"),
+                      Cursor(src.named(".debug_str"), false, path + ": .debug_str"),
+                      Cursor(src.named(".debug_line_str"), false, path + ": .debug_line_str")};
+      files = read_line_files(ls, stmt_list, comp_dir);  // indexed by file number
     }
     for (std::string &f : files) {
       // Report paths the way the build named them: relative to the compilation directory.
@@ -1072,19 +1001,15 @@ uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, 
   return out;
 }
 
-constexpr const char *kTypeUnits =
-    "DWARF type units (-fdebug-types-section) are read only where kfuncbtf reads the DWARF "
-    "itself, not where libdwarf relocates it (a machine or relocation type kfuncbtf does not know)";
-
 // Unit headers of the joined .debug_info (DWARF 2-5, 32- and 64-bit): compile, partial and
 // type units; with `relocs` (a relocatable object) the abbreviation offsets are relocated.
-// Type units go into `sigs`. False when anything is unusual (an unknown unit type):
-// libdwarf does it then.
-bool read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
+// Type units go into `sigs`. Throws on anything else (an unknown unit type or version, a
+// length past the end): libdwarf is never shown a unit header we did not read.
+void read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
                        std::vector<CuInfo> &out, TypeSigs &sigs) {
   const ElfSection *abbrev = elf.section(".debug_abbrev");
   std::vector<uint8_t> hbuf;
-  try {
+  {
     for (uint32_t part = 0; part < info.parts.size(); part++) {
       const ElfSection &sec = *info.parts[part].sec;
       uint64_t base = info.parts[part].base;
@@ -1111,12 +1036,14 @@ bool read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs
         uint64_t len = c.u32();
         bool dwarf64 = len == 0xffffffff;
         if (dwarf64) len = c.u64();
-        else if (len >= 0xfffffff0) return false;
+        else if (len >= 0xfffffff0) c.fail("reserved unit length 0x%llx", static_cast<unsigned long long>(len));
         uint64_t body = pos + c.pos();
-        if (len > whole.size() - body) return false;
+        if (len > whole.size() - body)
+          c.fail("unit length 0x%llx runs past the end of the section", static_cast<unsigned long long>(len));
         uint64_t next = body + len;
         cu.next = base + next;
         cu.version = c.u16();
+        if (cu.version < 2 || cu.version > 5) c.fail("DWARF version %u (kfuncbtf reads 2 to 5)", cu.version);
         uint8_t unit_type = DW_UT_compile;
         size_t abbrev_field = 0;
         if (cu.version >= 5) {
@@ -1134,14 +1061,12 @@ bool read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs
             sigs.emplace(key, cu.hdr_off + type_off);  // a duplicate COMDAT copy: the first
             cu.shared = true;
           } else if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) {
-            return false;
+            c.fail("unit type 0x%x (split type units and unknown types are not read)", unit_type);
           }
-        } else if (cu.version >= 2) {
+        } else {
           abbrev_field = pos + c.pos();
           cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
           c.u8();  // address_size
-        } else {
-          return false;
         }
         if (relocs) cu.abbrev_off = relocs->target(sec, abbrev_field, cu.abbrev_off).value;
         cu.die_off = cu.hdr_off + c.pos();
@@ -1155,10 +1080,9 @@ bool read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs
         out.push_back(cu);
       }
     }
-  } catch (const Error &) {
-    return false;
   }
-  return !out.empty();
+  if (std::none_of(out.begin(), out.end(), [](const CuInfo &cu) { return !cu.shared; }))
+    fail("%s: no DWARF compilation units (build with CONFIG_DEBUG_INFO)", elf.path().c_str());
 }
 
 // DWARF 4 type units (the joined, relocated .debug_types) into `sigs`. Throws on a malformed
@@ -1252,13 +1176,11 @@ class InfoView {
 }  // namespace
 
 struct DwarfReader::Impl {
-  std::unique_ptr<Session> main;  // unusual objects (see open()): one eager libdwarf session
   std::vector<CuInfo> cus;
-  bool views = false;             // sessions over per-thread .debug_info views
-  std::unique_ptr<DebugRelocs> relocs;    // relocatable object, relocated by us
-  std::unique_ptr<DebugSources> sources;  // with views
+  std::unique_ptr<DebugRelocs> relocs;    // a relocatable object's, applied by us
+  std::unique_ptr<DebugSources> sources;  // what every session is shown
   Joined info;                            // .debug_info, all its sections end to end
-  TypeSigs sigs;                          // type units (views only)
+  TypeSigs sigs;                          // type units
 };
 
 DwarfReader::DwarfReader(const ElfFile &elf) : elf_(elf), impl_(std::make_unique<Impl>()) {}
@@ -1274,66 +1196,19 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
   // CU context per unit: 1.4 s for the 2,578 CUs of a 6.12 vmlinux, against a few ms here),
   // and sessions see only the CUs they read. A relocatable object is relocated by us, only
   // where it is read (libdwarf relocates every debug section on open: 3.3 s and 290 MB for
-  // a 6.1 vmlinux.o); when its relocations are not ones DebugRelocs knows, libdwarf does it.
+  // a 6.1 vmlinux.o); relocations DebugRelocs cannot apply are an error.
   // Type units: DWARF 5 puts them in .debug_info, DWARF 4 in .debug_types; in a relocatable
   // object each sits in its own COMDAT section, read end to end with the others (Joined).
   m.info = join_sections(elf, ".debug_info");
   Joined types = join_sections(elf, ".debug_types");
-  if (elf.type() == ET_REL) m.relocs = DebugRelocs::open(elf);
+  m.relocs = DebugRelocs::open(elf);  // null unless ET_REL
   if (m.relocs)
     for (const Joined *j : {&m.info, &types})
       for (const Joined::Part &p : j->parts) m.relocs->set_base(static_cast<uint32_t>(p.sec->index), p.base);
-  if ((elf.type() != ET_REL || m.relocs) && read_unit_headers(elf, m.info, m.relocs.get(), m.cus, m.sigs)) {
-    r->stats_.cus = std::count_if(m.cus.begin(), m.cus.end(), [](const CuInfo &cu) { return !cu.shared; });
-    m.views = true;
-    m.sources = std::make_unique<DebugSources>(elf, m.relocs.get());
-    if (types) read_type_units(elf, m.sources->named(".debug_types"), m.sigs);
-    return r;
-  }
-  if (types) fail("%s: .debug_types: %s", elf.path().c_str(), kTypeUnits);
-  if (m.info.parts.size() > 1)
-    fail("%s: %zu .debug_info sections: %s", elf.path().c_str(), m.info.parts.size(), kTypeUnits);
-  r->impl_->cus.clear();
-  r->impl_->relocs.reset();
-  r->stats_.libdwarf_relocated = elf.type() == ET_REL;
-  if (elf.sections().size() > 0xffff)
-    fail("%s: %zu sections: libdwarf 20210528 numbers sections in 16 bits and cannot read the "
-         "DWARF of a relocatable object with more than 65,535 sections",
-         elf.path().c_str(), elf.sections().size());
-  r->impl_->main = std::make_unique<Session>(elf);
-  const Session &s = *r->impl_->main;
-  Dwarf_Debug dbg = s.dbg();
-  Dwarf_Off hdr = 0;
-  for (;;) {
-    Dwarf_Unsigned cu_len = 0, typeoff = 0, next = 0;
-    Dwarf_Half ver = 0, asz = 0, lsz = 0, esz = 0, cutype = 0;
-    Dwarf_Off abbrev = 0;
-    Dwarf_Sig8 sig;
-    Dwarf_Error err = nullptr;
-    int rc = dwarf_next_cu_header_d(dbg, true, &cu_len, &ver, &abbrev, &asz, &lsz, &esz, &sig,
-                                    &typeoff, &next, &cutype, &err);
-    if (rc == DW_DLV_ERROR) s.fail_dw("reading a CU header", err);
-    if (rc == DW_DLV_NO_ENTRY) break;
-    if (cutype == DW_UT_type || cutype == DW_UT_split_type)
-      fail("%s: .debug_info+0x%llx: %s", elf.path().c_str(), static_cast<unsigned long long>(hdr), kTypeUnits);
-    Dwarf_Die cu_die = nullptr;
-    rc = dwarf_siblingof_b(dbg, nullptr, true, &cu_die, &err);
-    if (rc == DW_DLV_ERROR) s.fail_dw("reading a CU DIE", err);
-    if (rc == DW_DLV_OK) {
-      CuInfo cu;
-      cu.hdr_off = hdr;
-      cu.next = next;
-      cu.abbrev_off = abbrev;
-      cu.version = ver;
-      if (dwarf_dieoffset(cu_die, &cu.die_off, &err) != DW_DLV_OK) s.fail_dw("CU DIE offset", err);
-      dwarf_dealloc_die(cu_die);
-      r->impl_->cus.push_back(cu);
-    }
-    hdr = next;
-  }
-  if (r->impl_->cus.empty())
-    fail("%s: no DWARF compilation units (build with CONFIG_DEBUG_INFO)", elf.path().c_str());
-  r->stats_.cus = r->impl_->cus.size();
+  read_unit_headers(elf, m.info, m.relocs.get(), m.cus, m.sigs);
+  r->stats_.cus = std::count_if(m.cus.begin(), m.cus.end(), [](const CuInfo &cu) { return !cu.shared; });
+  m.sources = std::make_unique<DebugSources>(elf, m.relocs.get());
+  if (types) read_type_units(elf, m.sources->named(".debug_types"), m.sigs);
   return r;
 }
 
@@ -1345,7 +1220,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
   // Which CUs define the named functions: symbol address -> .debug_aranges -> CU.
   std::vector<Arange> ar;
   const DebugRelocs *relocs = impl_->relocs.get();
-  bool located = !names.empty() && (elf_.type() != ET_REL || relocs) && read_aranges(elf_, relocs, ar);
+  bool located = !names.empty() && read_aranges(elf_, relocs, ar);
   if (located) {
     // Every name must be located, or the aranges are not telling the whole story (a CU
     // without an entry, PPC64 ELFv1 symbols on .opd descriptors): then every CU is walked.
@@ -1395,8 +1270,11 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
   std::vector<std::vector<FuncDef>> results(jobs);
   std::vector<size_t> dies(jobs, 0);
   std::vector<std::exception_ptr> errors(jobs);
-  auto work = [&](unsigned k, const Session &s) {
+  // Each thread builds its own view and session (the copy is part of its work).
+  auto work = [&](unsigned k) {
     try {
+      InfoView view(elf_, impl_->info, relocs, cus, parts[k]);
+      Session s(*impl_->sources, view.bytes());
       Walker w(s, names, impl_->sigs);
       for (size_t i : parts[k]) w.walk_cu(cus[i], i, results[k]);
       dies[k] = w.dies();
@@ -1404,33 +1282,10 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
       errors[k] = std::current_exception();
     }
   };
-  if (impl_->views) {
-    // Each thread builds its own view and session (the copy is part of its work).
-    auto view_work = [&](unsigned k) {
-      try {
-        InfoView view(elf_, impl_->info, relocs, cus, parts[k]);
-        Session s(*impl_->sources, view.bytes());
-        work(k, s);
-      } catch (...) {
-        errors[k] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> threads;
-    for (unsigned k = 1; k < jobs; k++) threads.emplace_back(view_work, k);
-    view_work(0);
-    for (auto &t : threads) t.join();
-  } else if (jobs == 1) {
-    work(0, *impl_->main);
-  } else {
-    std::vector<std::unique_ptr<Session>> sessions;
-    sessions.push_back(nullptr);
-    for (unsigned k = 1; k < jobs; k++) sessions.push_back(std::make_unique<Session>(elf_));
-    std::vector<std::thread> threads;
-    for (unsigned k = 1; k < jobs; k++)
-      threads.emplace_back([&, k] { work(k, *sessions[k]); });
-    work(0, *impl_->main);
-    for (auto &t : threads) t.join();
-  }
+  std::vector<std::thread> threads;
+  for (unsigned k = 1; k < jobs; k++) threads.emplace_back(work, k);
+  work(0);
+  for (auto &t : threads) t.join();
   for (auto &e : errors)
     if (e) std::rethrow_exception(e);
 

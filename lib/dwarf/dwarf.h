@@ -62,7 +62,6 @@ struct DwarfStats {
   size_t cus_read = 0;  // CUs walked
   size_t dies = 0;      // DIEs looked at
   bool aranges = false; // CUs located through .debug_aranges
-  bool libdwarf_relocated = false;  // relocatable object relocated by libdwarf (not by us)
 };
 
 class DwarfReader {

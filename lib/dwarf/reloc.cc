@@ -24,7 +24,7 @@ struct Field {
   Op op = Op::Set;
 };
 
-// A type we do not apply sends the whole object to libdwarf's relocation code.
+// A type we do not apply makes the object unreadable (DebugRelocs::open says which).
 Field field(uint16_t machine, uint32_t type) {
   switch (machine) {
     case EM_X86_64:
@@ -186,10 +186,13 @@ DebugRelocs::~DebugRelocs() = default;
 
 std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
   if (elf.type() != ET_REL) return nullptr;
+  const char *path = elf.path().c_str();
   const std::vector<ElfSection> &secs = elf.sections();
   auto is_read = [](const ElfSection &s) { return DebugRelocs::relocated(s.name); };
   for (const ElfSection &s : secs)
-    if (s.name.starts_with(".zdebug")) return nullptr;  // the pre-SHF_COMPRESSED form
+    if (s.name.starts_with(".zdebug"))
+      fail("%s: %s: the pre-SHF_COMPRESSED .zdebug form is not read (compress with "
+           "--compress-debug-sections=zlib)", path, std::string(s.name).c_str());
 
   std::unique_ptr<DebugRelocs> r(new DebugRelocs(elf));
   r->tables_.resize(secs.size());
@@ -201,16 +204,23 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
     if (rs.type != SHT_RELA && rs.type != SHT_REL) continue;
     if (rs.info == 0 || rs.info >= secs.size() || !is_read(secs[rs.info])) continue;
     const ElfSection &target = secs[rs.info];
+    std::string where = std::string(rs.name);
     uint64_t target_size = elf.content_size(target);  // offsets are into the inflated bytes
-    if (r->tables_[target.index]) return nullptr;  // two relocation sections for one target
-    if (rs.link != symtab) return nullptr;          // symbols of another table
+    if (r->tables_[target.index])
+      fail("%s: %s: a second relocation section for section [%zu] %s", path, where.c_str(),
+           target.index, std::string(target.name).c_str());
+    if (rs.link != symtab)
+      fail("%s: %s: relocations against the symbols of section [%u], not of the symbol table [%zu]",
+           path, where.c_str(), rs.link, symtab);
     auto t = std::make_unique<Table>();
     t->rela = rs.type == SHT_RELA;
     t->is64 = elf.is64();
     t->mips64 = elf.is64() && elf.machine() == EM_MIPS;
     t->swap = elf.swap();
     size_t want = (elf.is64() ? 8 : 4) * (t->rela ? 3 : 2);
-    if (rs.entsize != want || rs.size % want) return nullptr;
+    if (rs.entsize != want || rs.size % want)
+      fail("%s: %s: entry size %llu and size 0x%llx (entries are %zu bytes)", path, where.c_str(),
+           static_cast<unsigned long long>(rs.entsize), static_cast<unsigned long long>(rs.size), want);
     std::span<const uint8_t> bytes = elf.data(rs);
     t->base = bytes.data();
     t->entsize = want;
@@ -227,22 +237,35 @@ std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
       if (elf.fd() >= 0) {
         buf.resize(n * want);
         off_t at = static_cast<off_t>(rs.offset + done * want);
-        if (pread(elf.fd(), buf.data(), buf.size(), at) != static_cast<ssize_t>(buf.size())) return nullptr;
+        if (pread(elf.fd(), buf.data(), buf.size(), at) != static_cast<ssize_t>(buf.size()))
+          fail("%s: %s: cannot read the relocations", path, where.c_str());
         p = buf.data();
       }
       for (size_t k = 0; k < n; k++, p += want) {
         Table::Entry e = t->decode(p);
         Field f = field(elf.machine(), e.type);
-        if (f.size < 0 || (!t->rela && f.op != Op::Set) || e.sym >= syms.size() ||
-            e.offset > target_size || target_size - e.offset < static_cast<uint64_t>(f.size))
-          return nullptr;
+        unsigned long long at = (done + k) * want;
+        if (f.size < 0 || (!t->rela && f.op != Op::Set)) {
+          if (e.type == UINT32_MAX)
+            fail("%s: %s+0x%llx: a MIPS64 entry with a second or third relocation type; "
+                 "kfuncbtf applies single ones", path, where.c_str(), at);
+          fail("%s: %s+0x%llx: relocation type %u (e_machine %u, %s) is not one kfuncbtf applies to "
+               "debug sections", path, where.c_str(), at, e.type, elf.machine(), t->rela ? "RELA" : "REL");
+        }
+        if (e.sym >= syms.size())
+          fail("%s: %s+0x%llx: symbol %u out of range (%zu symbols)", path, where.c_str(), at, e.sym,
+               syms.size());
+        if (e.offset > target_size || target_size - e.offset < static_cast<uint64_t>(f.size))
+          fail("%s: %s+0x%llx: a %d-byte field at 0x%llx is outside %s (0x%llx bytes)", path,
+               where.c_str(), at, f.size, static_cast<unsigned long long>(e.offset),
+               std::string(target.name).c_str(), static_cast<unsigned long long>(target_size));
         if (e.offset < prev) sorted = false;
         prev = e.offset;
       }
       done += n;
     }
     if (!sorted) {
-      if (t->count > UINT32_MAX) return nullptr;
+      if (t->count > UINT32_MAX) fail("%s: %s: more than 2^32 relocations", path, where.c_str());
       t->order.resize(t->count);
       std::iota(t->order.begin(), t->order.end(), 0u);
       const Table &view = *t;

@@ -2,8 +2,8 @@
 // are read (lib/dwarf internal; dwarf.cc's design notes say why).
 //
 //   auto elf = kfb::ElfFile::open("vmlinux.o");
-//   std::unique_ptr<kfb::DebugRelocs> r = kfb::DebugRelocs::open(*elf);
-//   if (r) {                                     // nullptr: libdwarf relocates instead
+//   std::unique_ptr<kfb::DebugRelocs> r = kfb::DebugRelocs::open(*elf);  // throws: why not
+//   if (r) {                                     // nullptr: not a relocatable object
 //     const kfb::ElfSection &info = *elf->section(".debug_info");
 //     r->apply(info, begin, end, copy);          // copy holds info's bytes [begin, end)
 //     kfb::RelocTarget t = r->target(info, off, raw);   // where the field at `off` points
@@ -16,12 +16,12 @@
 // A relocated field holds S + A: the symbol's st_value (section-relative in ET_REL; 0 for a
 // section symbol) plus the addend (RELA: r_addend; REL: the field's own bytes), plus the base
 // set for the symbol's section (set_base: where a COMDAT .debug_info or .debug_types section
-// starts once the sections of one name are read end to end). open() checks
-// every relocation of those sections once (known type for the machine, symbol index in
-// range, field inside the section) and returns nullptr when anything is unusual: another
-// machine or relocation type (RISC-V's ADD/SUB pairs; a MIPS64 entry with a second or third
-// type), a compressed debug section, a relocation section of the wrong entry size. Machines:
-// x86-64, i386, AArch64, ARM, PowerPC (32/64), s390x, MIPS (32/64).
+// starts once the sections of one name are read end to end); ADD/SUB/SET types (RISC-V)
+// combine with the field instead. open() checks every relocation of those sections once
+// (known type for the machine, symbol index in range, field inside the section) and throws
+// kfb::Error naming the relocation section, entry and type when one is not: kfuncbtf reads
+// no DWARF it cannot relocate. Machines: x86-64, i386, AArch64, ARM, PowerPC (32/64), s390x,
+// MIPS (32/64; a MIPS64 entry with a second or third type is refused), RISC-V.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,7 @@ struct RelocTarget {
 
 class DebugRelocs {
  public:
+  // nullptr for an object that is not ET_REL; throws when a relocation cannot be applied.
   static std::unique_ptr<DebugRelocs> open(const ElfFile &elf);
   ~DebugRelocs();
 

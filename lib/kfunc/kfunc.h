@@ -88,7 +88,6 @@ struct ScanStats {
   size_t sets = 0, entries = 0;         // kfunc sets, their entries
   size_t cus = 0, cus_read = 0, dies = 0;
   bool aranges = false;                 // CUs located through .debug_aranges
-  bool libdwarf_relocated = false;      // ET_REL relocated by libdwarf on open (DebugRelocs declined)
 };
 
 // What set_kfuncs saw: whether there is a .BTF_ids section, its kfunc sets and entries.

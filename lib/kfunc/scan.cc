@@ -122,7 +122,6 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   out.stats.cus_read = dw->stats().cus_read;
   out.stats.dies = dw->stats().dies;
   out.stats.aranges = dw->stats().aranges;
-  out.stats.libdwarf_relocated = dw->stats().libdwarf_relocated;
 
   // 3. Join by name.
   for (FuncDef &f : defs) {

@@ -179,10 +179,10 @@ int run_scan(const Globals &g, const ScanOpts &o) {
     const ScanStats &st = ks.stats;
     fprintf(stderr,
             "kfuncbtf: stats: elf+symbols %.3f s, btf %.3f s, .BTF_ids %.3f s (%zu sets, %zu "
-            "entries), dwarf open %.3f s (%zu CUs%s), dwarf find %.3f s (%zu CUs read%s, %zu DIEs), "
+            "entries), dwarf open %.3f s (%zu CUs), dwarf find %.3f s (%zu CUs read%s, %zu DIEs), "
             "join %.3f s; %zu kfuncs; total %.3f s, peak RSS %ld MB\n",
             sec(t0, t_elf), sec(t_elf, t_btf), st.t_btf_ids, st.sets, st.entries, st.t_dwarf_open,
-            st.cus, st.libdwarf_relocated ? ", relocated by libdwarf" : "", st.t_dwarf_find, st.cus_read, st.aranges ? " via aranges" : "", st.dies,
+            st.cus, st.t_dwarf_find, st.cus_read, st.aranges ? " via aranges" : "", st.dies,
             st.t_join, ks.kfuncs.size(), secs, ru.ru_maxrss / 1024);
   }
   return diags.errors() ? kExitFindings : kExitOk;
