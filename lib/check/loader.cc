@@ -339,9 +339,7 @@ class Loader {
   bool int_regular(const Ty *t);
   int resolve(uint32_t id);
   int resolve_vertex();
-  int r_modifier(const Ty *t);
-  int r_ptr(const Ty *t);
-  int r_var(const Ty *t);
+  int r_ref(const Ty *t);
   int r_array(const Ty *t);
   int r_struct(const Ty *t);
   int r_datasec(const Ty *t);
@@ -897,50 +895,26 @@ bool Loader::int_regular(const Ty *t) {
   return true;
 }
 
-int Loader::r_modifier(const Ty *t) {
+// The kinds that refer to one type (size_type): the modifiers, PTR and VAR. PTR and VAR first
+// resolve a modifier chain that ends in a pointer; a VAR's type must have a size, the others
+// may also end in void, a FWD or a FUNC_PROTO.
+int Loader::r_ref(const Ty *t) {
+  const bool var = t->kind() == VAR;
   uint32_t next_id = t->size_type;
   const Ty *next = ty(next_id);
   if (!next || source_only(next)) return fail_type(t, "Invalid type_id");
   if (!is_sink(next) && !resolved(next_id)) return push(next_id);
-  if (!id_size(next_id, nullptr)) {
-    if (resolved(next_id)) next = id_resolve(next_id);
-    if (!is_void(next) && next->kind() != FWD && next->kind() != FUNC_PROTO)
-      return fail_type(t, "Invalid type_id");
-  }
-  pop(next_id, 0);
-  return 0;
-}
-
-int Loader::r_ptr(const Ty *t) {
-  uint32_t next_id = t->size_type;
-  const Ty *next = ty(next_id);
-  if (!next || source_only(next)) return fail_type(t, "Invalid type_id");
-  if (!is_sink(next) && !resolved(next_id)) return push(next_id);
-  if (is_modifier(next)) {
+  if ((var || t->kind() == PTR) && is_modifier(next)) {
     uint32_t r = next_id;
     const Ty *rt = id_resolve(r);
     if (rt && rt->kind() == PTR && !is_sink(rt) && !resolved(r)) return push(r);
   }
   if (!id_size(next_id, nullptr)) {
+    if (var) return fail_type(t, "Invalid type_id");
     if (resolved(next_id)) next = id_resolve(next_id);
     if (!is_void(next) && next->kind() != FWD && next->kind() != FUNC_PROTO)
       return fail_type(t, "Invalid type_id");
   }
-  pop(next_id, 0);
-  return 0;
-}
-
-int Loader::r_var(const Ty *t) {
-  uint32_t next_id = t->size_type;
-  const Ty *next = ty(next_id);
-  if (!next || source_only(next)) return fail_type(t, "Invalid type_id");
-  if (!is_sink(next) && !resolved(next_id)) return push(next_id);
-  if (is_modifier(next)) {
-    uint32_t r = next_id;
-    const Ty *rt = id_resolve(r);
-    if (rt && rt->kind() == PTR && !is_sink(rt) && !resolved(r)) return push(r);
-  }
-  if (!id_size(next_id, nullptr)) return fail_type(t, "Invalid type_id");
   pop(next_id, 0);
   return 0;
 }
@@ -1142,9 +1116,8 @@ int Loader::resolve_vertex() {
   log_id_ = v.id;
   const Ty *t = ty(v.id);
   switch (t->kind()) {
-    case TYPEDEF: case VOLATILE: case CONST: case RESTRICT: case TYPE_TAG: return r_modifier(t);
-    case PTR: return r_ptr(t);
-    case VAR: return r_var(t);
+    case TYPEDEF: case VOLATILE: case CONST: case RESTRICT: case TYPE_TAG:
+    case PTR: case VAR: return r_ref(t);
     case ARRAY: return r_array(t);
     case STRUCT: case UNION: return r_struct(t);
     case DATASEC: return r_datasec(t);
