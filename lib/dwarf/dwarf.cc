@@ -189,6 +189,7 @@ class DebugSources {
       c.bytes.resize(j.size);
       for (const Joined::Part &p : j.parts) {
         std::span<const uint8_t> raw = elf_.contents(*p.sec);
+        if (raw.empty()) continue;  // (memcpy from a null span is undefined)
         std::memcpy(c.bytes.data() + p.base, raw.data(), raw.size());
         if (relocs_) relocs_->apply(*p.sec, 0, raw.size(), c.bytes.data() + p.base);
       }
