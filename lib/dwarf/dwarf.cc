@@ -497,7 +497,8 @@ class Walker {
       return true;
     }
     if (dwarf_global_formref(a.a, &out, &err) != DW_DLV_OK) s_.fail_dw("reading a reference", err);
-    if (in_types(d)) out |= kInTypes;
+    // Unit-relative forms stay in the DIE's section; DW_FORM_ref_addr always names .debug_info.
+    if (in_types(d) && form != DW_FORM_ref_addr) out |= kInTypes;
     return true;
   }
   static bool in_types(Dwarf_Die d) { return !dwarf_get_die_infotypes_flag(d); }
@@ -734,13 +735,21 @@ const TypeNode &Walker::node(Dwarf_Off off) {
   auto it = types_.find(off);
   if (it != types_.end()) return it->second;
   Die d = offdie(off);
-  Dwarf_Off def = 0;
-  if (ref(d.d, DW_AT_signature, def)) {
-    // A declaration standing for a type unit's type (gcc's -fdebug-types-section): the node is
-    // the unit's. The placeholder ends a cycle of signatures in broken input.
-    TypeNode &slot = types_[off];
-    if (def != off) slot = node(def);
-    return slot;
+  // A declaration standing for a type unit's type (gcc's -fdebug-types-section): the node is
+  // the unit's. Followed in a loop: a chain of such stubs in broken input must neither recurse
+  // once per hop nor go round a cycle.
+  const Dwarf_Off first = off;
+  for (int hops = 0;; hops++) {
+    Dwarf_Off def = 0;
+    if (!ref(d.d, DW_AT_signature, def)) break;
+    if (hops == 8)
+      fail("%s: %s+0x%llx: more than 8 DW_AT_signature hops from this type", s_.path().c_str(),
+           first & kInTypes ? ".debug_types" : ".debug_info",
+           static_cast<unsigned long long>(first & ~kInTypes));
+    if (auto done = types_.find(def); done != types_.end())
+      return types_.emplace(first, TypeNode(done->second)).first->second;
+    off = def;
+    d = offdie(off);
   }
   TypeNode t;
   t.tag = tag(d.d);
@@ -767,7 +776,9 @@ const TypeNode &Walker::node(Dwarf_Off off) {
       break;  // first dimension only
     }
   }
-  return types_.emplace(off, std::move(t)).first->second;
+  const TypeNode &n = types_.emplace(off, std::move(t)).first->second;
+  if (first != off) return types_.emplace(first, TypeNode(n)).first->second;
+  return n;
 }
 
 // GCC spells base types "long unsigned int", clang "unsigned long": print the C spelling both
@@ -1021,7 +1032,9 @@ void read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs
       bool mapped = elf.fd() < 0 || (sec.flags & SHF_COMPRESSED);
       std::string where = elf.path() + ": .debug_info";
       auto header_cursor = [&](uint64_t off) -> Cursor {
-        size_t n = std::min<uint64_t>(40, whole.size() - off);  // longest header + a unit's abbrev code
+        // The longest header (a DWARF64 type unit's, 40 bytes) and the unit DIE's abbreviation
+        // code (a ULEB128, at most 10 bytes).
+        size_t n = std::min<uint64_t>(50, whole.size() - off);
         if (mapped) return Cursor(whole.subspan(off, n), elf.swap(), where, base + off);
         hbuf.resize(n);
         if (pread(elf.fd(), hbuf.data(), n, static_cast<off_t>(sec.offset + off)) != static_cast<ssize_t>(n))

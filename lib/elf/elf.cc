@@ -193,13 +193,35 @@ Chdr read_chdr(const ElfFile &elf, const ElfSection &s) {
 
 }  // namespace
 
+// Several section headers may name the same compressed bytes, each within the ratio: the
+// total all of them claim must fit too, or a small file could ask for gigabytes.
+void ElfFile::check_inflated_total() const {
+  std::call_once(claimed_once_, [&] {
+    uint64_t total = 0;
+    for (const ElfSection &s : sections_) {
+      if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS || s.type == SHT_NULL) continue;
+      try {
+        total += read_chdr(*this, s).size;
+      } catch (const Error &) {
+        // A corrupt header is reported when that section is read.
+      }
+    }
+    claimed_ = total;
+  });
+  if (claimed_ / 1024 > bytes_.size())
+    fail("%s: compressed sections claim %llu bytes in total from a file of %zu (more than 1024:1)",
+         path_.c_str(), static_cast<unsigned long long>(claimed_), bytes_.size());
+}
+
 uint64_t ElfFile::content_size(const ElfSection &s) const {
   if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS) return data(s).size();
+  check_inflated_total();
   return read_chdr(*this, s).size;
 }
 
 std::span<const uint8_t> ElfFile::contents(const ElfSection &s) const {
   if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS || s.type == SHT_NULL) return data(s);
+  check_inflated_total();
   Inflated &in = inflated_[s.index];
   std::call_once(in.once, [&] {
     Chdr h = read_chdr(*this, s);

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -108,6 +109,9 @@ class ElfFile {
   mutable std::vector<ElfSymbol> syms_;
   struct Inflated;
   std::unique_ptr<Inflated[]> inflated_;  // by section index
+  void check_inflated_total() const;
+  mutable std::once_flag claimed_once_;
+  mutable uint64_t claimed_ = 0;          // what all compressed sections inflate to
 };
 
 }  // namespace kfb

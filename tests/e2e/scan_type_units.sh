@@ -50,4 +50,28 @@ readelf -wi "$KFB_FIXTURES/gcc-dwarf4-tu.o" > "$T/tu4.txt"
 grep -A12 "^ <[0-9]><${BASH_REMATCH[1]}>:" "$T/tu4.txt" > "$T/die.txt" || true
 grep -q "DW_AT_type *: signature: ${BASH_REMATCH[2]}" "$T/die.txt" ||
   die "DIE 0x${BASH_REMATCH[1]} has no DW_AT_type signature ${BASH_REMATCH[2]}"
-echo "checked $n objects with type units, 6 compressed ones and a missing signature"
+# A cycle of DW_AT_signature stubs (ten type units, each type a stub for the next, the last for
+# the first): stopped after 8 hops, with the DIE it started from.
+f=$KFB_SRC/tests/fuzz/corpus/dwarf/sig-chain-cycle.elf
+expect_exit 2 run_kfb scan --all "$f"
+expect_eq "$(cat "$T/err")" "kfuncbtf: $f: .debug_info+0x52: more than 8 DW_AT_signature hops from this type"
+
+# DWARF64 type units (the longest unit header, 40 bytes): as the fixture's DWARF 5 .o.
+need gcc
+need ld
+if [ -f "$KFB_FIXTURES/gcc-dwarf5.o" ]; then
+  objs=()
+  for cu in helpers iter net arena ops; do
+    (cd "$KFB_SRC" && gcc -O2 -ffreestanding -nostdinc -fno-pic -fno-stack-protector -fno-common \
+      -Wno-unused-parameter -fdebug-prefix-map="$KFB_SRC"=. -g -gdwarf-5 -gdwarf64 \
+      -fdebug-types-section -c "testdata/src/$cu.c" -o "$T/$cu.o")
+    objs+=("$T/$cu.o")
+  done
+  ld -r -o "$T/tu64.o" "${objs[@]}"
+  objcopy --add-section .BTF="$KFB_FIXTURES/gcc-dwarf5.btf" "$T/tu64.o"
+  expect_exit 0 run_kfb --json scan --all "$KFB_FIXTURES/gcc-dwarf5.o"
+  mv "$T/out" "$T/plain.json"
+  expect_exit 0 run_kfb --json scan --all "$T/tu64.o"
+  cmp "$T/plain.json" "$T/out" || die "DWARF64 type units scan differently from gcc-dwarf5.o"
+fi
+echo "checked $n objects with type units, 6 compressed ones, a DWARF64 one, a missing signature and a signature cycle"

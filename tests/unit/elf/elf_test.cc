@@ -239,3 +239,28 @@ TEST_CASE("elf: a corrupt compressed section is an error naming the file and sec
   CHECK_THROWS_WITH(elf->content_size(*elf->section(".debug_str")),
                     Catch::Matchers::StartsWith("t.o: .debug_str+0x"));
 }
+
+TEST_CASE("elf: section headers sharing compressed bytes cannot claim more than 1024:1 in total") {
+  // Eight headers name the same 1,000-byte stream, each claiming 900 KB (within the ratio
+  // alone): 7.2 MB from a file of a few KB is refused before anything is inflated.
+  std::vector<uint8_t> sec(24 + 1000, 0);
+  kfb::store<uint32_t>(sec.data(), 1, false);
+  kfb::store<uint64_t>(sec.data() + 8, 900000, false);
+  ElfSpec spec;
+  spec.add_section(".debug_str", SHT_PROGBITS, sec);
+  for (int i = 0; i < 7; i++) spec.add_section(".debug_line", SHT_PROGBITS, {0});
+  std::vector<uint8_t> img = build_elf(spec);
+  size_t shoff = kfb::load<uint64_t>(img.data() + 40, false);
+  uint64_t off1 = kfb::load<uint64_t>(img.data() + shoff + 64 + 24, false);
+  for (int i = 1; i <= 8; i++) {
+    uint8_t *sh = img.data() + shoff + 64 * i;
+    kfb::store<uint64_t>(sh + 8, SHF_COMPRESSED, false);
+    kfb::store<uint64_t>(sh + 24, off1, false);
+    kfb::store<uint64_t>(sh + 32, sec.size(), false);
+  }
+  auto elf = ElfFile::from_memory(img, "t.o");
+  std::string msg = "t.o: compressed sections claim 7200000 bytes in total from a file of " +
+                    std::to_string(img.size()) + " (more than 1024:1)";
+  CHECK_THROWS_WITH(elf->contents(*elf->section(".debug_str")), msg);
+  CHECK_THROWS_WITH(elf->content_size(*elf->section(".debug_line")), msg);
+}
