@@ -17,7 +17,9 @@
 #      FUNCs) finds no difference.
 #   3. emit is idempotent and -j1 / -j2 write the same bytes.
 # Then times pahole -J and `kfuncbtf emit` side by side (best of KFB_RUNS, default 3; 0: checks
-# only, as e2e/vmlinux_o runs it) and prints the ratio and peak RSS. Exit 0 ok, 1 mismatch, 77
+# only, as e2e/vmlinux_o runs it) and prints the ratio and peak RSS; the same for a copy with
+# zlib-compressed debug sections (as CONFIG_DEBUG_INFO_COMPRESSED_ZLIB builds it; made once
+# with objcopy next to the vmlinux.o), whose scan must equal the plain one's. Exit 0 ok, 1 mismatch, 77
 # skipped (no vmlinux.o, no BPF_BTF_LOAD).
 set -eu -o pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -91,12 +93,24 @@ best() { # best NAME CMD...: prints "NAME wall_s rss_mb" (best of KFB_RUNS)
   done
   echo "$name $bw $((bm / 1024))"
 }
+# 4. Compressed debug sections: the same kfuncs.
+vz=${vo%.o}-zlib.o
+if [ ! -f "$vz" ] || [ "$vz" -ot "$vo" ]; then
+  objcopy --compress-debug-sections=zlib "$vo" "$vz.tmp" && mv "$vz.tmp" "$vz"
+fi
+"$kfb" --json scan --legacy-kfunc-sets "$vo" > "$T/plain.json"
+"$kfb" --json scan --legacy-kfunc-sets "$vz" > "$T/zlib.json"
+cmp "$T/plain.json" "$T/zlib.json" || fail "scan of the zlib-compressed copy differs"
 {
   best "pahole-J" pahole -J $flags --btf_encode_detached="$T/p.btf" "$vo"
   best "emit-j1" "$kfb" emit --legacy-kfunc-sets --btf "$T/pahole.btf" "$vo" -q -o "$T/e.btf"
   best "emit-j2" "$kfb" -j2 emit --legacy-kfunc-sets --btf "$T/pahole.btf" "$vo" -q -o "$T/e.btf"
   best "scan-j1" "$kfb" scan --legacy-kfunc-sets "$vo"
+  best "pahole-J-zlib" pahole -J $flags --btf_encode_detached="$T/p.btf" "$vz"
+  best "emit-zlib" "$kfb" emit --legacy-kfunc-sets --btf "$T/pahole.btf" "$vz" -q -o "$T/e.btf"
+  best "scan-zlib" "$kfb" scan --legacy-kfunc-sets "$vz"
 } > "$T/times"
-awk 'NR == 1 { p = $2 }
-     { printf "%-10s %7.2f s  %5d MB  ratio to pahole -J %.3f\n", $1, $2, $3, $2 / p }' "$T/times"
+# Ratios to pahole -J on the same file (plain rows to the first, zlib rows to pahole-J-zlib).
+awk '/^pahole/ { p = $2 }
+     { printf "%-14s %7.2f s  %5d MB  ratio to pahole -J %.3f\n", $1, $2, $3, $2 / p }' "$T/times"
 echo "vmlinux_o: ok (load $(cut -d' ' -f1-3 /proc/loadavg))"
