@@ -94,7 +94,7 @@ best() { # best NAME CMD...: prints "NAME wall_s rss_mb" (best of KFB_RUNS)
   echo "$name $bw $((bm / 1024))"
 }
 # 4. Compressed debug sections: the same kfuncs.
-vz=${vo%.o}-zlib.o
+vz=${vo%.o}.zlib.o  # not vmlinux-*: tests take those for Debian vmlinux files
 if [ ! -f "$vz" ] || [ "$vz" -ot "$vo" ]; then
   objcopy --compress-debug-sections=zlib "$vo" "$vz.tmp" && mv "$vz.tmp" "$vz"
 fi
