@@ -225,17 +225,14 @@ TEST_CASE("elf: a corrupt compressed section is an error naming the file and sec
   bad[bad.size() / 2] ^= 0xff;
   check(compressed_elf(1, 300, bad), "t.o: .debug_str: corrupt zlib stream (or not 300 bytes when inflated)");
   check(compressed_elf(2, 300, z), "t.o: .debug_str: corrupt zstd stream (or not 300 bytes when inflated)");
-  std::vector<uint8_t> tiny(10, 0);  // shorter than its compression header
-  auto elf = ElfFile::from_memory(
-      [&] {
-        ElfSpec spec;
-        spec.add_section(".debug_str", SHT_PROGBITS, tiny);
-        std::vector<uint8_t> img = build_elf(spec);
-        size_t shoff = kfb::load<uint64_t>(img.data() + 40, false);
-        kfb::store<uint64_t>(img.data() + shoff + 64 + 8, SHF_COMPRESSED, false);
-        return img;
-      }(),
-      "t.o");
+  // Shorter than its compression header. (from_memory does not own the bytes: `img` must
+  // outlive `elf`.)
+  ElfSpec spec;
+  spec.add_section(".debug_str", SHT_PROGBITS, std::vector<uint8_t>(10, 0));
+  std::vector<uint8_t> img = build_elf(spec);
+  size_t shoff = kfb::load<uint64_t>(img.data() + 40, false);
+  kfb::store<uint64_t>(img.data() + shoff + 64 + 8, SHF_COMPRESSED, false);
+  auto elf = ElfFile::from_memory(img, "t.o");
   CHECK_THROWS_WITH(elf->content_size(*elf->section(".debug_str")),
                     Catch::Matchers::StartsWith("t.o: .debug_str+0x"));
 }
