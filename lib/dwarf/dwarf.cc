@@ -32,9 +32,9 @@
 // cannot hold a bpf_kfunc tag (gcc 12 never emits one).
 //
 // Threads. The CU list is cut into `jobs` contiguous ranges of roughly equal .debug_info bytes;
-// each thread opens its own Dwarf_Debug (and its own libelf handle or fd: neither libelf nor
-// libdwarf is safe to share), walks its range and returns definitions tagged with their CU
-// index; the merge concatenates ranges in order and keeps the first definition per name. The
+// each thread builds its own InfoView and Dwarf_Debug (libdwarf is not safe to share; the
+// DebugSources behind them are, their copies made once), walks its range and returns
+// definitions tagged with their CU index; the merge concatenates ranges in order and keeps the first definition per name. The
 // output is therefore the same for any `jobs`.
 //
 // Types are rendered to C declarator syntax from DIE offsets, with a per-thread cache. Type units
@@ -139,13 +139,6 @@ struct Joined {
   }
 };
 
-Joined join_sections(const ElfFile &elf, std::string_view name) {
-  Joined j;
-  for (const ElfSection &s : elf.sections())
-    if (s.name == name && s.type != SHT_NOBITS) j.add(s, elf.content_size(s));
-  return j;
-}
-
 // The sections a session over the object-access interface sees: index 0 empty, then the
 // debug sections the walk needs, in file order (each name once, see Joined). Relocation
 // sections are left out, so libdwarf applies nothing, and the count fits its 16-bit section
@@ -196,14 +189,24 @@ class DebugSources {
     });
     return c.bytes;
   }
+  // The sections called `name`, end to end; empty when there is none.
+  const Joined &joined(std::string_view name) const {
+    static const Joined kNone;
+    size_t k = index(name);
+    return k ? secs_[k] : kNone;
+  }
   // The bytes of the section `name` (relocated), empty when there is none; not .debug_info.
   std::span<const uint8_t> named(std::string_view name) {
-    for (size_t k = 1; k < secs_.size(); k++)
-      if (secs_[k].first().name == name) return bytes(k, {});
-    return {};
+    size_t k = index(name);
+    return k ? bytes(k, {}) : std::span<const uint8_t>();
   }
 
  private:
+  size_t index(std::string_view name) const {
+    for (size_t k = 1; k < secs_.size(); k++)
+      if (secs_[k].first().name == name) return k;
+    return 0;
+  }
   struct Copy {
     std::once_flag once;
     std::vector<uint8_t> bytes;
@@ -1021,78 +1024,76 @@ void read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs
                        std::vector<CuInfo> &out, TypeSigs &sigs) {
   const ElfSection *abbrev = elf.section(".debug_abbrev");
   std::vector<uint8_t> hbuf;
-  {
-    for (uint32_t part = 0; part < info.parts.size(); part++) {
-      const ElfSection &sec = *info.parts[part].sec;
-      uint64_t base = info.parts[part].base;
-      // The headers are read with pread into a small buffer, not through the mapping:
-      // touching 2,578 pages spread over 221 MB makes the kernel map ~64 KiB around each
-      // (fault-around), which alone was 165 MB of RSS on a 6.12 vmlinux.
-      std::span<const uint8_t> whole = elf.contents(sec);  // inflated once when compressed
-      bool mapped = elf.fd() < 0 || (sec.flags & SHF_COMPRESSED);
-      std::string where = elf.path() + ": .debug_info";
-      auto header_cursor = [&](uint64_t off) -> Cursor {
-        // The longest header (a DWARF64 type unit's, 40 bytes) and the unit DIE's abbreviation
-        // code (a ULEB128, at most 10 bytes).
-        size_t n = std::min<uint64_t>(50, whole.size() - off);
-        if (mapped) return Cursor(whole.subspan(off, n), elf.swap(), where, base + off);
-        hbuf.resize(n);
-        if (pread(elf.fd(), hbuf.data(), n, static_cast<off_t>(sec.offset + off)) != static_cast<ssize_t>(n))
-          fail("%s: cannot read .debug_info", elf.path().c_str());
-        return Cursor(hbuf, elf.swap(), where, base + off);
-      };
-      uint64_t pos = 0;
-      while (pos < whole.size()) {
-        Cursor c = header_cursor(pos);
-        CuInfo cu;
-        cu.hdr_off = base + pos;
-        cu.part = part;
-        uint64_t len = c.u32();
-        bool dwarf64 = len == 0xffffffff;
-        if (dwarf64) len = c.u64();
-        else if (len >= 0xfffffff0) c.fail("reserved unit length 0x%llx", static_cast<unsigned long long>(len));
-        uint64_t body = pos + c.pos();
-        if (len > whole.size() - body)
-          c.fail("unit length 0x%llx runs past the end of the section", static_cast<unsigned long long>(len));
-        uint64_t next = body + len;
-        cu.next = base + next;
-        cu.version = c.u16();
-        if (cu.version < 2 || cu.version > 5) c.fail("DWARF version %u (kfuncbtf reads 2 to 5)", cu.version);
-        uint8_t unit_type = DW_UT_compile;
-        size_t abbrev_field = 0;
-        if (cu.version >= 5) {
-          unit_type = c.u8();
-          c.u8();  // address_size
-          abbrev_field = pos + c.pos();
-          cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
-          if (unit_type == DW_UT_skeleton || unit_type == DW_UT_split_compile) {
-            c.u64();
-          } else if (unit_type == DW_UT_type) {
-            uint64_t key = sig_key(c.bytes(8).data());
-            uint64_t type_off = dwarf64 ? c.u64() : c.u32();
-            if (type_off >= next - pos) c.fail("type unit's type_offset 0x%llx is outside the unit",
-                                                static_cast<unsigned long long>(type_off));
-            sigs.emplace(key, cu.hdr_off + type_off);  // a duplicate COMDAT copy: the first
-            cu.shared = true;
-          } else if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) {
-            c.fail("unit type 0x%x (split type units and unknown types are not read)", unit_type);
-          }
-        } else {
-          abbrev_field = pos + c.pos();
-          cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
-          c.u8();  // address_size
+  for (uint32_t part = 0; part < info.parts.size(); part++) {
+    const ElfSection &sec = *info.parts[part].sec;
+    uint64_t base = info.parts[part].base;
+    // The headers are read with pread into a small buffer, not through the mapping:
+    // touching 2,578 pages spread over 221 MB makes the kernel map ~64 KiB around each
+    // (fault-around), which alone was 165 MB of RSS on a 6.12 vmlinux.
+    std::span<const uint8_t> whole = elf.contents(sec);  // inflated once when compressed
+    bool mapped = elf.fd() < 0 || (sec.flags & SHF_COMPRESSED);
+    std::string where = elf.path() + ": .debug_info";
+    auto header_cursor = [&](uint64_t off) -> Cursor {
+      // The longest header (a DWARF64 type unit's, 40 bytes) and the unit DIE's abbreviation
+      // code (a ULEB128, at most 10 bytes).
+      size_t n = std::min<uint64_t>(50, whole.size() - off);
+      if (mapped) return Cursor(whole.subspan(off, n), elf.swap(), where, base + off);
+      hbuf.resize(n);
+      if (pread(elf.fd(), hbuf.data(), n, static_cast<off_t>(sec.offset + off)) != static_cast<ssize_t>(n))
+        fail("%s: cannot read .debug_info", elf.path().c_str());
+      return Cursor(hbuf, elf.swap(), where, base + off);
+    };
+    uint64_t pos = 0;
+    while (pos < whole.size()) {
+      Cursor c = header_cursor(pos);
+      CuInfo cu;
+      cu.hdr_off = base + pos;
+      cu.part = part;
+      uint64_t len = c.u32();
+      bool dwarf64 = len == 0xffffffff;
+      if (dwarf64) len = c.u64();
+      else if (len >= 0xfffffff0) c.fail("reserved unit length 0x%llx", static_cast<unsigned long long>(len));
+      uint64_t body = pos + c.pos();
+      if (len > whole.size() - body)
+        c.fail("unit length 0x%llx runs past the end of the section", static_cast<unsigned long long>(len));
+      uint64_t next = body + len;
+      cu.next = base + next;
+      cu.version = c.u16();
+      if (cu.version < 2 || cu.version > 5) c.fail("DWARF version %u (kfuncbtf reads 2 to 5)", cu.version);
+      uint8_t unit_type = DW_UT_compile;
+      size_t abbrev_field = 0;
+      if (cu.version >= 5) {
+        unit_type = c.u8();
+        c.u8();  // address_size
+        abbrev_field = pos + c.pos();
+        cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
+        if (unit_type == DW_UT_skeleton || unit_type == DW_UT_split_compile) {
+          c.u64();
+        } else if (unit_type == DW_UT_type) {
+          uint64_t key = sig_key(c.bytes(8).data());
+          uint64_t type_off = dwarf64 ? c.u64() : c.u32();
+          if (type_off >= next - pos) c.fail("type unit's type_offset 0x%llx is outside the unit",
+                                              static_cast<unsigned long long>(type_off));
+          sigs.emplace(key, cu.hdr_off + type_off);  // a duplicate COMDAT copy: the first
+          cu.shared = true;
+        } else if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) {
+          c.fail("unit type 0x%x (split type units and unknown types are not read)", unit_type);
         }
-        if (relocs) cu.abbrev_off = relocs->target(sec, abbrev_field, cu.abbrev_off).value;
-        cu.die_off = cu.hdr_off + c.pos();
-        pos = next;
-        if (cu.die_off >= cu.next) continue;
-        // The unit DIE's tag, through its abbreviation: dwz's partial units hold DIEs that
-        // other units refer to, so every view keeps them.
-        uint64_t code = c.uleb();
-        cu.shared = cu.shared || unit_type == DW_UT_partial ||
-                    abbrev_tag(elf, abbrev, cu.abbrev_off, code) == DW_TAG_partial_unit;
-        out.push_back(cu);
+      } else {
+        abbrev_field = pos + c.pos();
+        cu.abbrev_off = dwarf64 ? c.u64() : c.u32();
+        c.u8();  // address_size
       }
+      if (relocs) cu.abbrev_off = relocs->target(sec, abbrev_field, cu.abbrev_off).value;
+      cu.die_off = cu.hdr_off + c.pos();
+      pos = next;
+      if (cu.die_off >= cu.next) continue;
+      // The unit DIE's tag, through its abbreviation: dwz's partial units hold DIEs that
+      // other units refer to, so every view keeps them.
+      uint64_t code = c.uleb();
+      cu.shared = cu.shared || unit_type == DW_UT_partial ||
+                  abbrev_tag(elf, abbrev, cu.abbrev_off, code) == DW_TAG_partial_unit;
+      out.push_back(cu);
     }
   }
   if (std::none_of(out.begin(), out.end(), [](const CuInfo &cu) { return !cu.shared; }))
@@ -1193,7 +1194,6 @@ struct DwarfReader::Impl {
   std::vector<CuInfo> cus;
   std::unique_ptr<DebugRelocs> relocs;    // a relocatable object's, applied by us
   std::unique_ptr<DebugSources> sources;  // what every session is shown
-  Joined info;                            // .debug_info, all its sections end to end
   TypeSigs sigs;                          // type units
 };
 
@@ -1213,15 +1213,14 @@ std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
   // a 6.1 vmlinux.o); relocations DebugRelocs cannot apply are an error.
   // Type units: DWARF 5 puts them in .debug_info, DWARF 4 in .debug_types; in a relocatable
   // object each sits in its own COMDAT section, read end to end with the others (Joined).
-  m.info = join_sections(elf, ".debug_info");
-  Joined types = join_sections(elf, ".debug_types");
   m.relocs = DebugRelocs::open(elf);  // null unless ET_REL
-  if (m.relocs)
-    for (const Joined *j : {&m.info, &types})
-      for (const Joined::Part &p : j->parts) m.relocs->set_base(static_cast<uint32_t>(p.sec->index), p.base);
-  read_unit_headers(elf, m.info, m.relocs.get(), m.cus, m.sigs);
-  r->stats_.cus = std::count_if(m.cus.begin(), m.cus.end(), [](const CuInfo &cu) { return !cu.shared; });
   m.sources = std::make_unique<DebugSources>(elf, m.relocs.get());
+  const Joined &info = m.sources->joined(".debug_info"), &types = m.sources->joined(".debug_types");
+  if (m.relocs)  // before anything is relocated
+    for (const Joined *j : {&info, &types})
+      for (const Joined::Part &p : j->parts) m.relocs->set_base(static_cast<uint32_t>(p.sec->index), p.base);
+  read_unit_headers(elf, info, m.relocs.get(), m.cus, m.sigs);
+  r->stats_.cus = std::count_if(m.cus.begin(), m.cus.end(), [](const CuInfo &cu) { return !cu.shared; });
   if (types) read_type_units(elf, m.sources->named(".debug_types"), m.sigs);
   return r;
 }
@@ -1287,7 +1286,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
   // Each thread builds its own view and session (the copy is part of its work).
   auto work = [&](unsigned k) {
     try {
-      InfoView view(elf_, impl_->info, relocs, cus, parts[k]);
+      InfoView view(elf_, impl_->sources->joined(".debug_info"), relocs, cus, parts[k]);
       Session s(*impl_->sources, view.bytes());
       Walker w(s, names, impl_->sigs);
       for (size_t i : parts[k]) w.walk_cu(cus[i], i, results[k]);

@@ -166,6 +166,11 @@ struct ElfFile::Inflated {
 
 namespace {
 
+// Whether contents() inflates the section (SHF_COMPRESSED with bytes in the file).
+bool compressed(const ElfSection &s) {
+  return (s.flags & SHF_COMPRESSED) && s.type != SHT_NOBITS && s.type != SHT_NULL;
+}
+
 struct Chdr {
   uint32_t type = 0;
   uint64_t size = 0;
@@ -199,7 +204,7 @@ void ElfFile::check_inflated_total() const {
   std::call_once(claimed_once_, [&] {
     uint64_t total = 0;
     for (const ElfSection &s : sections_) {
-      if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS || s.type == SHT_NULL) continue;
+      if (!compressed(s)) continue;
       try {
         total += read_chdr(*this, s).size;
       } catch (const Error &) {
@@ -214,13 +219,13 @@ void ElfFile::check_inflated_total() const {
 }
 
 uint64_t ElfFile::content_size(const ElfSection &s) const {
-  if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS) return data(s).size();
+  if (!compressed(s)) return data(s).size();
   check_inflated_total();
   return read_chdr(*this, s).size;
 }
 
 std::span<const uint8_t> ElfFile::contents(const ElfSection &s) const {
-  if (!(s.flags & SHF_COMPRESSED) || s.type == SHT_NOBITS || s.type == SHT_NULL) return data(s);
+  if (!compressed(s)) return data(s);
   check_inflated_total();
   Inflated &in = inflated_[s.index];
   std::call_once(in.once, [&] {
