@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -70,11 +71,30 @@
 #define DW_TAG_GNU_annotation 0x4299  // the same from GCC 14+
 #endif
 
-// libdwarf asks for ELF section flags (to spot SHF_COMPRESSED) through this process-global
-// hook, set by whichever ELF front end initialised last and called with *our* object pointer
-// during dwarf_object_init_b. It is pointed at our own answer for the length of that call.
+// Two libdwarf APIs, chosen at configure time (CMakeLists.txt sets KFB_LIBDWARF_ACCESS_A):
+//   20210528 (Debian 12): Dwarf_Obj_Access_Section/_Methods/_Interface, 16-bit section
+//     numbers, and section flags (to spot SHF_COMPRESSED) asked through a process-global hook,
+//     set by whichever ELF front end initialised last and called with *our* object pointer
+//     during dwarf_object_init_b: it is pointed at our own answer for the length of that call.
+//   0.x (Debian 13 and later): the *_a types, 64-bit section numbers, the flags a field of the
+//     section record, a file size the section sizes are checked against, no error argument
+//     to dwarf_object_finish.
+// Both see the same sections, bytes and flags; nothing else differs.
+#if KFB_LIBDWARF_ACCESS_A
+using DwSection = Dwarf_Obj_Access_Section_a;
+using DwMethods = Dwarf_Obj_Access_Methods_a;
+using DwInterface = Dwarf_Obj_Access_Interface_a;
+using DwSecIndex = Dwarf_Unsigned;
+using DwByteOrder = Dwarf_Small;
+#else
+using DwSection = Dwarf_Obj_Access_Section;
+using DwMethods = Dwarf_Obj_Access_Methods;
+using DwInterface = Dwarf_Obj_Access_Interface;
+using DwSecIndex = Dwarf_Half;
+using DwByteOrder = Dwarf_Endianness;
 extern "C" int (*_dwarf_get_elf_flags_func_ptr)(void *obj, Dwarf_Half index, Dwarf_Unsigned *flags,
                                                 Dwarf_Unsigned *addralign, int *error);
+#endif
 
 namespace kfb {
 
@@ -119,7 +139,9 @@ bool FuncDef::has_tag(const std::string &value) const {
 
 namespace {
 
+#if !KFB_LIBDWARF_ACCESS_A
 std::mutex g_open_mu;  // _dwarf_get_elf_flags_func_ptr (below) is global state
+#endif
 
 // The sections of one name, end to end in file order: libdwarf is shown one section per name.
 // Only type units make more than one: an `ld -r` object keeps each in its own COMDAT
@@ -217,6 +239,43 @@ class DebugSources {
   std::unique_ptr<Copy[]> copies_;
 };
 
+// libdwarf's error in the project's words: what it means, then libdwarf's name for it, which
+// is the same in every libdwarf version (its sentences are not: 0.x rewords many, and they
+// carry libdwarf's internal numbers). Null (no error recorded) is "corrupt DWARF".
+std::string dw_error_text(Dwarf_Error err) {
+  if (!err) return "corrupt DWARF";
+  std::string_view m = dwarf_errmsg(err);
+  size_t n = 0;
+  while (n < m.size() && (std::isupper(static_cast<unsigned char>(m[n])) || std::isdigit(static_cast<unsigned char>(m[n])) || m[n] == '_'))
+    n++;
+  std::string name(m.substr(0, n));
+  static const std::pair<const char *, const char *> kMeaning[] = {
+      {"DW_DLE_ABBREV_MISSING", "a DIE's abbreviation code is not in its unit's .debug_abbrev"},
+      {"DW_DLE_DIE_ABBREV_LIST_NULL", "a DIE's abbreviation code is not in its unit's .debug_abbrev"},
+      {"DW_DLE_UNKNOWN_FORM", "an abbreviation uses an unknown attribute form"},
+      {"DW_DLE_DEBUG_FORM_HANDLING_INCOMPLETE", "an attribute form that cannot be read there"},
+      {"DW_DLE_ATTR_FORM_BAD", "an attribute form that cannot be read there"},
+      {"DW_DLE_ATTR_FORM_SIZE_BAD", "an attribute's value lies outside its section"},
+      {"DW_DLE_ATTR_FORM_OFFSET_BAD", "a reference lies outside its section"},
+      {"DW_DLE_SIBLING_OFFSET_WRONG", "a DW_AT_sibling lies outside its unit"},
+      {"DW_DLE_FORM_BLOCK_LENGTH_ERROR", "a block attribute runs past the end of its section"},
+      {"DW_DLE_STRP_OFFSET_BAD", "a string offset lies outside .debug_str"},
+      {"DW_DLE_STR_OFFSETS_BASE_WRONG_FORM", "DW_AT_str_offsets_base has the wrong form"},
+      {"DW_DLE_DIE_BAD", "a DIE cannot be read"},
+      {"DW_DLE_NEXT_DIE_PAST_END", "a DIE runs past the end of its unit"},
+  };
+  for (const auto &[k, v] : kMeaning)
+    if (name == k) return std::string(v) + " (" + name + ")";
+  return name.size() > 7 ? "corrupt DWARF (" + name + ")" : "corrupt DWARF";
+}
+
+// dw_error_text, and the error freed.
+std::string dw_take_error(Dwarf_Debug dbg, Dwarf_Error err) {
+  std::string m = dw_error_text(err);
+  if (err) dwarf_dealloc_error(dbg, err);
+  return m;
+}
+
 // One libdwarf session over the object-access interface. Owns what it opened.
 class Session {
  public:
@@ -225,9 +284,17 @@ class Session {
   Session(DebugSources &src, std::span<const uint8_t> info)
       : path_(src.elf().path()), view_(&src, info) {
     Dwarf_Error err = nullptr;
+#if KFB_LIBDWARF_ACCESS_A
+    iface_.ai_object = &view_;
+    iface_.ai_methods = &kViewMethods;
+#else
     iface_.object = &view_;
     iface_.methods = &kViewMethods;
+#endif
     int r;
+#if KFB_LIBDWARF_ACCESS_A
+    r = dwarf_object_init_b(&iface_, nullptr, nullptr, DW_GROUPNUMBER_ANY, &dbg_, &err);
+#else
     {
       std::lock_guard<std::mutex> lock(g_open_mu);
       auto saved = _dwarf_get_elf_flags_func_ptr;
@@ -235,6 +302,7 @@ class Session {
       r = dwarf_object_init_b(&iface_, nullptr, nullptr, DW_GROUPNUMBER_ANY, &dbg_, &err);
       _dwarf_get_elf_flags_func_ptr = saved;
     }
+#endif
     if (r == DW_DLV_ERROR) {
       std::string m = init_error(err);
       dbg_ = nullptr;
@@ -256,24 +324,34 @@ class Session {
 
   // The message of an error from a failed open, which has no Dwarf_Debug to free it with.
   static std::string init_error(Dwarf_Error err) {
-    if (!err) return "unknown error";
-    std::string m = dwarf_errmsg(err);
-    dwarf_dealloc_error(nullptr, err);
+    std::string m = dw_error_text(err);
+    if (err) dwarf_dealloc_error(nullptr, err);
     return m;
   }
 
-  // Throws with libdwarf's message; frees the error.
-  [[noreturn]] void fail_dw(const char *what, Dwarf_Error err) const {
-    std::string m = err ? dwarf_errmsg(err) : "unknown error";
+  // Throws "PATH: SECTION+0xOFF: WHAT: MEANING (DW_DLE_...)", at the DIE `d` when there is
+  // one (else "PATH: DWARF: WHAT: ..."); frees the error.
+  [[noreturn]] void fail_dw(const char *what, Dwarf_Error err, Dwarf_Die d = nullptr) const {
+    std::string m = dw_error_text(err);
     if (err) dwarf_dealloc_error(dbg_, err);
+    Dwarf_Off off = 0;
+    Dwarf_Error e2 = nullptr;
+    if (d && dwarf_dieoffset(d, &off, &e2) == DW_DLV_OK)
+      fail("%s: %s+0x%llx: %s: %s", path_.c_str(), dwarf_get_die_infotypes_flag(d) ? ".debug_info" : ".debug_types",
+           static_cast<unsigned long long>(off), what, m.c_str());
+    if (e2) dwarf_dealloc_error(dbg_, e2);
     fail("%s: DWARF: %s: %s", path_.c_str(), what, m.c_str());
   }
 
  private:
   void cleanup() {
     if (dbg_) {
+#if KFB_LIBDWARF_ACCESS_A
+      dwarf_object_finish(dbg_);
+#else
       Dwarf_Error err = nullptr;
       dwarf_object_finish(dbg_, &err);
+#endif
       dbg_ = nullptr;
     }
   }
@@ -284,10 +362,23 @@ class Session {
     DebugSources *src = nullptr;
     std::span<const uint8_t> info;
   };
-  static int view_section_info(void *obj, Dwarf_Half idx, Dwarf_Obj_Access_Section *out, int *err) {
+  static int view_section_info(void *obj, DwSecIndex idx, DwSection *out, int *err) {
     const View &v = *static_cast<View *>(obj);
     if (idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
-    *out = Dwarf_Obj_Access_Section{};
+    *out = DwSection{};
+#if KFB_LIBDWARF_ACCESS_A
+    out->as_name = "";
+    if (idx == 0) return DW_DLV_OK;
+    const Joined &j = v.src->sections()[idx];
+    const ElfSection &sec = j.first();
+    out->as_addr = sec.addr;
+    out->as_type = sec.type;
+    out->as_size = j.size;
+    out->as_name = sec.name.data();  // NUL-terminated: it points into the section-name table
+    out->as_entrysize = sec.entsize;
+    out->as_flags = shown_flags(sec);
+    out->as_addralign = 1;
+#else
     out->name = "";
     if (idx == 0) return DW_DLV_OK;
     const Joined &j = v.src->sections()[idx];
@@ -295,22 +386,32 @@ class Session {
     out->addr = sec.addr;
     out->type = sec.type;
     out->size = j.size;
-    // NUL-terminated: it points into the section-name table.
-    out->name = sec.name.data();
+    out->name = sec.name.data();  // NUL-terminated: it points into the section-name table
     out->entrysize = sec.entsize;
+#endif
     return DW_DLV_OK;
   }
+  // Shown as plain sections: the bytes are inflated already, and groups are joined.
+  static Dwarf_Unsigned shown_flags(const ElfSection &sec) {
+    return sec.flags & ~static_cast<uint64_t>(SHF_GROUP | SHF_COMPRESSED);
+  }
+#if !KFB_LIBDWARF_ACCESS_A
   static int view_flags(void *obj, Dwarf_Half idx, Dwarf_Unsigned *flags, Dwarf_Unsigned *addralign,
                         int *err) {
     const View &v = *static_cast<View *>(obj);
     if (idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
-    // Shown as plain sections: the bytes are inflated already, and groups are joined.
-    *flags = idx ? v.src->sections()[idx].first().flags & ~static_cast<uint64_t>(SHF_GROUP | SHF_COMPRESSED) : 0;
+    *flags = idx ? shown_flags(v.src->sections()[idx].first()) : 0;
     *addralign = 1;
     return DW_DLV_OK;
   }
-  static Dwarf_Endianness view_byte_order(void *obj) {
-    return static_cast<View *>(obj)->src->elf().big_endian() ? DW_OBJECT_MSB : DW_OBJECT_LSB;
+#endif
+  static DwByteOrder view_byte_order(void *obj) {
+    bool be = static_cast<View *>(obj)->src->elf().big_endian();
+#if KFB_LIBDWARF_ACCESS_A
+    return be ? DW_END_big : DW_END_little;
+#else
+    return be ? DW_OBJECT_MSB : DW_OBJECT_LSB;
+#endif
   }
   static Dwarf_Small view_length_size(void *) { return 4; }
   static Dwarf_Small view_pointer_size(void *obj) {
@@ -319,7 +420,15 @@ class Session {
   static Dwarf_Unsigned view_section_count(void *obj) {
     return static_cast<View *>(obj)->src->sections().size();
   }
-  static int view_load_section(void *obj, Dwarf_Half idx, Dwarf_Small **data, int *err) {
+#if KFB_LIBDWARF_ACCESS_A
+  // Section sizes are checked against it; ours are inflated and joined, so it is their sum.
+  static Dwarf_Unsigned view_file_size(void *obj) {
+    Dwarf_Unsigned n = 0;
+    for (const Joined &j : static_cast<View *>(obj)->src->sections()) n += j.size;
+    return n;
+  }
+#endif
+  static int view_load_section(void *obj, DwSecIndex idx, Dwarf_Small **data, int *err) {
     const View &v = *static_cast<View *>(obj);
     if (idx == 0 || idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
     std::span<const uint8_t> bytes;
@@ -334,14 +443,20 @@ class Session {
     *data = const_cast<Dwarf_Small *>(bytes.data());
     return DW_DLV_OK;
   }
-  static constexpr Dwarf_Obj_Access_Methods kViewMethods = {
-      view_section_info, view_byte_order, view_length_size, view_pointer_size,
-      view_section_count, view_load_section, nullptr};
+#if KFB_LIBDWARF_ACCESS_A
+  static constexpr DwMethods kViewMethods = {view_section_info,  view_byte_order,    view_length_size,
+                                             view_pointer_size,  view_file_size,     view_section_count,
+                                             view_load_section,  nullptr};
+#else
+  static constexpr DwMethods kViewMethods = {view_section_info, view_byte_order,    view_length_size,
+                                             view_pointer_size, view_section_count, view_load_section,
+                                             nullptr};
+#endif
 
   std::string path_;
   Dwarf_Debug dbg_ = nullptr;
   View view_;
-  Dwarf_Obj_Access_Interface iface_{};
+  DwInterface iface_{};
 };
 
 // RAII for DIEs and attributes.
@@ -423,13 +538,13 @@ class Walker {
   bool attr(Dwarf_Die d, Dwarf_Half at, Attr &a) {
     Dwarf_Error err = nullptr;
     int r = dwarf_attr(d, at, &a.a, &err);
-    if (r == DW_DLV_ERROR) s_.fail_dw("reading an attribute", err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading an attribute", err, d);
     return r == DW_DLV_OK;
   }
   bool has(Dwarf_Die d, Dwarf_Half at) {
     Dwarf_Bool b = 0;
     Dwarf_Error err = nullptr;
-    if (dwarf_hasattr(d, at, &b, &err) == DW_DLV_ERROR) s_.fail_dw("reading an attribute", err);
+    if (dwarf_hasattr(d, at, &b, &err) == DW_DLV_ERROR) s_.fail_dw("reading an attribute", err, d);
     return b;
   }
   bool udata(Dwarf_Die d, Dwarf_Half at, uint64_t &out) {
@@ -437,7 +552,7 @@ class Walker {
     if (!attr(d, at, a)) return false;
     Dwarf_Error err = nullptr;
     Dwarf_Half form = 0;
-    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err);
+    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err, d);
     int r;
     if (form == DW_FORM_implicit_const || form == DW_FORM_sdata) {
       // gcc 12 DWARF 5 writes decl_file/decl_line as implicit_const: formudata rejects it.
@@ -473,7 +588,7 @@ class Walker {
     char *n = nullptr;
     Dwarf_Error err = nullptr;
     int r = dwarf_diename(d, &n, &err);
-    if (r == DW_DLV_ERROR) s_.fail_dw("reading a name", err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading a name", err, d);
     return r == DW_DLV_OK ? n : nullptr;
   }
   // A DIE reference; DW_FORM_ref_sig8 is resolved through the type units' signatures (which
@@ -483,10 +598,10 @@ class Walker {
     if (!attr(d, at, a)) return false;
     Dwarf_Error err = nullptr;
     Dwarf_Half form = 0;
-    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err);
+    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err, d);
     if (form == DW_FORM_ref_sig8) {
       Dwarf_Sig8 sig;
-      if (dwarf_formsig8(a.a, &sig, &err) != DW_DLV_OK) s_.fail_dw("reading a type signature", err);
+      if (dwarf_formsig8(a.a, &sig, &err) != DW_DLV_OK) s_.fail_dw("reading a type signature", err, d);
       auto it = sigs_.find(sig_key(reinterpret_cast<const uint8_t *>(sig.signature)));
       if (it == sigs_.end()) {
         // As readelf and llvm-dwarfdump print it: the 8 bytes in the object's byte order.
@@ -499,7 +614,7 @@ class Walker {
       out = it->second;
       return true;
     }
-    if (dwarf_global_formref(a.a, &out, &err) != DW_DLV_OK) s_.fail_dw("reading a reference", err);
+    if (dwarf_global_formref(a.a, &out, &err) != DW_DLV_OK) s_.fail_dw("reading a reference", err, d);
     // Unit-relative forms stay in the DIE's section; DW_FORM_ref_addr always names .debug_info.
     if (in_types(d) && form != DW_FORM_ref_addr) out |= kInTypes;
     return true;
@@ -511,10 +626,10 @@ class Walker {
     if (!attr(d, at, a)) return false;
     Dwarf_Error err = nullptr;
     Dwarf_Half form = 0;
-    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err);
+    if (dwarf_whatform(a.a, &form, &err) != DW_DLV_OK) s_.fail_dw("reading a form", err, d);
     Dwarf_Unsigned v = 0;
     int r = form == DW_FORM_sec_offset ? dwarf_global_formref(a.a, &v, &err) : dwarf_formudata(a.a, &v, &err);
-    if (r == DW_DLV_ERROR) s_.fail_dw("reading a section offset", err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading a section offset", err, d);
     out = v;
     return r == DW_DLV_OK;
   }
@@ -532,31 +647,31 @@ class Walker {
   Dwarf_Half tag(Dwarf_Die d) {
     Dwarf_Half t = 0;
     Dwarf_Error err = nullptr;
-    if (dwarf_tag(d, &t, &err) != DW_DLV_OK) s_.fail_dw("reading a tag", err);
+    if (dwarf_tag(d, &t, &err) != DW_DLV_OK) s_.fail_dw("reading a tag", err, d);
     return t;
   }
   Die offdie(Dwarf_Off off) {
     Dwarf_Die d = nullptr;
     Dwarf_Error err = nullptr;
     bool is_info = !(off & kInTypes);
-    if (dwarf_offdie_b(dbg_, off & ~kInTypes, is_info, &d, &err) != DW_DLV_OK)
-      s_.fail_dw(strfmt("reading the DIE at %s+0x%llx", is_info ? ".debug_info" : ".debug_types",
-                        static_cast<unsigned long long>(off & ~kInTypes)).c_str(),
-                 err);
+    int r = dwarf_offdie_b(dbg_, off & ~kInTypes, is_info, &d, &err);
+    if (r != DW_DLV_OK)
+      fail("%s: %s+0x%llx: reading the DIE: %s", s_.path().c_str(), is_info ? ".debug_info" : ".debug_types",
+           static_cast<unsigned long long>(off & ~kInTypes), r == DW_DLV_NO_ENTRY ? "no DIE there" : dw_take_error(dbg_, err).c_str());
     return Die(d);
   }
   Die child(Dwarf_Die d) {
     Dwarf_Die c = nullptr;
     Dwarf_Error err = nullptr;
     int r = dwarf_child(d, &c, &err);
-    if (r == DW_DLV_ERROR) s_.fail_dw("reading children", err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading the children of the DIE", err, d);
     return Die(r == DW_DLV_OK ? c : nullptr);
   }
   Die sibling(Dwarf_Die d) {
     Dwarf_Die c = nullptr;
     Dwarf_Error err = nullptr;
     int r = dwarf_siblingof_b(dbg_, d, !in_types(d), &c, &err);
-    if (r == DW_DLV_ERROR) s_.fail_dw("reading siblings", err);
+    if (r == DW_DLV_ERROR) s_.fail_dw("reading the DIE after this one", err, d);
     return Die(r == DW_DLV_OK ? c : nullptr);
   }
   Dwarf_Off offset(Dwarf_Die d) {
@@ -630,7 +745,7 @@ const char *Walker::name_of(Dwarf_Die d, Die &holder) {
 std::string Walker::file_of(Dwarf_Die d, uint64_t idx) {
   Dwarf_Off cu_off = 0;
   Dwarf_Error err = nullptr;
-  if (dwarf_CU_dieoffset_given_die(d, &cu_off, &err) != DW_DLV_OK) s_.fail_dw("finding a CU", err);
+  if (dwarf_CU_dieoffset_given_die(d, &cu_off, &err) != DW_DLV_OK) s_.fail_dw("finding the DIE's unit", err, d);
   auto it = srcfiles_.find(cu_off);
   if (it == srcfiles_.end()) {
     Die cu = offdie(cu_off);
