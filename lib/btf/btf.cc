@@ -620,7 +620,10 @@ std::vector<uint8_t> Btf::write() const {
 uint32_t Btf::add_str(std::string_view s) {
   if (s.find('\0') != std::string_view::npos)
     throw Error(strfmt("%s: cannot add a string with an embedded NUL", where_.c_str()));
-  if (s.empty() && (base_ || (!strs_.empty() && strs_[0] == '\0'))) return 0;
+  // Offset 0 of a base BTF's strings is "" (how a reader tells base from split BTF): an empty
+  // string section gets it before its first string.
+  if (!base_ && strs_.empty()) strs_.push_back('\0');
+  if (s.empty() && (base_ || strs_[0] == '\0')) return 0;
   int64_t off = find_str(s);  // builds the index
   if (off >= 0) return static_cast<uint32_t>(off);
   uint64_t local = strs_.size();
