@@ -8,7 +8,7 @@
 #pragma GCC diagnostic ignored "-Wstringop-overread"
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #endif
-#include <catch2/catch.hpp>
+#include "kfb_catch.h"
 #include <cerrno>
 #include <array>
 #include <cstring>

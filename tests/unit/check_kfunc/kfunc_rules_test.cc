@@ -1,6 +1,6 @@
 // check_kfunc_rules on hand-built BTF: one test per rule (exact rule id, type id, message),
 // and clean inputs that must give no finding at all.
-#include <catch2/catch.hpp>
+#include "kfb_catch.h"
 
 #include "btf/btf.h"
 #include "check/kfunc_rules.h"

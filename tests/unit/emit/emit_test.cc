@@ -1,6 +1,6 @@
 // lib/kfunc/emit: golden tests on hand-built BTF and kfunc lists (exact records appended, in
 // order, as bpftool prints them), idempotence, sort, dedup, scopes, errors; features.
-#include <catch2/catch.hpp>
+#include "kfb_catch.h"
 
 #include <algorithm>
 #include <string>

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "kfb_catch.h"
 #include <elf.h>
 
 #include <map>
@@ -87,7 +87,7 @@ TEST_CASE("btf_ids: unresolved set8 (vmlinux.o): names by symbol position / flag
   }
 }
 
-TEST_CASE("btf_ids: linked objects use sh_addr; func symbols outside sets are not kfuncs") {
+TEST_CASE("btf_ids: linked objects use sh_addr, func symbols outside sets are not kfuncs") {
   Ids t;
   t.type = ET_EXEC;
   t.addr = 0xffffffff82b6f868ull;

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "kfb_catch.h"
 
 #include "kfunc/args.h"
 #include "kfunc/flags.h"

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "kfb_catch.h"
 #include <cstring>
 #include <filesystem>
 #include <sys/stat.h>
@@ -66,7 +66,7 @@ TEST_CASE("atomic write replaces the file and leaves no temp file behind") {
   for (auto &e : std::filesystem::directory_iterator(dir)) (void)e, entries++;
   CHECK(entries == 1);
   CHECK_THROWS_WITH(write_file_atomic((dir / "nope" / "x").string(), a),
-                    Catch::Contains("cannot create a temporary file"));
+                    kfbtest::ContainsSubstring("cannot create a temporary file"));
   std::filesystem::remove_all(dir);
 }
 
