@@ -3,7 +3,7 @@
 # text, rule and exit code; warnings fail only with --fatal-warnings; JSON carries the fields.
 . "$(dirname "$0")/lib.sh"
 need python3
-[ -e "$KFB_FIXTURES/bad-scope-cycle.o" ] || skip "bad fixtures not built in $KFB_FIXTURES"
+need_fixture bad-scope-cycle.o
 cd "$KFB_FIXTURES"
 
 # bad_one FILE EXIT RULE LINE: check FILE prints exactly LINE and exits EXIT; JSON: one kfunc

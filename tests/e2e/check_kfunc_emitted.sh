@@ -5,8 +5,7 @@
 # exactly the expected finding (the rules have teeth on emit's encodings).
 . "$(dirname "$0")/lib.sh"
 need python3
-"$KFUNCBTF" emit --help >/dev/null 2>&1 || skip "kfuncbtf has no emit command"
-[ -e "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built in $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 n=0
 for f in "$KFB_FIXTURES"/{gcc,clang}-dwarf{4,5}.{o,elf} "$KFB_FIXTURES"/clang-{i386,powerpc,powerpc64}-dwarf5.{o,elf} \
          "$KFB_FIXTURES"/{nodwarf,nobtfids}.o; do

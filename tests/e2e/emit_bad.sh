@@ -3,7 +3,7 @@
 # and nothing written: a pre-existing OUT is left untouched. Warnings (no DWARF definition, no
 # BTF FUNC) do not stop emit unless --fatal-warnings.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/bad-impl-mismatch.o" ] || skip "bad fixtures not built at $KFB_FIXTURES"
+need_fixture bad-impl-mismatch.o
 
 # bad NAME EXIT MESSAGE [OPTION...]: emit on bad-NAME.o exits EXIT, prints MESSAGE, leaves OUT alone.
 bad() {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # --features / --features-strict / --list-features, and what turning a feature off removes.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 obj=$KFB_FIXTURES/gcc-dwarf5.o
 sc=(--scopes "$KFB_SRC/testdata/src/scopes.txt")
 

@@ -6,7 +6,7 @@
 # testdata/src/scopes.txt) and no tag-only bpf_get_kmem_cache; 32-bit targets have other masks.
 # Also pins the exact dump lines of one kfunc with a twin on clang-dwarf5.o.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 
 # canon FILE: the name-based view of the emitted tags (ids differ between variants).
 canon() {

@@ -2,7 +2,7 @@
 # emit on its own output writes identical bytes (raw and --update-elf, with and without
 # +sort/+dedup), and the output never depends on -j (-j1, -j2, -j8).
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 
 for obj in "$KFB_FIXTURES"/{gcc-dwarf5,clang-dwarf4,clang-dwarf5,clang-powerpc64-dwarf5,clang-i386-dwarf5}.{o,elf}; do
   v=$(basename "$obj")

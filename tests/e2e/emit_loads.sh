@@ -5,7 +5,7 @@
 # kernel refuses big-endian BTF and 4-byte pointers, see MANIFEST.md): libbpf and bpftool
 # must still read them.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 need cc bpftool
 need_root
 [ -f /usr/include/bpf/btf.h ] || skip "libbpf-dev is not installed"

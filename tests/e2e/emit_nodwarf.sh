@@ -4,7 +4,7 @@
 # source-form tags, and must write exactly what it writes for clang-dwarf5.o with DWARF.
 # A module (split BTF, -B base) gets its twin and tags inside its own types.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/nodwarf.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture nodwarf.o
 
 expect_exit 0 "$KFUNCBTF" emit "$KFB_FIXTURES/nodwarf.o" -o "$T/nodwarf.btf"
 expect_grep "nodwarf.o: warning: no DWARF (.debug_info): kfunc parameters come from BTF, scopes from its decl tags" "$T/err"

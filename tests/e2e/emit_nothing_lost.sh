@@ -3,7 +3,7 @@
 # type_id of the 7 FUNCs that got a trimmed proto (the kfuncs with implicit arguments); new
 # types only come after the input's last id. Checked on every native and cross variant.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 
 twins="bpf_obj_drop bpf_obj_new bpf_refcount_acquire bpf_task_work_schedule_resume bpf_task_work_schedule_signal bpf_wq_set_callback scx_bpf_create_dsq"
 for obj in "$KFB_FIXTURES"/{gcc,clang}-dwarf{4,5}.{o,elf} "$KFB_FIXTURES"/clang-{powerpc64,i386,powerpc}-dwarf5.{o,elf}; do

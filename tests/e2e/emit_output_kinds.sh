@@ -3,7 +3,7 @@
 # /dev/stdout in practice) is written in place, never replaced by a rename (which would turn a
 # device node or a pipe into a regular file); regular files keep their mode.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 obj=$KFB_FIXTURES/clang-dwarf5.o
 
 "$KFUNCBTF" emit "$obj" -q -o "$T/ref.btf"

@@ -3,7 +3,7 @@
 # every other section keeps its offset and bytes, readelf/bpftool/objcopy accept the result;
 # --in-place rewrites OBJ itself; both byte orders, ELF32/ELF64, ET_REL and ET_EXEC.
 . "$(dirname "$0")/lib.sh"
-[ -f "$KFB_FIXTURES/clang-dwarf5.o" ] || skip "fixtures not built at $KFB_FIXTURES"
+need_fixture clang-dwarf5.o
 need readelf objcopy python3 bpftool
 
 # same_sections IN OUT: every section but .BTF has the same index, name, type, offset, size

@@ -53,6 +53,22 @@ got:      [$1]"
 # expect_grep PATTERN FILE: fixed-string match.
 expect_grep() { grep -qF -- "$1" "$2" || { echo "--- $2"; head -c 4000 "$2"; die "'$1' not found in $2"; }; }
 
+# have_fixture NAME: true when the compiled fixture NAME (relative to $KFB_FIXTURES) is there,
+# false when this build did not configure it (its compiler, linker or pahole is missing); a
+# fixture the build configured (testdata/configured.txt) but that is missing fails the test.
+have_fixture() {
+  [ -e "$KFB_FIXTURES/$1" ] && return 0
+  if grep -qxF -- "$1" "$KFB_FIXTURES/configured.txt" 2>/dev/null; then
+    die "fixture $1 was configured by this build but is missing from $KFB_FIXTURES"
+  fi
+  return 1
+}
+# need_fixture NAME...: skip unless every one is there (fail when configured and missing).
+need_fixture() {
+  local f
+  for f in "$@"; do have_fixture "$f" || skip "fixture $f not configured (its compiler, linker or pahole is missing)"; done
+}
+
 # The compiled fixtures (testdata/CMakeLists.txt). Skip cleanly if they were not built.
 fixtures() {
   [ -d "$KFB_FIXTURES" ] || skip "fixtures not built at $KFB_FIXTURES"

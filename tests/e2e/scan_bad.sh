@@ -7,7 +7,7 @@ F=$KFB_FIXTURES
 
 bad() { # bad FIXTURE EXIT MESSAGE [OPTIONS...]
   local fx=$1 code=$2 msg=$3; shift 3
-  [ -f "$F/$fx" ] || die "fixture $fx missing"
+  need_fixture "$fx"
   expect_exit "$code" run_kfb scan "$@" "$F/$fx"
   expect_grep "$msg" "$T/err"
   [ "$(grep -c . "$T/err")" = 1 ] || { cat "$T/err"; die "$fx: expected exactly one message"; }
@@ -43,6 +43,22 @@ expect_grep "arg 'm__map': map needs a pointer argument" "$T/err"
 # JSON carries the findings too.
 expect_exit 1 run_kfb --json scan "$F/bad-implicit-not-last.o"
 expect_grep '"severity":"error","rule":"kfunc-arg-flag","name":"bpf_bad_aux_first","file":"testdata/src/bad/implicit_not_last.c","line":8,"message":"arg '"'"'aux'"'"': implicit argument must be last"' "$T/out"
-for fx in bad-impl-mismatch.o bad-scope-unknown-member.o bad-scope-nonfunc-member.o bad-scope-cycle.o; do
+# Those scan reports as written, silently: the kfunc with its implicit argument, scopes and
+# calls exactly as the source has them (emit and check judge them, see emit_bad/check_kfunc_bad).
+passes() { # passes FIXTURE LINE...: exit 0, nothing on stderr, each LINE in the output
+  local fx=$1 l; shift
+  need_fixture "$fx"
   expect_exit 0 run_kfb scan "$F/$fx"
-done
+  [ ! -s "$T/err" ] || die "$fx: scan printed: $(cat "$T/err")"
+  for l in "$@"; do grep -qxF -- "$l" "$T/out" || { cat "$T/out"; die "$fx: line '$l' not in scan's output"; }; done
+}
+passes bad-impl-mismatch.o \
+  "bpf_bad_twin flags=KF_IMPLICIT_ARGS source=both sets=bad_twin_ids btf_id=12 at=testdata/src/bad/impl_mismatch.c:10" \
+  "  arg1: struct bpf_prog_aux *aux [implicit]"
+passes bad-scope-unknown-member.o "  scope: bad_ops.open" "  scope: bad_ops.no_such_member"
+passes bad-scope-nonfunc-member.o "  scope: bad_ops.close" "  scope: bad_ops.flags"
+passes bad-scope-cycle.o \
+  "bpf_bad_cycle_a flags=0 source=both sets=bad_cycle_ids btf_id=18 at=testdata/src/bad/scope_cycle.c:7" \
+  "  calls: bad_ops.close" \
+  "bpf_bad_cycle_b flags=0 source=both sets=bad_cycle_ids btf_id=22 at=testdata/src/bad/scope_cycle.c:13" \
+  "  calls: bad_ops.open"
