@@ -696,8 +696,8 @@ uint32_t Btf::add_typedef(std::string_view name, uint32_t t) {
   return push(add_str(name), make_info(Kind::TYPEDEF, 0, false), t, {});
 }
 
-uint32_t Btf::add_type_tag(std::string_view value, uint32_t t) {
-  return push(add_str(value), make_info(Kind::TYPE_TAG, 0, false), t, {});
+uint32_t Btf::add_type_tag(std::string_view value, uint32_t t, bool kflag) {
+  return push(add_str(value), make_info(Kind::TYPE_TAG, 0, kflag), t, {});
 }
 
 uint32_t Btf::add_fwd(std::string_view name, bool is_union) {

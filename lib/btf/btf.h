@@ -280,7 +280,9 @@ class Btf {
   uint32_t add_volatile(uint32_t type);
   uint32_t add_restrict(uint32_t type);
   uint32_t add_typedef(std::string_view name, uint32_t type);
-  uint32_t add_type_tag(std::string_view value, uint32_t type);
+  // kflag: a type attribute (`__attribute__((value))`, libbpf's btf__add_type_attr), as
+  // resolve_btfids 7.3's address_space(1) on arena pointers.
+  uint32_t add_type_tag(std::string_view value, uint32_t type, bool kflag = false);
   uint32_t add_fwd(std::string_view name, bool is_union);
   uint32_t add_array(uint32_t elem_type, uint32_t index_type, uint32_t nelems);
   uint32_t add_struct(std::string_view name, uint32_t size, std::span<const NewMember> members);

@@ -48,6 +48,7 @@
 #include "kfunc/args.h"
 #include "kfunc/btf_ids.h"
 #include "kfunc/flags.h"
+#include "kfunc/kernel.h"
 #include "kfunc/kfunc.h"
 #include "kfunc/scopes.h"
 #include "support/diag.h"
@@ -97,6 +98,8 @@ class Rules {
   // --- type helpers
   uint32_t skip_mods(uint32_t id, bool typedefs) const;
   bool is_ptr(uint32_t id) const { return id && btf_.type(skip_mods(id, true)).is_ptr(); }
+  // The same type once type attributes (TYPE_TAG with kflag) are skipped at every level.
+  bool same_sans_attrs(uint32_t x, uint32_t y, int depth = 0) const;
   bool is_scalar(uint32_t id) const;
   bool is_func_ptr(uint32_t id) const;
   std::string type_str(uint32_t id, int depth = 0) const;
@@ -196,10 +199,45 @@ std::string Rules::type_str(uint32_t id, int depth) const {
     case Kind::CONST: return "const " + type_str(t.type(), depth + 1);
     case Kind::VOLATILE: return "volatile " + type_str(t.type(), depth + 1);
     case Kind::RESTRICT: return type_str(t.type(), depth + 1) + " restrict";
-    case Kind::TYPE_TAG: return type_str(t.type(), depth + 1);
+    case Kind::TYPE_TAG:  // kflag: a type attribute (address_space(1) on an arena pointer)
+      return type_str(t.type(), depth + 1) +
+             (t.kflag() ? " __attribute__((" + n + "))" : " __tag(" + n + ")");
     case Kind::ARRAY: return type_str(t.array().type, depth + 1) + "[]";
     case Kind::FUNC_PROTO: return "function";
     default: return btf::kind_name(t.kind());
+  }
+}
+
+bool Rules::same_sans_attrs(uint32_t x, uint32_t y, int depth) const {
+  auto strip = [this](uint32_t id) {
+    for (int guard = 0; guard < 64 && id && btf_.valid_id(id); guard++) {
+      Type t = btf_.type(id);
+      if (t.kind() != Kind::TYPE_TAG || !t.kflag()) break;
+      id = t.type();
+    }
+    return id;
+  };
+  x = strip(x);
+  y = strip(y);
+  if (x == y) return true;
+  if (!x || !y || !btf_.valid_id(x) || !btf_.valid_id(y) || depth > 16) return false;
+  Type a = btf_.type(x), b = btf_.type(y);
+  if (a.kind() != b.kind() || a.name() != b.name() || a.kflag() != b.kflag()) return false;
+  switch (a.kind()) {
+    case Kind::PTR:
+    case Kind::TYPEDEF:
+    case Kind::CONST:
+    case Kind::VOLATILE:
+    case Kind::RESTRICT:
+    case Kind::TYPE_TAG: return same_sans_attrs(a.type(), b.type(), depth + 1);
+    case Kind::INT: return a.size() == b.size() && a.int_data() == b.int_data();
+    case Kind::STRUCT:
+    case Kind::UNION:
+    case Kind::ENUM:
+    case Kind::ENUM64:
+    case Kind::FLOAT: return !a.name().empty() && a.size() == b.size();  // named: same by name
+    case Kind::FWD: return true;
+    default: return false;
   }
 }
 
@@ -431,26 +469,19 @@ void Rules::twins(const KInfo &ki) {
     return;
   }
   Type ip = *iproto;
-  // F_impl = F's explicit params (same types), then only pointers.
+  // F's params are a prefix of F_impl's (same types, type attributes aside: resolve_btfids 7.3
+  // puts address_space(1) on F's arena pointers, not on F_impl's); what follows in F_impl may
+  // be of any type (7.3: bpf_list_push_back_impl(head, node, void *meta__ign, u64 off)).
   std::string why;
   if (ip.vlen() < n) {
     why = strfmt("has %u params, fewer than %s's %u explicit ones", ip.vlen(), ki.name.c_str(), n);
   } else {
     for (uint32_t i = 0; i < n && why.empty(); i++)
-      if (ip.params()[i].type != fp.params()[i].type)
+      if (!same_sans_attrs(ip.params()[i].type, fp.params()[i].type))
         why = strfmt("arg %u '%s' is '%s', not '%s' as in %s", i,
                      std::string(btf_.str(ip.params()[i].name_off)).c_str(),
                      type_str(ip.params()[i].type).c_str(), type_str(fp.params()[i].type).c_str(),
                      ki.name.c_str());
-    for (uint32_t i = n; i < ip.vlen() && why.empty(); i++)
-      if (!is_ptr(ip.params()[i].type))
-        why = strfmt("implicit arg %u '%s' is '%s', not a pointer", i,
-                     std::string(btf_.str(ip.params()[i].name_off)).c_str(),
-                     type_str(ip.params()[i].type).c_str());
-    // As many implicit params as F has (known from F's untrimmed proto or from DWARF).
-    size_t want = untrimmed ? fp.vlen() : dwarf_implicit ? ki.k->params.size() : 0;
-    if (why.empty() && want && ip.vlen() != want)
-      why = strfmt("has %u params, %s has %zu (%u explicit)", ip.vlen(), ki.name.c_str(), want, n);
   }
   if (!why.empty())
     err("kfunc-twin-proto", ki, strfmt("twin %s %s", impl_name.c_str(), why.c_str()));
@@ -541,14 +572,10 @@ void Rules::arg_tags(const KInfo &ki, uint32_t func, const std::string &fname) {
           strfmt("arg %u '%s': %s", i, pname.c_str(), why.c_str()));
     };
     bool ptr = is_ptr(type), scalar = is_scalar(type);
-    if (f & ARG_IMPLICIT) {
-      for (uint32_t j = i + 1; j < fp.vlen(); j++)
-        if (!(flags[j] & ARG_IMPLICIT)) {
-          v("implicit argument must be last");
-          break;
-        }
-      if (!ptr) v(strfmt("implicit argument must be a pointer, not '%s'", type_str(type).c_str()));
-    }
+    // A parameter after an implicit one is normal (upstream's rule: the BPF-visible prototype
+    // ends at the first implicit one).
+    if ((f & ARG_IMPLICIT) && !ptr)
+      v(strfmt("implicit argument must be a pointer, not '%s'", type_str(type).c_str()));
     for (uint32_t sf : {ARG_SIZE, ARG_CONST_SIZE}) {
       if (!(f & sf)) continue;
       const char *what = sf == ARG_SIZE ? "size" : "constant size";
@@ -558,9 +585,15 @@ void Rules::arg_tags(const KInfo &ki, uint32_t func, const std::string &fname) {
     }
     if ((f & ARG_CONST) && !scalar)
       v(strfmt("constant argument must be a scalar, not '%s'", type_str(type).c_str()));
-    if ((f & ARG_IGNORE) && (f & ~ARG_IGNORE))
-      v(strfmt("ignored argument cannot also be %s", join(arg_flag_names(f & ~ARG_IGNORE), ", ").c_str()));
-    uint32_t need_ptr = f & ~(ARG_IMPLICIT | ARG_SIZE | ARG_CONST_SIZE | ARG_CONST | ARG_IGNORE);
+    // `__ign` with another suffix contradicts itself; a flag that a kfunc-wide KF_* flag put on
+    // an ignored parameter does not (7.3's bpf_arena_free_pages: ptr__ign with KF_ARENA_ARG2).
+    constexpr uint32_t kKfuncWide = ARG_RELEASE | ARG_RCU | ARG_ARENA;
+    uint32_t suffixes = split_suffixes(pname).flags;
+    uint32_t with_ignore = (f & ARG_IGNORE) ? ((f & ~kKfuncWide) | suffixes) & ~ARG_IGNORE : 0;
+    if (with_ignore)
+      v(strfmt("ignored argument cannot also be %s", join(arg_flag_names(with_ignore), ", ").c_str()));
+    uint32_t own = (f & ARG_IGNORE) ? ARG_IGNORE | with_ignore : f;
+    uint32_t need_ptr = own & ~(ARG_IMPLICIT | ARG_SIZE | ARG_CONST_SIZE | ARG_CONST | ARG_IGNORE);
     if (need_ptr && !ptr)
       v(strfmt("%s needs a pointer argument, not '%s'", join(arg_flag_names(need_ptr), ", ").c_str(),
                type_str(type).c_str()));
@@ -875,9 +908,12 @@ void add_scan_warning(DiagSink &diags, const std::string &path, const char *why)
 KfuncList kfuncs_from_sets(const ElfFile &elf, const Btf &b, bool legacy, DiagSink &diags) {
   KfuncList ks;
   ks.kfuncs = set_kfuncs(elf, &b, legacy, diags);  // sorted, as KfuncList::find needs
-  for (Kfunc &k : ks.kfuncs)
+  int kernel = kernel_version_of(elf);
+  for (Kfunc &k : ks.kfuncs) {
     for (uint32_t id : b.find(k.name, btf::Kind::FUNC))
       if (!k.btf_id || id >= b.start_id()) k.btf_id = id;
+    report_flag_conflicts(k, kernel, elf.path(), diags);
+  }
   return ks;
 }
 
@@ -918,8 +954,7 @@ KfuncFileResult check_kfunc_file(const Btf &b, const ElfFile *elf, const KfuncFi
 BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf) {
   BtfIdsInput in = BtfIdsInput::from_elf(elf, /*legacy=*/true);
   BtfIdResolver resolve = func_resolver(btf);
-  DiagSink ignored;
-  return decode_btf_ids(in, resolve, ignored);
+  return decode_btf_ids(in, resolve);
 }
 
 }  // namespace kfb::check

@@ -86,6 +86,11 @@ void CWriter::put(std::string &out, const Piece &p) {
       out += p.text;
       out += ')';
       break;
+    case Piece::Attr:
+      out += "__attribute__((";
+      out += p.text;
+      out += "))";
+      break;
     case Piece::Dim:
       out += '[';
       out += std::to_string(p.num);
@@ -135,7 +140,7 @@ void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int de
   bool cycle = false;
   auto pre = [&](Piece::Form f, std::string_view text) {
     pieces_.push_back({Piece::Pre, f, nonempty, false, text, 0, 0});
-    nonempty = nonempty || !text.empty() || f == Piece::Tag;
+    nonempty = nonempty || !text.empty() || f == Piece::Tag || f == Piece::Attr;
   };
   for (;; depth++) {
     if (depth > kMaxDepth) {
@@ -163,7 +168,8 @@ void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int de
         id = t.type();
         continue;
       }
-      Piece::Form f = k == Kind::TYPE_TAG ? Piece::Tag : Piece::Text;
+      // A TYPE_TAG with kflag is a type attribute (7.3's address_space(1) on arena pointers).
+      Piece::Form f = k != Kind::TYPE_TAG ? Piece::Text : t.kflag() ? Piece::Attr : Piece::Tag;
       std::string_view q = k == Kind::CONST      ? "const"
                            : k == Kind::VOLATILE ? "volatile"
                            : k == Kind::RESTRICT ? "restrict"

@@ -14,7 +14,9 @@
 // Typedef names are kept, never expanded; an anonymous struct prints as "struct {...}";
 // qualifiers on a pointer follow the star ("char * const"); a variadic prototype ends in
 // "..."; an empty parameter list is "(void)". TYPE_TAG prints as a qualifier
-// `__tag(value)` unless `Spell::type_tags` is off (DWARF has no type tags to compare with).
+// `__tag(value)`, and one with kflag (a type attribute, as resolve_btfids 7.3 puts on arena
+// pointers) as `__attribute__((address_space(1)))`, unless `Spell::type_tags` is off (DWARF has
+// no type tags to compare with).
 // Chains longer than 64 links or cyclic ones end in "<cycle>" instead of recursing forever.
 #pragma once
 
@@ -47,7 +49,7 @@ class CWriter {
   // ("*", "(", a qualifier after a star), Post pieces after it in order ("[16]", parameters, ")").
   struct Piece {
     enum Place : uint8_t { Lead, Pre, Post } place;
-    enum Form : uint8_t { Text, Tag, Dim, Params } form;
+    enum Form : uint8_t { Text, Tag, Attr, Dim, Params } form;
     bool space;              // Pre Text/Tag: a space follows (something is inside it)
     bool names;              // Params: with parameter names
     std::string_view text;   // Text; Tag: the tag's value

@@ -69,14 +69,9 @@ void derive_arg_flags(Kfunc &k, DiagSink &diags) {
     const KfuncParam &p = k.params[i];
     bool ptr = p.type.type_class == TypeClass::Pointer;
     bool scalar = p.type.type_class == TypeClass::Scalar;
-    if (p.implicit) {
-      for (size_t j = i + 1; j < k.params.size(); j++)
-        if (!k.params[j].implicit) {
-          violation(k, p, "implicit argument must be last", diags);
-          break;
-        }
-      if (!ptr) violation(k, p, "implicit argument must be a pointer", diags);
-    }
+    // Parameters after an implicit one, implicit or not, are normal (upstream: the BPF-visible
+    // prototype ends at the first implicit one).
+    if (p.implicit && !ptr) violation(k, p, "implicit argument must be a pointer", diags);
     for (uint32_t f : {ARG_SIZE, ARG_CONST_SIZE}) {
       if (!(p.flags & f)) continue;
       const char *what = f == ARG_SIZE ? "size" : "constant size";
@@ -86,10 +81,14 @@ void derive_arg_flags(Kfunc &k, DiagSink &diags) {
     }
     if ((p.flags & ARG_CONST) && !scalar)
       violation(k, p, "constant argument must be a scalar", diags);
-    if ((p.flags & ARG_IGNORE) && (p.flags & ~ARG_IGNORE))
+    // `__ign` with another suffix is a contradiction in the source; a kfunc-wide flag landing on
+    // an ignored parameter is not (7.3: bpf_arena_free_pages(p__map, ptr__ign, ...) with
+    // KF_ARENA_ARG2), and the verifier skips the parameter before it looks at any flag.
+    if ((p.suffix_flags & ARG_IGNORE) && (p.suffix_flags & ~ARG_IGNORE))
       violation(k, p, strfmt("ignored argument cannot also be %s",
-                             join(arg_flag_names(p.flags & ~ARG_IGNORE), ", ").c_str()), diags);
-    uint32_t need_ptr = p.flags & ~(ARG_IMPLICIT | ARG_SIZE | ARG_CONST_SIZE | ARG_CONST | ARG_IGNORE);
+                             join(arg_flag_names(p.suffix_flags & ~ARG_IGNORE), ", ").c_str()), diags);
+    uint32_t own = (p.flags & ARG_IGNORE) ? p.suffix_flags : p.flags;
+    uint32_t need_ptr = own & ~(ARG_IMPLICIT | ARG_SIZE | ARG_CONST_SIZE | ARG_CONST | ARG_IGNORE);
     if (need_ptr && !ptr)
       violation(k, p, strfmt("%s needs a pointer argument, not '%s'",
                              join(arg_flag_names(need_ptr), ", ").c_str(), p.type.text.c_str()),

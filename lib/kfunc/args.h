@@ -6,7 +6,7 @@
 //   kfb::Kfunc k = ...;                  // name, flags, params with name and type filled
 //   kfb::derive_arg_flags(k, diags);     // fills base, suffix_flags, flags, implicit, ret.flags
 //   // rule violations: diags gets errors like
-//   //   "testdata/src/helpers.c:88: bpf_bad: arg 'aux__magic': implicit argument must be last"
+//   //   "testdata/src/helpers.c:88: bpf_bad: arg 'cookie__magic': implicit argument must be a pointer"
 //
 // Suffixes are read from the right while the last "__<word>" is a known suffix; a name that is
 // only a suffix ("__sz") has none. Under KF_IMPLICIT_ARGS a parameter whose type, skipping

@@ -69,7 +69,7 @@ BtfIdsInput BtfIdsInput::from_elf(const ElfFile &elf, bool legacy) {
   return in;
 }
 
-BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve, DiagSink &diags) {
+BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve) {
   BtfIds out;
   const char *p = in.path.c_str();
   Cursor c(in.section, in.swap, in.path + ": .BTF_ids");
@@ -197,23 +197,19 @@ BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve, DiagS
     set.entries = out.entries.size() - first;
   }
 
-  // The same kfunc must carry the same flags in every set (resolve_btfids: hard error).
+  // The same kfunc should carry the same flags in every set (resolve_btfids 7.3: hard error).
   std::map<std::string, const BtfIdsEntry *> first_seen;
   for (const BtfIdsEntry &e : out.entries) {
     auto [it, fresh] = first_seen.emplace(e.name, &e);
     if (fresh || it->second->flags == e.flags) continue;
-    Diag d;
-    d.severity = Severity::Error;
-    d.rule = "kfunc-set-flags";
-    d.kind = "FUNC";
-    d.name = e.name;
-    d.file = in.path;
-    d.message = strfmt("inconsistent flags across BTF ID sets: '%s' has %s, '%s' has %s",
-                       it->second->set.c_str(), kf_flags_string(it->second->flags).c_str(),
-                       e.set.c_str(), kf_flags_string(e.flags).c_str());
-    diags.add(std::move(d));
+    out.conflicts.push_back({e.name, it->second->set, e.set, it->second->flags, e.flags});
   }
   return out;
+}
+
+std::string FlagConflict::message() const {
+  return strfmt("inconsistent flags across BTF ID sets: '%s' has %s, '%s' has %s", first_set.c_str(),
+                kf_flags_string(first_flags).c_str(), set.c_str(), kf_flags_string(flags).c_str());
 }
 
 BtfIdResolver func_resolver(const btf::Btf *btf) {

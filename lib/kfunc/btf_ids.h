@@ -2,13 +2,13 @@
 //
 //   auto elf = kfb::ElfFile::open("vmlinux.o");
 //   kfb::DiagSink diags;
-//   kfb::BtfIds ids = kfb::decode_btf_ids(kfb::BtfIdsInput::from_elf(*elf), {}, diags);
+//   kfb::BtfIds ids = kfb::decode_btf_ids(kfb::BtfIdsInput::from_elf(*elf), {});
 //   for (const kfb::BtfIdsEntry &e : ids.entries)       // set order, then slot order
 //     printf("%s in %s: %s\n", e.name.c_str(), e.set.c_str(), kfb::kf_flags_string(e.flags).c_str());
 //
 //   // A linked vmlinux: resolve_btfids filled the ids and sorted each set by id, so slots are
 //   // named through the ELF's own BTF instead of by symbol position:
-//   ids = kfb::decode_btf_ids(in, [&](uint32_t id) { return func_name_of(id); }, diags);
+//   ids = kfb::decode_btf_ids(in, [&](uint32_t id) { return func_name_of(id); });
 //
 // A set is a `__BTF_ID__set8__<set>` symbol in .BTF_ids: `struct btf_id_set8 { u32 cnt; u32
 // flags; struct { u32 id; u32 flags; } pairs[]; }` at st_value (minus the section's sh_addr) and
@@ -18,7 +18,8 @@
 // the last "__"; the u32 after the id slot is its KF_* word. A set whose cnt or any id is nonzero
 // was already resolved (and sorted) by resolve_btfids: then pair i is named by resolving its id.
 // Words are read in the ELF's byte order. The same kfunc in several sets with different flags is
-// an error diagnostic (rule "kfunc-set-flags"); malformed symbols and sets throw kfb::Error.
+// recorded in `conflicts` (scan reports it: an error for 7.3 and later, a warning before);
+// malformed symbols and sets throw kfb::Error.
 #pragma once
 
 #include <cstdint>
@@ -72,9 +73,18 @@ struct BtfIdsEntry {
   uint64_t offset = 0;  // of the pair in .BTF_ids
 };
 
+// A kfunc whose entry in `set` carries other flags than its first entry (in `first_set`).
+struct FlagConflict {
+  std::string name, first_set, set;
+  uint32_t first_flags = 0, flags = 0;
+  // "inconsistent flags across BTF ID sets: 'a' has KF_ACQUIRE, 'b' has 0"
+  std::string message() const;
+};
+
 struct BtfIds {
   std::vector<BtfIdsSet> sets;        // every set8, by offset (kfunc sets and others)
   std::vector<BtfIdsEntry> entries;   // entries of kfunc sets: set order, then slot order
+  std::vector<FlagConflict> conflicts;  // entry order; whether it is an error is the kernel's
 };
 
 // Maps a BTF id to its FUNC's name; "" when it is not a FUNC. Needed only for resolved sets.
@@ -82,6 +92,6 @@ using BtfIdResolver = std::function<std::string(uint32_t id)>;
 // The resolver that names ids through `btf`'s FUNCs; an empty one when `btf` is null.
 BtfIdResolver func_resolver(const btf::Btf *btf);
 
-BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve, DiagSink &diags);
+BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve);
 
 }  // namespace kfb

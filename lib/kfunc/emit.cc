@@ -84,11 +84,6 @@ uint32_t skip_mods_typedefs(const Btf &b, uint32_t id) {
   return id;
 }
 
-bool is_pointer(const Btf &b, uint32_t id) {
-  id = skip_mods_typedefs(b, id);
-  return id && b.valid_id(id) && b.type(id).kind() == Kind::PTR;
-}
-
 // A short C spelling for messages: "int", "struct bpf_prog_aux *", "const char *".
 std::string type_text(const Btf &b, uint32_t id, int depth = 0) {
   if (id == 0) return "void";
@@ -111,7 +106,9 @@ std::string type_text(const Btf &b, uint32_t id, int depth = 0) {
     case Kind::CONST: return "const " + type_text(b, t.type(), depth + 1);
     case Kind::VOLATILE: return "volatile " + type_text(b, t.type(), depth + 1);
     case Kind::RESTRICT: return type_text(b, t.type(), depth + 1) + " restrict";
-    case Kind::TYPE_TAG: return type_text(b, t.type(), depth + 1);
+    case Kind::TYPE_TAG:  // kflag: a type attribute (address_space(1) on an arena pointer)
+      return type_text(b, t.type(), depth + 1) +
+             (t.kflag() ? " __attribute__((" + name + "))" : " __tag(" + name + ")");
     case Kind::ARRAY: return type_text(b, t.array().type, depth + 1) + strfmt(" [%u]", t.array().nelems);
     case Kind::FUNC_PROTO: return "function";
     default: return strfmt("%s '%s'", btf::kind_name(t.kind()), name.c_str());
@@ -119,8 +116,20 @@ std::string type_text(const Btf &b, uint32_t id, int depth = 0) {
 }
 
 // Structural equality for "same types" of a legacy twin (pahole's dedup makes equal types one id,
-// but two BTFs glued together may not be deduplicated).
+// but two BTFs glued together may not be deduplicated). Type attributes (TYPE_TAG with kflag:
+// resolve_btfids 7.3's address_space(1) on F's arena pointers) are skipped on both sides.
+uint32_t skip_attrs(const Btf &b, uint32_t id) {
+  for (int guard = 0; guard < 64 && id && b.valid_id(id); guard++) {
+    Type t = b.type(id);
+    if (t.kind() != Kind::TYPE_TAG || !t.kflag()) break;
+    id = t.type();
+  }
+  return id;
+}
+
 bool same_type(const Btf &b, uint32_t x, uint32_t y, int depth = 0) {
+  x = skip_attrs(b, x);
+  y = skip_attrs(b, y);
   if (x == y) return true;
   if (!x || !y || !b.valid_id(x) || !b.valid_id(y) || depth > 16) return false;
   Type a = b.type(x), c = b.type(y);
@@ -192,7 +201,7 @@ class Emitter {
 
   void process(const Kfunc &k, uint32_t f, EmitRecord &rec);
   bool twin(const Kfunc &k, const Kfunc &model, uint32_t f, EmitRecord &rec, uint32_t &impl);
-  bool check_impl(const Kfunc &k, uint32_t f_proto, size_t e, size_t n, uint32_t impl,
+  bool check_impl(const Kfunc &k, uint32_t f_proto, size_t e, uint32_t impl,
                   std::string &why);
   uint32_t trimmed_proto(uint32_t proto, size_t e);
   void scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec);
@@ -309,8 +318,8 @@ uint32_t Emitter::trimmed_proto(uint32_t proto, size_t e) {
   return b_.add_func_proto(ret, ps);
 }
 
-// F_impl's proto must be F's explicit parameters (same types) followed by n - e pointers.
-bool Emitter::check_impl(const Kfunc &k, uint32_t f_proto, size_t e, size_t n, uint32_t impl,
+// F_impl's proto must start with F's explicit parameters (same types, type attributes aside).
+bool Emitter::check_impl(const Kfunc &k, uint32_t f_proto, size_t e, uint32_t impl,
                          std::string &why) {
   Type it = b_.type(impl);
   uint32_t ip = it.type();
@@ -320,9 +329,9 @@ bool Emitter::check_impl(const Kfunc &k, uint32_t f_proto, size_t e, size_t n, u
   }
   Type ipt = b_.type(ip), fpt = b_.type(f_proto);
   std::string iname(it.name());
-  if (ipt.vlen() != n) {
-    why = strfmt("existing FUNC '%s' [%u] has %u parameters, expected %zu (%zu explicit + %zu implicit)",
-                 iname.c_str(), impl, ipt.vlen(), n, e, n - e);
+  if (ipt.vlen() < e) {
+    why = strfmt("existing FUNC '%s' [%u] has %u parameters, fewer than the %zu explicit ones of %s",
+                 iname.c_str(), impl, ipt.vlen(), e, k.name.c_str());
     return false;
   }
   if (fpt.vlen() < e) {
@@ -339,16 +348,8 @@ bool Emitter::check_impl(const Kfunc &k, uint32_t f_proto, size_t e, size_t n, u
       return false;
     }
   }
-  for (size_t i = e; i < n; i++) {
-    uint32_t got = ipt.params()[i].type;
-    if (!is_pointer(b_, got)) {
-      why = strfmt("existing FUNC '%s' [%u]: arg %zu '%s' is '%s', expected a pointer for implicit "
-                   "argument '%s'",
-                   iname.c_str(), impl, i, std::string(b_.str(ipt.params()[i].name_off)).c_str(),
-                   type_text(b_, got).c_str(), i < k.params.size() ? k.params[i].name.c_str() : "");
-      return false;
-    }
-  }
+  // What follows the explicit ones may be of any type, as upstream reuses a legacy F_impl as it
+  // is (7.3: bpf_list_push_back_impl(head, node, void *meta__ign, u64 off)).
   return true;
 }
 
@@ -378,7 +379,7 @@ bool Emitter::twin(const Kfunc &k, const Kfunc &m, uint32_t f, EmitRecord &rec, 
   std::string why;
   if (vlen == e && existing) {
     // Already processed (by an earlier emit): F trimmed, F_impl complete.
-    if (!check_impl(k, proto, e, n, existing, why)) {
+    if (!check_impl(k, proto, e, existing, why)) {
       error("emit-twin", k, f, why);
       return false;
     }
@@ -393,7 +394,7 @@ bool Emitter::twin(const Kfunc &k, const Kfunc &m, uint32_t f, EmitRecord &rec, 
     return false;
   }
   if (existing) {
-    if (!check_impl(k, proto, e, n, existing, why)) {
+    if (!check_impl(k, proto, e, existing, why)) {
       error("emit-twin", k, f, why);
       return false;
     }

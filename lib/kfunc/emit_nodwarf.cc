@@ -4,6 +4,7 @@
 #include "btf/btf.h"
 #include "elf/elf.h"
 #include "kfunc/emit.h"
+#include "kfunc/kernel.h"
 #include "kfunc/scopes.h"
 #include "support/diag.h"
 #include "support/error.h"
@@ -20,6 +21,7 @@ KfuncList kfuncs_without_dwarf(const ElfFile &elf, const btf::Btf &btf, bool leg
   diags.add(std::move(w));
 
   KfuncList out;
+  int kernel = kernel_version_of(elf);
   for (Kfunc &k : set_kfuncs(elf, &btf, legacy_kfunc_sets, diags)) {
     const std::string &name = k.name;
     for (uint32_t id : btf.find(name, btf::Kind::FUNC))
@@ -52,6 +54,7 @@ KfuncList kfuncs_without_dwarf(const ElfFile &elf, const btf::Btf &btf, bool leg
       d.message = strfmt("in set '%s' but has no FUNC in BTF", k.sets.empty() ? "" : k.sets[0].c_str());
       diags.add(std::move(d));
     }
+    report_flag_conflicts(k, kernel, elf.path(), diags);
     out.kfuncs.push_back(std::move(k));
   }
   return out;

@@ -11,13 +11,14 @@ constexpr const char *kKfNames[32] = {
     "KF_TRUSTED_ARGS",  "KF_SLEEPABLE",     "KF_DESTRUCTIVE",   "KF_RCU",
     "KF_ITER_NEW",      "KF_ITER_NEXT",     "KF_ITER_DESTROY",  "KF_RCU_PROTECTED",
     "KF_FASTCALL",      "KF_ARENA_RET",     "KF_ARENA_ARG1",    "KF_ARENA_ARG2",
-    "KF_IMPLICIT_ARGS", "KF_SPINLOCK_SAFE",
+    "KF_IMPLICIT_ARGS", "KF_SPINLOCK_SAFE", "KF_PERFMON",
 };
 
 constexpr const char *kArgNames[kArgFlagCount] = {
-    "implicit", "str",     "size",  "irq_flag", "const_size", "arena",
-    "const",    "prog",    "ignore", "nullable", "map",       "release",
-    "alloc",    "rcu",     "uninit", "trusted",  "refcounted_kptr",
+    "implicit", "str",       "size",           "irq_flag", "const_size",
+    "arena",    "const",     "prog",           "ignore",   "nullable",
+    "const_map", "nonown_allowed", "map",      "release",  "alloc",
+    "rcu",      "uninit",    "trusted",        "refcounted_kptr",
 };
 
 struct Suffix {
@@ -30,7 +31,8 @@ constexpr Suffix kSuffixes[] = {
     {"__irq_flag", ARG_IRQ_FLAG}, {"__szk", ARG_CONST_SIZE},
     {"__arena", ARG_ARENA},     {"__k", ARG_CONST},
     {"__prog", ARG_PROG},       {"__ign", ARG_IGNORE},
-    {"__opt", ARG_NULLABLE},    {"__map", ARG_MAP},
+    {"__opt", ARG_NULLABLE},    {"__const_map", ARG_CONST_MAP},
+    {"__nonown_allowed", ARG_NONOWN_ALLOWED}, {"__map", ARG_MAP},
     {"__release", ARG_RELEASE}, {"__alloc", ARG_ALLOC},
     {"__rcu", ARG_RCU},         {"__uninit", ARG_UNINIT},
     {"__trusted", ARG_TRUSTED}, {"__refcounted_kptr", ARG_REFCOUNTED_KPTR},

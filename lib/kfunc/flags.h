@@ -7,8 +7,8 @@
 //   kfb::suffix_flag("__szk")      // kfb::ARG_CONST_SIZE; 0 for an unknown suffix
 //
 // Per-argument flag bits are numbered in the canonical order of SPEC §4's suffix table read row
-// by row (implicit, str, size, irq_flag, const_size, arena, const, prog, ignore, nullable, map,
-// release, alloc, rcu, uninit, trusted, refcounted_kptr): iterating bits from 0 upwards gives
+// by row (implicit, str, size, irq_flag, const_size, arena, const, prog, ignore, nullable,
+// const_map, nonown_allowed, map, release, alloc, rcu, uninit, trusted, refcounted_kptr): iterating bits from 0 upwards gives
 // the order in which `emit` writes `bpf_kfunc_arg:<flag>` tags. Unknown KF_* bits are never
 // dropped: they print as one hex word.
 #pragma once
@@ -38,10 +38,11 @@ enum KfFlag : uint32_t {
   KF_ARENA_ARG2 = 1u << 15,
   KF_IMPLICIT_ARGS = 1u << 16,
   KF_SPINLOCK_SAFE = 1u << 17,
+  KF_PERFMON = 1u << 18,  // 7.3
 };
 constexpr uint32_t BTF_SET8_KFUNCS = 1u << 0;  // btf_id_set8 header flag
 
-// Name of one KF_* bit (0..31); nullptr for bits with no name (3, 18..31).
+// Name of one KF_* bit (0..31); nullptr for bits with no name (3, 19..31).
 const char *kf_flag_name(unsigned bit);
 // The KF_* bit named `name` ("KF_RCU" or "RCU"), or -1.
 int kf_flag_bit(std::string_view name);
@@ -61,15 +62,17 @@ enum ArgFlag : uint32_t {
   ARG_PROG = 1u << 7,
   ARG_IGNORE = 1u << 8,
   ARG_NULLABLE = 1u << 9,
-  ARG_MAP = 1u << 10,
-  ARG_RELEASE = 1u << 11,
-  ARG_ALLOC = 1u << 12,
-  ARG_RCU = 1u << 13,
-  ARG_UNINIT = 1u << 14,
-  ARG_TRUSTED = 1u << 15,
-  ARG_REFCOUNTED_KPTR = 1u << 16,
+  ARG_CONST_MAP = 1u << 10,       // 7.3
+  ARG_NONOWN_ALLOWED = 1u << 11,  // 7.3
+  ARG_MAP = 1u << 12,
+  ARG_RELEASE = 1u << 13,
+  ARG_ALLOC = 1u << 14,
+  ARG_RCU = 1u << 15,
+  ARG_UNINIT = 1u << 16,
+  ARG_TRUSTED = 1u << 17,
+  ARG_REFCOUNTED_KPTR = 1u << 18,
 };
-constexpr unsigned kArgFlagCount = 17;
+constexpr unsigned kArgFlagCount = 19;
 
 // Return-value flags (from KF_ACQUIRE, KF_RET_NULL, KF_ARENA_RET).
 enum RetFlag : uint32_t {

@@ -77,6 +77,9 @@ struct Kfunc {
   uint32_t line = 0;              // DW_AT_decl_line
 
   uint32_t btf_id = 0;  // FUNC id in the BTF given to scan_kfuncs; 0 when none
+  // "inconsistent flags across BTF ID sets: ..." for each set whose flags differ from the first
+  // (report_flag_conflicts turns them into findings).
+  std::vector<std::string> flag_conflicts;
 
   size_t explicit_count() const;  // parameters before the first implicit one
   bool has_implicit() const;
@@ -105,6 +108,7 @@ struct KfuncList {
 
 struct ScanOptions {
   unsigned jobs = 1;
+  int kernel = 0;                  // MAJOR*100+MINOR whose rules apply; 0: from the object (kernel.h)
   bool all = false;                // walk every CU (finds annotation-only kfuncs anywhere)
   bool legacy_kfunc_sets = false;  // every set8 is a kfunc set (pre-6.9 kernels, flags 0)
 };
@@ -115,6 +119,11 @@ struct ScanOptions {
 // errors throw; findings (flags that differ between sets) go to `diags`.
 std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
                               DiagSink &diags, BtfIdsStats *stats = nullptr);
+
+// Reports k.flag_conflicts, at the kfunc's source line when DWARF gave one (else at `obj`): an
+// error for the kernels whose resolve_btfids refuses them (7.3 and later, and an unknown
+// version), a warning for older ones, whose build accepts them (kernel.h).
+void report_flag_conflicts(const Kfunc &k, int kernel, const std::string &obj, DiagSink &diags);
 
 // Finds every kfunc of `elf`: .BTF_ids sets (SPEC §2.1), DWARF bpf_kfunc annotations (§2.2),
 // their DWARF prototypes, per-argument flags (§4) and BTF ids (when `btf` is given; needed for

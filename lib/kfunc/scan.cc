@@ -16,6 +16,7 @@
 #include "elf/elf.h"
 #include "kfunc/args.h"
 #include "kfunc/btf_ids.h"
+#include "kfunc/kernel.h"
 #include "kfunc/kfunc.h"
 #include "kfunc/scopes.h"
 #include "support/diag.h"
@@ -53,7 +54,7 @@ std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool lega
                               DiagSink &diags, BtfIdsStats *stats) {
   BtfIdsInput in = BtfIdsInput::from_elf(elf, legacy_kfunc_sets);
   BtfIdResolver resolve = func_resolver(btf);
-  BtfIds ids = decode_btf_ids(in, resolve, diags);
+  BtfIds ids = decode_btf_ids(in, resolve);
   if (stats) {
     stats->present = in.present;
     stats->sets = 0;
@@ -71,10 +72,34 @@ std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool lega
     }
     if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
   }
+  for (const FlagConflict &c : ids.conflicts) by_name.at(c.name).flag_conflicts.push_back(c.message());
   std::vector<Kfunc> out;
   out.reserve(by_name.size());
   for (auto &[name, k] : by_name) out.push_back(std::move(k));
   return out;
+}
+
+void report_flag_conflicts(const Kfunc &k, int kernel, const std::string &obj, DiagSink &diags) {
+  for (const std::string &m : k.flag_conflicts) {
+    Diag d;
+    d.rule = "kfunc-set-flags";
+    d.type_id = k.btf_id;
+    d.kind = "FUNC";
+    d.name = k.name;
+    d.file = k.has_dwarf && !k.file.empty() ? k.file : obj;
+    d.line = k.has_dwarf ? k.line : 0;
+    d.message = m;
+    if (refuses_flag_conflicts(kernel)) {
+      d.severity = Severity::Error;
+    } else {
+      // The kernel registers each set with its own flags, so this build works; the next one
+      // will not (resolve_btfids 7.3 stops at it).
+      d.severity = Severity::Warning;
+      d.message += strfmt(" (the %s build accepts this; resolve_btfids 7.3 and later refuse it)",
+                          kernel_version_text(kernel).c_str());
+    }
+    diags.add(std::move(d));
+  }
 }
 
 KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
@@ -153,8 +178,10 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   for (auto &[name, k] : by_name) out.kfuncs.push_back(std::move(k));
 
   // 4. BTF ids, per-arg flags, scopes, warnings.
+  int kernel = opt.kernel ? opt.kernel : kernel_version_of(elf);
   for (Kfunc &k : out.kfuncs) {
     if (btf) k.btf_id = find_func(*btf, k.name);
+    report_flag_conflicts(k, kernel, elf.path(), diags);
     if (!k.has_dwarf) {
       warn(diags, "kfunc-no-dwarf", k, elf.path(), 0,
            strfmt("in set '%s' but has no DWARF definition", k.sets.empty() ? "" : k.sets[0].c_str()));

@@ -4,7 +4,7 @@
 //   kfb::DiagSink diags;
 //   diags.add({.severity = kfb::Severity::Error, .rule = "kfunc-arg-implicit-last",
 //              .type_id = 1234, .kind = "FUNC", .name = "bpf_wq_set_callback",
-//              .message = "arg 'aux__magic': implicit argument must be last",
+//              .message = "arg 'cookie__magic': implicit argument must be a pointer",
 //              .file = "kernel/bpf/helpers.c", .line = 2931});
 //   diags.format(d)   // "kernel/bpf/helpers.c:2931: bpf_wq_set_callback: arg ...: ..."
 //

@@ -2,14 +2,20 @@
 # Fetch real Debian debug kernels (vmlinux only) into a cache outside the repo, and check
 # `kfuncbtf scan` on them against bpftool's dump of the same file's .BTF.
 #
-#   tests/bench/realkernel.sh fetch            # download + extract; prints the vmlinux paths
+#   tests/bench/realkernel.sh fetch            # download + extract 6.12, 6.1, 7.2, 7.3; prints the vmlinux paths
 #   tests/bench/realkernel.sh path 6.12        # print the cached vmlinux path (fetching it if needed)
+#   tests/bench/realkernel.sh vmlinuz 7.3      # the bootable vmlinuz of that kernel (7.2, 7.3)
+#   tests/bench/realkernel.sh source 7.3       # the linux-source-7.3 tree, unpacked (7.2, 7.3)
 #   KFUNCBTF=build/kfuncbtf tests/bench/realkernel.sh check   # scan 6.12 vs the bpftool oracle
 #   tests/bench/realkernel.sh vmlinux-o        # build (once, ~7 min on 2 cores) a real 6.1 vmlinux.o
 #
 # Cache: $KFB_CACHE or /var/cache/kfuncbtf. Packages: the newest linux-image-6.12.*+deb12-amd64-dbg
 # and linux-image-6.1.0-*-amd64-dbg that apt-cache knows (override with KFB_PKG_612 / KFB_PKG_61).
-# Only ./usr/lib/debug/boot/vmlinux-* is kept; the .deb is deleted after extraction.
+# 7.2 and 7.3 come from Debian unstable and experimental, through a private apt configuration
+# in $CACHE/apt (never the system's sources): the newest linux-image-7.2.*+deb14-amd64-dbg and
+# linux-image-7.3*-amd64-dbg, their linux-binary-* (vmlinuz) and linux-source-7.x. Override with
+# KFB_PKG_72 / KFB_PKG_73. Only the vmlinux (and vmlinuz) is kept, as $CACHE/<package>/vmlinux-<abi>
+# (vmlinuz-<abi>); the .deb is deleted after extraction.
 # vmlinux-o: apt-get installs linux-source-6.1 and the kernel's build tools, and builds
 # $CACHE/linux-6.1/vmlinux.o exactly as /work/shared/kernel-build.md says (tinyconfig + BPF,
 # networking congestion controls, DWARF 5, BTF); prints its path.
@@ -22,11 +28,49 @@ newest() { # newest() REGEX: newest package name matching REGEX
   apt-cache search --names-only "$1" 2>/dev/null | awk '{print $1}' | grep -E "$1" | sort -V | tail -1
 }
 
+# The private apt configuration for unstable + experimental (kernel-7.md §1), from the mirror
+# this machine's apt uses. Its index is a snapshot whose Valid-Until has passed.
+SID=$CACHE/apt
+sid_apt_opts() {
+  echo "-o Dir::Etc::sourcelist=$SID/sources.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$SID/lists" \
+       "-o Dir::Cache=$SID/cache -o Acquire::Check-Valid-Until=false -o Debug::NoLocking=1"
+}
+sid_apt() { # sid_apt COMMAND ARGS...: apt-get/apt-cache against unstable + experimental
+  local tool=$1; shift
+  if [ ! -s "$SID/sources.list" ] || ! ls "$SID"/lists/*_Packages* >/dev/null 2>&1; then
+    local m
+    m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -m1 '/debian/\?$' ||
+        sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\/debian\/\{0,1\}\) .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -1)
+    [ -n "$m" ] || { echo "realkernel: cannot find this machine's Debian mirror" >&2; return 2; }
+    mkdir -p "$SID/lists/partial" "$SID/cache/archives/partial"
+    printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' "$m" sid "$m" experimental \
+      > "$SID/sources.list"
+    # shellcheck disable=SC2046
+    apt-get $(sid_apt_opts) update -qq >&2
+  fi
+  # shellcheck disable=SC2046
+  "$tool" $(sid_apt_opts) "$@"
+}
+sid_newest() {
+  sid_apt apt-cache search --names-only "$1" 2>/dev/null | awk '{print $1}' | grep -E "$1" | sort -V | tail -1
+}
+# sid_extract PKG DIR PATTERN...: download PKG from unstable/experimental, extract the members
+# matching PATTERN into DIR/tmp (the caller moves what it keeps).
+sid_extract() {
+  local pkg=$1 dir=$2; shift 2
+  mkdir -p "$dir/tmp"
+  (cd "$dir/tmp" && sid_apt apt-get download -qq "$pkg" >&2)
+  dpkg-deb --fsys-tarfile "$dir"/tmp/*.deb | tar -x -C "$dir/tmp" --wildcards "$@"
+  rm -f "$dir"/tmp/*.deb
+}
+
 pkg_for() {
   case "$1" in
     6.12) echo "${KFB_PKG_612:-$(newest '^linux-image-6\.12\.[0-9]+\+deb12-amd64-dbg$')}" ;;
     6.1) echo "${KFB_PKG_61:-$(newest '^linux-image-6\.1\.0-[0-9]+-amd64-dbg$')}" ;;
-    *) echo "unknown kernel series '$1' (6.12 or 6.1)" >&2; return 2 ;;
+    7.2) echo "${KFB_PKG_72:-$(sid_newest '^linux-image-7\.2\.[0-9]+\+deb14-amd64-dbg$')}" ;;
+    7.3) echo "${KFB_PKG_73:-$(sid_newest '^linux-image-7\.3(\.[0-9]+)?(\+deb14)?-amd64-dbg$')}" ;;
+    *) echo "unknown kernel series '$1' (6.1, 6.12, 7.2 or 7.3)" >&2; return 2 ;;
   esac
 }
 
@@ -37,7 +81,15 @@ fetch_one() {
   [ -n "$pkg" ] || { echo "no package for $1 in apt-cache (apt-get update?)" >&2; return 2; }
   dir=$CACHE/$pkg
   vm=$(ls "$dir"/vmlinux-* 2>/dev/null | head -1 || true)
-  if [ -z "$vm" ]; then
+  if [ -z "$vm" ] && [ "${1%%.*}" -ge 7 ]; then
+    # 7.x: the vmlinux is usr/lib/debug/lib/modules/<abi>/vmlinux (boot/vmlinux-* links to it).
+    sid_extract "$pkg" "$dir" './usr/lib/debug/lib/modules/*/vmlinux'
+    local f
+    f=$(ls "$dir"/tmp/usr/lib/debug/lib/modules/*/vmlinux)
+    mv "$f" "$dir/vmlinux-$(basename "$(dirname "$f")")"
+    rm -rf "$dir/tmp"
+    vm=$(ls "$dir"/vmlinux-* | head -1)
+  elif [ -z "$vm" ]; then
     mkdir -p "$dir/tmp"
     (cd "$dir/tmp" && apt-get download "$pkg" >&2)
     dpkg-deb --fsys-tarfile "$dir"/tmp/*.deb | tar -x -C "$dir/tmp" --wildcards '*/boot/vmlinux-*'
@@ -46,6 +98,39 @@ fetch_one() {
     vm=$(ls "$dir"/vmlinux-* | head -1)
   fi
   echo "$vm"
+}
+
+# fetch_vmlinuz SERIES (7.x): prints the path of the cached bootable vmlinuz of that kernel.
+fetch_vmlinuz() {
+  local pkg dir vz
+  pkg=$(pkg_for "$1")
+  [ -n "$pkg" ] || { echo "no package for $1 in unstable/experimental" >&2; return 2; }
+  pkg=linux-binary-${pkg#linux-image-}
+  pkg=${pkg%-dbg}
+  dir=$CACHE/$pkg
+  vz=$(ls "$dir"/vmlinuz-* 2>/dev/null | head -1 || true)
+  if [ -z "$vz" ]; then
+    sid_extract "$pkg" "$dir" './usr/lib/modules/*/vmlinuz'
+    local f
+    f=$(ls "$dir"/tmp/usr/lib/modules/*/vmlinuz)
+    mv "$f" "$dir/vmlinuz-$(basename "$(dirname "$f")")"
+    rm -rf "$dir/tmp"
+    vz=$(ls "$dir"/vmlinuz-* | head -1)
+  fi
+  echo "$vz"
+}
+
+# fetch_source SERIES (7.x): prints the path of the unpacked linux-source-SERIES tree.
+fetch_source() {
+  local dir=$CACHE/linux-source-$1
+  if [ ! -e "$dir/.kfb-unpacked" ]; then
+    rm -rf "$dir"
+    sid_extract "linux-source-$1" "$dir" './usr/src/linux-source-*.tar.xz'
+    tar -xf "$dir"/tmp/usr/src/linux-source-*.tar.xz -C "$dir" --strip-components=1
+    rm -rf "$dir/tmp"
+    touch "$dir/.kfb-unpacked"
+  fi
+  echo "$dir"
 }
 
 # build_vmlinux_o: prints the path of the cached vmlinux.o (building it first if needed).
@@ -82,9 +167,11 @@ build_vmlinux_o() {
 
 cmd=${1:-fetch}
 case "$cmd" in
-  fetch) fetch_one 6.12; fetch_one 6.1 ;;
+  fetch) fetch_one 6.12; fetch_one 6.1; fetch_one 7.2; fetch_one 7.3 ;;
   path) fetch_one "${2:?series}" ;;
+  vmlinuz) fetch_vmlinuz "${2:?series (7.2 or 7.3)}" ;;
+  source) fetch_source "${2:?series (7.2 or 7.3)}" ;;
   vmlinux-o) build_vmlinux_o ;;
   check) shift; exec "$(dirname "$0")/check_realkernel.sh" "$(fetch_one 6.12)" "$@" ;;
-  *) echo "usage: $0 fetch|path SERIES|check|vmlinux-o" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|path SERIES|vmlinuz SERIES|source SERIES|check|vmlinux-o" >&2; exit 2 ;;
 esac

@@ -24,12 +24,10 @@ PY
 
 bad_one bad-impl-mismatch.o 1 kfunc-twin-proto \
   "testdata/src/bad/impl_mismatch.c:10: bpf_bad_twin: twin bpf_bad_twin_impl arg 0 'x' is 'long', not 'int' as in bpf_bad_twin"
-bad_one bad-implicit-not-last.o 1 kfunc-arg-flag \
-  "testdata/src/bad/implicit_not_last.c:8: bpf_bad_aux_first: arg 'aux': implicit argument must be last"
 bad_one bad-implicit-not-pointer.o 1 kfunc-arg-flag \
   "testdata/src/bad/implicit_not_pointer.c:7: bpf_bad_magic_scalar: arg 'cookie__magic': implicit argument must be a pointer"
 bad_one bad-inconsistent-flags.o 1 kfunc-set-flags \
-  "bad-inconsistent-flags.o: bpf_bad_task_get: inconsistent flags across BTF ID sets: 'bad_set_a' has KF_ACQUIRE|KF_RET_NULL, 'bad_set_b' has KF_ACQUIRE"
+  "testdata/src/bad/inconsistent_flags.c:7: bpf_bad_task_get: inconsistent flags across BTF ID sets: 'bad_set_a' has KF_ACQUIRE|KF_RET_NULL, 'bad_set_b' has KF_ACQUIRE"
 bad_one bad-map-on-int.o 1 kfunc-arg-flag \
   "testdata/src/bad/map_on_int.c:7: bpf_bad_map_int: arg 'm__map': map needs a pointer argument, not 'int'"
 bad_one bad-sz-not-after-pointer.o 1 kfunc-arg-flag \
@@ -70,3 +68,14 @@ fi
 # --no-kfunc-rules: only the loader, which accepts.
 expect_exit 0 "$KFUNCBTF" check --no-kfunc-rules bad-scope-cycle.o
 expect_eq "$(cat "$T/out")" ""
+# An explicit argument after an implicit one is upstream's rule, not a finding; emit's output
+# of it (BPF sees bpf_bad_aux_first(void), the twin has both) checks clean too.
+expect_exit 0 "$KFUNCBTF" check bad-implicit-not-last.o
+expect_eq "$(cat "$T/out")" ""
+expect_exit 0 "$KFUNCBTF" emit bad-implicit-not-last.o -o "$T/inl.btf"
+expect_exit 0 "$KFUNCBTF" check "$T/inl.btf"
+expect_exit 0 "$KFUNCBTF" dump "$T/inl.btf"
+expect_eq "$(grep -m1 -A3 "FUNC 'bpf_bad_aux_first'" "$T/out")" "[11] FUNC 'bpf_bad_aux_first' type_id=14 linkage=static
+[12] DECL_TAG 'bpf_kfunc' type_id=11 component_idx=-1
+[13] FUNC 'bpf_bad_aux_first_impl' type_id=10 linkage=static
+[14] FUNC_PROTO '(anon)' ret_type_id=4 vlen=0"

@@ -22,9 +22,8 @@ bad() {
 
 bad impl-mismatch 1 "kfuncbtf: testdata/src/bad/impl_mismatch.c:10: bpf_bad_twin: existing FUNC 'bpf_bad_twin_impl' ["
 expect_grep "]: arg 0 'x' is 'long', expected 'int' as in bpf_bad_twin" "$T/err"
-bad implicit-not-last 1 "kfuncbtf: testdata/src/bad/implicit_not_last.c:8: bpf_bad_aux_first: arg 'aux': implicit argument must be last"
 bad implicit-not-pointer 1 "kfuncbtf: testdata/src/bad/implicit_not_pointer.c:7: bpf_bad_magic_scalar: arg 'cookie__magic': implicit argument must be a pointer"
-bad inconsistent-flags 1 "bpf_bad_task_get: inconsistent flags across BTF ID sets: 'bad_set_a' has KF_ACQUIRE|KF_RET_NULL, 'bad_set_b' has KF_ACQUIRE"
+bad inconsistent-flags 1 "kfuncbtf: testdata/src/bad/inconsistent_flags.c:7: bpf_bad_task_get: inconsistent flags across BTF ID sets: 'bad_set_a' has KF_ACQUIRE|KF_RET_NULL, 'bad_set_b' has KF_ACQUIRE"
 bad map-on-int 1 "kfuncbtf: testdata/src/bad/map_on_int.c:7: bpf_bad_map_int: arg 'm__map': map needs a pointer argument, not 'int'"
 bad sz-not-after-pointer 1 "kfuncbtf: testdata/src/bad/sz_not_after_pointer.c:7: bpf_bad_size: arg 'len__sz': size argument must follow a pointer argument"
 bad scope-unknown-member 1 "kfuncbtf: testdata/src/bad/scope_unknown_member.c:6: bpf_bad_scope_unknown: scope 'bad_ops.no_such_member': struct bad_ops has no member 'no_such_member'"

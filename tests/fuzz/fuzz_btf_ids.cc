@@ -59,9 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kfb::BtfIdResolver resolve;
   if (flags & 4)
     resolve = [](uint32_t id) { return id % 5 == 0 ? std::string() : "f" + std::to_string(id % 8); };
-  kfb::DiagSink diags;
   try {
-    kfb::BtfIds ids = kfb::decode_btf_ids(in, resolve, diags);
+    kfb::BtfIds ids = kfb::decode_btf_ids(in, resolve);
     for (const kfb::BtfIdsEntry &e : ids.entries)
       if (e.name.empty() || e.offset + 8 > in.section.size()) __builtin_trap();
   } catch (const kfb::Error &) {

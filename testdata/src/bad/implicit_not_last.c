@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bad-implicit-not-last.o: an implicit argument (by type, KF_IMPLICIT_ARGS) before an
- * explicit one. */
+/* bad-implicit-not-last.o: an implicit argument (by type) before an explicit one: once refused, accepted
+ * upstream (7.3 bpf_list_push_back); BPF sees bpf_bad_aux_first(void), the twin (aux, x). */
 #include "../kfunc.h"
 
 volatile u64 kfb_sink;

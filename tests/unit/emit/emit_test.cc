@@ -294,7 +294,7 @@ TEST_CASE("emit: an existing F_impl of the wrong shape is an error naming the so
         "expected 'int' as in bpf_bad_twin\n");
   CHECK(d.all()[0].rule == "emit-twin");
 
-  SECTION("implicit slots must be pointers, and the count must match") {
+  SECTION("a legacy F_impl is reused as it is; only F's explicit params must lead it") {
     World v;
     uint32_t p1 = v.b.add_func_proto(v.int_id, std::vector<btf::NewParam>{{"x", v.int_id}, {"aux", v.int_id}});
     v.b.add_func("bpf_t_impl", btf::FUNC_STATIC, p1);  // [9]
@@ -308,11 +308,16 @@ TEST_CASE("emit: an existing F_impl of the wrong shape is an error naming the so
     };
     DiagSink d2;
     emit_kfunc_btf(v.b, list({mk("bpf_t"), mk("bpf_u")}), opts(), d2);
-    CHECK(messages(d2) ==
-          "src/k.c:10: bpf_t: existing FUNC 'bpf_t_impl' [9]: arg 1 'aux' is 'int', expected a pointer "
-          "for implicit argument 'aux'\n"
-          "src/k.c:10: bpf_u: existing FUNC 'bpf_u_impl' [13] has 1 parameters, expected 2 (1 explicit + "
-          "1 implicit)\n");
+    CHECK(messages(d2) == "");  // upstream: (x, int aux) and (x) both follow F's explicit (x)
+    World y;
+    uint32_t q1 = y.b.add_func_proto(y.int_id, std::vector<btf::NewParam>{});
+    y.b.add_func("bpf_t_impl", btf::FUNC_STATIC, q1);  // [9]
+    y.b.add_func("bpf_t", btf::FUNC_STATIC, y.b.add_func_proto(y.int_id, std::vector<btf::NewParam>{{"x", y.int_id}, {"aux", y.aux_ptr}}));
+    DiagSink d3;
+    emit_kfunc_btf(y.b, list({mk("bpf_t")}), opts(), d3);
+    CHECK(messages(d3) ==
+          "src/k.c:10: bpf_t: existing FUNC 'bpf_t_impl' [9] has 0 parameters, fewer than the 1 explicit "
+          "ones of bpf_t\n");
   }
 }
 

@@ -6,6 +6,8 @@
 #include "../elf/elf_builder.h"
 #include "elf/elf.h"
 #include "kfunc/btf_ids.h"
+#include "kfunc/kernel.h"
+#include "kfunc/kfunc.h"
 #include "kfunc/flags.h"
 #include "support/diag.h"
 #include "support/error.h"
@@ -70,7 +72,7 @@ TEST_CASE("btf_ids: unresolved set8 (vmlinux.o): names by symbol position / flag
       t.set("old", 6, 4);
       t.func("bpf_rstat_updated", 8);
       DiagSink diags;
-      BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}, diags);
+      BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {});
       CHECK(entries(ids) == "a:bpf_obj_new_impl=0x5 a:bpf_x__y=0x40000020 ");
       REQUIRE(ids.sets.size() == 2);
       CHECK(ids.sets[0].name == "a");
@@ -81,7 +83,7 @@ TEST_CASE("btf_ids: unresolved set8 (vmlinux.o): names by symbol position / flag
       CHECK(!ids.sets[1].kfuncs);
       CHECK(diags.empty());
 
-      BtfIds legacy = decode_btf_ids(BtfIdsInput::from_elf(*t.elf, /*legacy=*/true), {}, diags);
+      BtfIds legacy = decode_btf_ids(BtfIdsInput::from_elf(*t.elf, /*legacy=*/true), {});
       CHECK(entries(legacy) == "a:bpf_obj_new_impl=0x5 a:bpf_x__y=0x40000020 old:bpf_rstat_updated=0x2 ");
     }
   }
@@ -96,7 +98,7 @@ TEST_CASE("btf_ids: linked objects use sh_addr, func symbols outside sets are no
   t.func("before_set", 0);  // a BTF_ID_LIST slot before the set
   t.func("k", 4);
   DiagSink diags;
-  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}, diags);
+  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {});
   CHECK(entries(ids) == "s:k=0x0 ");
 }
 
@@ -114,19 +116,19 @@ TEST_CASE("btf_ids: resolved sets (resolve_btfids sorted them) are named through
   std::map<uint32_t, std::string> funcs{{10, "a"}, {20, "c"}, {30, "b"}};
   auto resolve = [&](uint32_t id) { return funcs.count(id) ? funcs[id] : std::string(); };
   DiagSink diags;
-  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), resolve, diags);
+  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), resolve);
   CHECK(entries(ids) == "s:gone=0x20 s:a=0x1#10 s:c=0x4#20 s:b=0x2#30 ");
   CHECK(ids.sets[0].resolved);
 
-  CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(*t.elf), {}, diags),
+  CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(*t.elf), {}),
                     "t.o: .BTF_ids: set 's' was already resolved and sorted by resolve_btfids; its "
                     "entries can only be named through BTF (no .BTF section: give --btf FILE)");
   funcs.erase(20);
-  CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(*t.elf), resolve, diags),
+  CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(*t.elf), resolve),
                     "t.o: .BTF_ids+0x18: set 's': id 20 is not a FUNC in the BTF");
 }
 
-TEST_CASE("btf_ids: inconsistent flags across sets is an error naming both sets") {
+TEST_CASE("btf_ids: a kfunc whose flags differ between sets is recorded against its first set") {
   Ids t;
   t.words = {0, 1, 0, KF_ACQUIRE | KF_RET_NULL, 0, 1, 0, KF_ACQUIRE, 0, 1, 0, KF_ACQUIRE};
   t.set("bad_set_a", 0, 4);
@@ -135,16 +137,54 @@ TEST_CASE("btf_ids: inconsistent flags across sets is an error naming both sets"
   t.func("bpf_bad_task_get", 6, 2);
   t.set("bad_set_c", 8, 4);
   t.func("bpf_bad_task_get", 10, 3);
+  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {});
+  REQUIRE(ids.conflicts.size() == 2);
+  CHECK(ids.conflicts[0].name == "bpf_bad_task_get");
+  CHECK(ids.conflicts[0].message() ==
+        "inconsistent flags across BTF ID sets: 'bad_set_a' has KF_ACQUIRE|KF_RET_NULL, "
+        "'bad_set_b' has KF_ACQUIRE");
+  CHECK(ids.conflicts[1].message() ==
+        "inconsistent flags across BTF ID sets: 'bad_set_a' has KF_ACQUIRE|KF_RET_NULL, "
+        "'bad_set_c' has KF_ACQUIRE");
+}
+
+TEST_CASE("btf_ids: flags that differ between sets: an error for 7.3 and later, a warning before") {
+  Kfunc k;
+  k.name = "hid_bpf_hw_request";
+  k.flag_conflicts = {"inconsistent flags across BTF ID sets: 'a' has KF_SLEEPABLE, 'b' has 0"};
+  for (int kernel : {0, 703, 800}) {
+    DiagSink diags;
+    report_flag_conflicts(k, kernel, "vmlinux", diags);
+    REQUIRE(diags.all().size() == 1);
+    CHECK(diags.all()[0].severity == Severity::Error);
+    CHECK(diags.all()[0].rule == "kfunc-set-flags");
+    CHECK(DiagSink::format(diags.all()[0]) ==
+          "vmlinux: hid_bpf_hw_request: inconsistent flags across BTF ID sets: 'a' has KF_SLEEPABLE, "
+          "'b' has 0");
+  }
   DiagSink diags;
-  decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}, diags);
-  REQUIRE(diags.all().size() == 2);
-  const Diag &d = diags.all()[0];
-  CHECK(d.severity == Severity::Error);
-  CHECK(d.rule == "kfunc-set-flags");
-  CHECK(DiagSink::format(d) ==
-        "t.o: bpf_bad_task_get: inconsistent flags across BTF ID sets: 'bad_set_a' has "
-        "KF_ACQUIRE|KF_RET_NULL, 'bad_set_b' has KF_ACQUIRE");
-  CHECK(diags.all()[1].message.find("'bad_set_c' has KF_ACQUIRE") != std::string::npos);
+  k.has_dwarf = true;
+  k.file = "drivers/hid/bpf/hid_bpf_dispatch.c";
+  k.line = 451;
+  report_flag_conflicts(k, 702, "vmlinux", diags);
+  REQUIRE(diags.all().size() == 1);
+  CHECK(diags.all()[0].severity == Severity::Warning);
+  CHECK(DiagSink::format(diags.all()[0]) ==
+        "drivers/hid/bpf/hid_bpf_dispatch.c:451: warning: hid_bpf_hw_request: inconsistent flags across BTF "
+        "ID sets: 'a' has KF_SLEEPABLE, 'b' has 0 (the 7.2 build accepts this; resolve_btfids 7.3 "
+        "and later refuse it)");
+}
+
+TEST_CASE("kernel version: from a release string") {
+  CHECK(parse_kernel_version("7.2.13+deb14-amd64 (debian-kernel@lists.debian.org)") == 702);
+  CHECK(parse_kernel_version("7.3-rc7") == 703);
+  CHECK(parse_kernel_version("6.12.118+deb12-amd64") == 612);
+  CHECK(parse_kernel_version("6.1.0-57-amd64") == 601);
+  CHECK(parse_kernel_version("7") == 0);
+  CHECK(parse_kernel_version("x.3") == 0);
+  CHECK(parse_kernel_version("") == 0);
+  CHECK(kernel_version_text(703) == "7.3");
+  CHECK(kernel_version_text(0).empty());
 }
 
 TEST_CASE("btf_ids: malformed input gives clear errors") {
@@ -153,7 +193,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.words = {0, 1, 0, 0};
     t.set("long", 0, 8);
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}, d),
+    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: .BTF_ids+0x0: set 'long' (0x20 bytes) extends past the end of the "
                       "section (0x10 bytes)");
   }
@@ -162,7 +202,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.words = {0, 1};
     t.syms.push_back({"__BTF_ID__set8__elsewhere", 0, 8, 2, STT_OBJECT});
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}, d),
+    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: symbol '__BTF_ID__set8__elsewhere' is in section [2] .data, not in .BTF_ids");
   }
   {
@@ -171,7 +211,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.set("s", 0, 4);
     t.syms.push_back({"__BTF_ID__func__nosuffix", 8, 0, 0});
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}, d),
+    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: .BTF_ids: symbol '__BTF_ID__func__nosuffix' is not of the form "
                       "__BTF_ID__func__<name>__<n>");
   }
@@ -181,7 +221,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.set("s", 0, 4);
     t.func("hdr", 1);
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}, d),
+    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: .BTF_ids+0x4: kfunc 'hdr' sits in the header of set 's'");
   }
   {
@@ -194,7 +234,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     BtfIdsInput in = BtfIdsInput::from_elf(*elf);
     CHECK(!in.present);
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(in, {}, d),
+    CHECK_THROWS_WITH(decode_btf_ids(in, {}),
                       "n.o: symbol '__BTF_ID__set8__x' is in section [1] .data, not in .BTF_ids");
   }
 }
