@@ -696,6 +696,13 @@ uint32_t Btf::add_typedef(std::string_view name, uint32_t t) {
   return push(add_str(name), make_info(Kind::TYPEDEF, 0, false), t, {});
 }
 
+uint32_t Btf::first_unsorted_by_name() const {
+  uint32_t start = start_id(), n = own_type_cnt();
+  for (uint32_t i = 1; i < n; i++)
+    if (type(start + i).name() < type(start + i - 1).name()) return start + i;
+  return 0;
+}
+
 uint32_t Btf::add_type_tag(std::string_view value, uint32_t t, bool kflag) {
   return push(add_str(value), make_info(Kind::TYPE_TAG, 0, kflag), t, {});
 }

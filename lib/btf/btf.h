@@ -261,6 +261,11 @@ class Btf {
   // added or moved since, where write() puts it. Built lazily (one pass) on first use.
   uint32_t type_offset(uint32_t id) const;
 
+  // The first own id whose name sorts before the name of the type before it (strcmp's byte
+  // order, "" first: resolve_btfids' order, which the 7.x kernel trusts vmlinux BTF to be in),
+  // or 0 when every own type is in that order.
+  uint32_t first_unsorted_by_name() const;
+
   // --- indexes (built lazily on first use, kept up to date by add_*; thread-safe to query)
   // All ids (base first, ascending) with this name and kind.
   std::vector<uint32_t> find(std::string_view name, Kind kind) const;

@@ -113,7 +113,8 @@ struct ScanOptions {
   bool legacy_kfunc_sets = false;  // every set8 is a kfunc set (pre-6.9 kernels, flags 0)
 };
 
-// The kfuncs of the .BTF_ids kfunc sets of `elf`, one per function name, sorted by name: name,
+// The kfuncs of the .BTF_ids kfunc sets of `elf` (every set8 with `legacy_kfunc_sets`, or when
+// the object is a kernel before 6.9: kernel.h), one per function name, sorted by name: name,
 // KF_* flags, source Set and every set it is listed in (entry order). With `btf`, pairs that
 // resolve_btfids already filled are named through its FUNCs (a linked vmlinux). Decoding
 // errors throw; findings (flags that differ between sets) go to `diags`.

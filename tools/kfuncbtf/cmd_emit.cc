@@ -22,6 +22,7 @@
 #include "elf/elf.h"
 #include "kfunc/btf_ids.h"
 #include "kfunc/emit.h"
+#include "kfunc/kernel.h"
 #include "kfunc/features.h"
 #include "kfunc/kfunc.h"
 #include "kfunc/scopes.h"
@@ -141,7 +142,23 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   }
   btf::Btf &btf = *loaded.btf;
   const std::vector<uint8_t> input_bytes = btf.write();  // for the loader check's baseline
-  if (features.sort) {
+  // A finished 7.x vmlinux is sorted by name (resolve_btfids sorts it, and the kernel finds
+  // vmlinux types by binary search without checking the order): the output stays sorted.
+  bool keep_sorted = !features.sort && !btf.is_split() && btf.own_type_cnt() > 1 &&
+                     kernel_version_of(*elf) >= 700 && btf.first_unsorted_by_name() == 0;
+  BtfIds sets_before;  // the .BTF_ids sets named through the input's ids (sorting renumbers them)
+  if (keep_sorted) {
+    features.sort = true;
+    sets_before = check::decode_all_set8(*elf, &btf);
+    if (o.update_elf)
+      for (const BtfIdsSet &s : sets_before.sets)
+        if (s.resolved)
+          throw Error(strfmt("%s: its BTF is sorted by name and .BTF_ids set '%s' is resolved (a finished "
+                             "vmlinux): keeping the BTF sorted renumbers types, which --update-elf cannot "
+                             "carry into .BTF_ids; run emit before resolve_btfids (after pahole, as in "
+                             "scripts/gen-btf.sh), or write raw BTF with -o",
+                             o.file.c_str(), s.name.c_str()));
+  } else if (features.sort) {
     // Sorting renumbers every type; a linked object whose .BTF_ids already holds BTF ids
     // (resolve_btfids ran) would then point at the wrong types.
     BtfIds ids;
@@ -240,7 +257,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     ko.input = o.file;
     ko.legacy_kfunc_sets = o.legacy;
     ko.ptr_size = elf->is64() ? 8 : 4;
-    BtfIds sets = check::decode_all_set8(*elf, &btf);
+    BtfIds sets = keep_sorted ? std::move(sets_before) : check::decode_all_set8(*elf, &btf);
     ko.sets = &sets;
     DiagSink kd;
     check::check_kfunc_rules(btf, &after, ko, kd);
