@@ -205,6 +205,7 @@ class Emitter {
                   std::string &why);
   uint32_t trimmed_proto(uint32_t proto, size_t e);
   void scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec);
+  void arena(const Kfunc &k, uint32_t f, EmitRecord &rec);
   bool ensure_tag(uint32_t target, const std::string &value, int32_t cidx, EmitRecord &rec,
                   size_t &counter);
   bool has_tag(uint32_t target, std::string_view value, int32_t cidx) const;
@@ -430,6 +431,53 @@ bool Emitter::twin(const Kfunc &k, const Kfunc &m, uint32_t f, EmitRecord &rec, 
   return true;
 }
 
+// resolve_btfids 7.3's arena attributes: the returned pointer (KF_ARENA_RET), argument 0 / 1
+// (KF_ARENA_ARG1 / ARG2) and every argument named *__arena or *__arena__nullable get a TYPE_TAG
+// "address_space(1)" with kflag (a type attribute) between the PTR and its target, in a new
+// FUNC_PROTO that F is repointed at (a proto may be shared; it is never changed in place). A
+// pointer that already has the attribute is left alone, so emit on its own output adds nothing.
+void Emitter::arena(const Kfunc &k, uint32_t f, EmitRecord &rec) {
+  constexpr std::string_view kAttr = "address_space(1)";
+  uint32_t proto = b_.type(f).type();
+  Type pt = b_.type(proto);
+  auto tagged = [&](uint32_t ptr) {
+    uint32_t t = b_.type(ptr).type();
+    return t && b_.valid_id(t) && b_.type(t).kind() == Kind::TYPE_TAG && b_.type(t).kflag() &&
+           b_.type(t).name() == kAttr;
+  };
+  // Only a PTR itself is tagged (typedefs and modifiers are not looked through, as upstream).
+  auto wants = [&](uint32_t type, bool arena) {
+    return arena && type && b_.valid_id(type) && b_.type(type).kind() == Kind::PTR && !tagged(type);
+  };
+  bool ret = wants(pt.type(), k.flags & KF_ARENA_RET);
+  std::vector<bool> arg(pt.vlen());
+  bool any = ret;
+  for (uint32_t i = 0; i < pt.vlen(); i++) {
+    std::string_view name = b_.str(pt.params()[i].name_off);
+    bool arena = name.ends_with("__arena") || name.ends_with("__arena__nullable") ||
+                 (i == 0 && (k.flags & KF_ARENA_ARG1)) || (i == 1 && (k.flags & KF_ARENA_ARG2));
+    arg[i] = wants(pt.params()[i].type, arena);
+    any = any || arg[i];
+  }
+  if (!any) return;
+  auto tag_ptr = [&](uint32_t ptr) {
+    uint32_t attr = b_.add_type_tag(kAttr, b_.type(ptr).type(), /*kflag=*/true);
+    st_.arena_attrs++;
+    rec.tags_added++;
+    return b_.add_ptr(attr);
+  };
+  uint32_t r = ret ? tag_ptr(pt.type()) : b_.type(proto).type();
+  std::vector<std::string> names;
+  std::vector<btf::NewParam> ps;
+  for (uint32_t i = 0; i < arg.size(); i++) names.emplace_back(b_.str(b_.type(proto).params()[i].name_off));
+  for (uint32_t i = 0; i < arg.size(); i++) {
+    uint32_t t = b_.type(proto).params()[i].type;
+    ps.push_back({names[i], arg[i] ? tag_ptr(t) : t});
+  }
+  b_.set_type(f, b_.add_func_proto(r, ps));
+  st_.arena_protos++;
+}
+
 void Emitter::scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec) {
   const std::vector<OpsMember> &list = calls ? k.calls : k.scopes;
   if (list.empty()) return;
@@ -552,6 +600,9 @@ void Emitter::process(const Kfunc &k, uint32_t f, EmitRecord &rec) {
   // 3. The twin.
   uint32_t impl = 0;
   if (!twin(k, *m, f, rec, impl)) return;
+
+  // 3b. Arena attributes on F's (trimmed) prototype, as resolve_btfids 7.3 does after the twin.
+  if (o_.features.arena && !(o_.kernel >= 703 || (o_.kernel && o_.kernel < 618))) arena(k, f, rec);
 
   // 4. Per-argument and return flags: F below its (trimmed) count, then F_impl for all.
   if (o_.features.arg_flags) {

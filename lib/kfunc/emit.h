@@ -49,6 +49,10 @@ struct EmitOptions {
   // Warn (rule "emit-no-func") about kfuncs without a FUNC among the BTF's own types. The tool
   // turns it off for kfuncs scan_kfuncs already warned about (btf_id == 0).
   bool warn_missing_func = true;
+  // The kernel the object was built from (kernel.h), 0 when unknown: "arena" adds nothing for
+  // 7.3 and later, whose resolve_btfids adds the same attributes after emit (twice would be two
+  // attributes), nor before 6.18, whose loader refuses a TYPE_TAG with kflag.
+  int kernel = 0;
 };
 
 struct EmitStats {
@@ -65,6 +69,8 @@ struct EmitStats {
   size_t ret_tags = 0;        // bpf_kfunc_ret:* tags added
   size_t scope_tags = 0;      // bpf_kfunc_scope:<ops>:0x... tags added
   size_t calls_tags = 0;      // bpf_kfunc_calls:<ops>:0x... tags added
+  size_t arena_protos = 0;    // FUNC_PROTOs with address_space(1) pointers added
+  size_t arena_attrs = 0;     // address_space(1) type attributes added
   uint32_t types_before = 0;  // type_cnt() before
   uint32_t types_after = 0;   // type_cnt() after
   bool sorted = false;

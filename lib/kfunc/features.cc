@@ -13,6 +13,8 @@ const std::vector<FeatureInfo> &feature_table() {
        "bpf_kfunc_arg:<flag> and bpf_kfunc_ret:<flag> tags (per-argument flag sets)"},
       {"scopes", true, &EmitFeatures::scopes,
        "bpf_kfunc_scope:<ops>:0x<mask> and bpf_kfunc_calls:<ops>:0x<mask> tags"},
+      {"arena", true, &EmitFeatures::arena,
+       "address_space(1) type attributes on arena pointers (KF_ARENA_*, __arena), as resolve_btfids 7.3"},
       {"sort", false, &EmitFeatures::sort,
        "re-sort all own types by name like resolve_btfids (renumbers every type)"},
       {"dedup", false, &EmitFeatures::dedup,

@@ -28,6 +28,7 @@ struct EmitFeatures {
   bool twins = true;      // F_impl twins and trimmed protos for implicit arguments
   bool arg_flags = true;  // bpf_kfunc_arg:<flag> and bpf_kfunc_ret:<flag> tags
   bool scopes = true;     // bpf_kfunc_scope:<ops>:0x<mask> and bpf_kfunc_calls:... tags
+  bool arena = true;      // address_space(1) type attributes on arena pointers (resolve_btfids 7.3)
   bool sort = false;      // re-sort own types by name (resolve_btfids' order)
   bool dedup = false;     // reuse an identical existing FUNC_PROTO for a trimmed proto
   bool operator==(const EmitFeatures &) const = default;

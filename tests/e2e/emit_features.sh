@@ -11,6 +11,7 @@ tags       default  bpf_kfunc and bpf_fastcall decl tags on every kfunc
 twins      default  F_impl twins and trimmed prototypes for kfuncs with implicit arguments
 arg_flags  default  bpf_kfunc_arg:<flag> and bpf_kfunc_ret:<flag> tags (per-argument flag sets)
 scopes     default  bpf_kfunc_scope:<ops>:0x<mask> and bpf_kfunc_calls:<ops>:0x<mask> tags
+arena      default  address_space(1) type attributes on arena pointers (KF_ARENA_*, __arena), as resolve_btfids 7.3
 sort                re-sort all own types by name like resolve_btfids (renumbers every type)
 dedup               reuse an identical existing FUNC_PROTO instead of adding a trimmed one
 WANT
@@ -18,11 +19,13 @@ diff -u "$T/want" "$T/out" || die "--list-features output changed"
 
 # count FEATURES: types added.
 count() { "$KFUNCBTF" --json emit "$obj" "${sc[@]}" --features="$1" -o "$T/x.btf" | sed -n 's/.*"types_before":\([0-9]*\),"types_after":\([0-9]*\).*/\2 \1/p' | awk '{print $1 - $2}'; }
-expect_eq "$(count default)" 150
-expect_eq "$(count -tags)" 100        # 45 bpf_kfunc + 5 bpf_fastcall
-expect_eq "$(count -arg_flags)" 72    # 61 arg + 17 ret tags
-expect_eq "$(count -scopes)" 141      # 8 scope + 1 calls
-expect_eq "$(count -twins)" 130        # -13 twin types, -14 tags on new twins, +7 implicit tags on F
+expect_eq "$(count default)" 166
+expect_eq "$(count -tags)" 116        # 45 bpf_kfunc + 5 bpf_fastcall
+expect_eq "$(count -arg_flags)" 88    # 61 arg + 17 ret tags
+expect_eq "$(count -scopes)" 157      # 8 scope + 1 calls
+expect_eq "$(count -twins)" 146        # -13 twin types, -14 tags on new twins, +7 implicit tags on F
+expect_eq "$(count -arena)" 150       # 6 attributes + 6 pointers + 4 prototypes
+expect_eq "$(count arena)" 16
 expect_eq "$(count tags)" 50
 expect_eq "$(count twins)" 13         # 6 new FUNCs + 7 protos
 expect_eq "$(count -all)" 0

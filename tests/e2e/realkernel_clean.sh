@@ -31,7 +31,8 @@ for v in "$cache"/linux-image-*/vmlinux-*; do
     7.*)  # resolve_btfids already tagged every kfunc and made every twin: nothing twice
       expect_grep "sorted by name" "$T/out"
       expect_grep "  decl tags:       0 bpf_kfunc, 0 bpf_fastcall" "$T/out"
-      expect_grep "  twins:           0 new _impl" "$T/out" ;;
+      expect_grep "  twins:           0 new _impl" "$T/out"
+      expect_grep "  arena:           0 address_space(1) attributes" "$T/out" ;;
   esac
   for f in "$v" "$T/out.btf"; do
     expect_exit 0 run_kfb check --as vmlinux "$f"

@@ -78,6 +78,8 @@ void summary_text(const EmitStats &s, const std::string &in, const std::string &
   t += strfmt("  trimmed protos:  %zu added, %zu reused (dedup)\n", s.protos_added, s.protos_reused);
   t += strfmt("  per-arg tags:    %zu bpf_kfunc_arg, %zu bpf_kfunc_ret\n", s.arg_tags, s.ret_tags);
   t += strfmt("  scope tags:      %zu bpf_kfunc_scope, %zu bpf_kfunc_calls\n", s.scope_tags, s.calls_tags);
+  t += strfmt("  arena:           %zu address_space(1) attributes, %zu prototypes\n", s.arena_attrs,
+              s.arena_protos);
   t += strfmt("  types:           %u -> %u (+%zu)%s\n", s.types_before - 1, s.types_after - 1, s.added(),
               s.sorted ? ", sorted by name" : "");
 }
@@ -103,6 +105,8 @@ void summary_json(const EmitStats &s, const std::string &in, const std::string &
   j.key("ret_tags").value(static_cast<uint64_t>(s.ret_tags));
   j.key("scope_tags").value(static_cast<uint64_t>(s.scope_tags));
   j.key("calls_tags").value(static_cast<uint64_t>(s.calls_tags));
+  j.key("arena_attrs").value(static_cast<uint64_t>(s.arena_attrs));
+  j.key("arena_protos").value(static_cast<uint64_t>(s.arena_protos));
   j.key("types_before").value(static_cast<uint64_t>(s.types_before - 1));
   j.key("types_after").value(static_cast<uint64_t>(s.types_after - 1));
   j.key("sorted").value(s.sorted);
@@ -197,6 +201,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     EmitOptions eo;
     eo.features = features;
     eo.ptr_size = elf->is64() ? 8 : 4;
+    eo.kernel = kernel_version_of(*elf);
     eo.warn_missing_func = false;  // scan_kfuncs warned about every kfunc without a FUNC
     res = emit_kfunc_btf(btf, ks, eo, diags);
     if (o.fatal_warnings) diags.promote_warnings();

@@ -584,13 +584,13 @@ TEST_CASE("features: pahole-style lists") {
   EmitFeatures def;
   CHECK(parse_features("default", false, nullptr) == def);
   CHECK(parse_features("", false, nullptr) == def);
-  CHECK(features_string(def) == "tags,twins,arg_flags,scopes");
+  CHECK(features_string(def) == "tags,twins,arg_flags,scopes,arena");
   EmitFeatures f = parse_features("+sort,-scopes", false, nullptr);
-  CHECK(features_string(f) == "tags,twins,arg_flags,sort");
+  CHECK(features_string(f) == "tags,twins,arg_flags,arena,sort");
   CHECK(features_string(parse_features("tags,twins", false, nullptr)) == "tags,twins");
   CHECK(features_string(parse_features("default,dedup", false, nullptr)) ==
-        "tags,twins,arg_flags,scopes,dedup");
-  CHECK(features_string(parse_features("all,-sort", false, nullptr)) == "tags,twins,arg_flags,scopes,dedup");
+        "tags,twins,arg_flags,scopes,arena,dedup");
+  CHECK(features_string(parse_features("all,-sort", false, nullptr)) == "tags,twins,arg_flags,scopes,arena,dedup");
   std::vector<std::string> ignored;
   CHECK(features_string(parse_features("tags, bogus ,+twins", false, &ignored)) == "tags,twins");
   CHECK(ignored == std::vector<std::string>{"bogus"});
@@ -598,5 +598,5 @@ TEST_CASE("features: pahole-style lists") {
                     "unknown feature 'bogus' (see --list-features)");
   size_t defaults = 0;
   for (const FeatureInfo &i : feature_table()) defaults += i.is_default;
-  CHECK(defaults == 4);
+  CHECK(defaults == 5);
 }
