@@ -929,6 +929,9 @@ KfuncFileResult check_kfunc_file(const Btf &b, const ElfFile *elf, const KfuncFi
   std::optional<KfuncList> ks;
   BtfIds sets;
   if (elf) {
+    // Kernels before 6.9 never set BTF_SET8_KFUNCS: set_kfuncs reads their every set8 (kernel.h).
+    int kernel = kernel_version_of(*elf);
+    if (kernel && kernel < 609) ro.legacy_kfunc_sets = true;
     ScanOptions so;
     so.jobs = o.jobs;
     so.all = true;  // tag-only kfuncs anywhere (a twin's bpf_kfunc tag is judged by this)

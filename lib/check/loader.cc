@@ -77,7 +77,9 @@ constexpr uint32_t kIntMask = 0x0fffffff;
 constexpr uint32_t kMaxResolveDepth = 32;
 constexpr size_t kKsymNameLen = 512;
 constexpr size_t kLogPiece = 1023;  // one vscnprintf into the kernel's 1024-byte buffer
-constexpr uint32_t kHdrSize = 24;
+constexpr uint32_t kHdrSize = 24;    // struct btf_header before 7.x
+constexpr uint32_t kHdrSize7 = 32;   // 7.x: layout_off, layout_len follow str_len
+constexpr uint32_t kLayoutSize = 4;  // struct btf_layout { u8 info_sz, elem_sz; u16 flags; }
 constexpr uint16_t kMagic = 0xeB9F;
 
 enum Kind : uint8_t {
@@ -159,8 +161,11 @@ struct Ty {
   uint32_t name_off = 0;
   uint32_t info = 0;
   uint32_t size_type = 0;
-  uint8_t kind() const { return (info >> 24) & 0x1f; }
-  uint16_t vlen() const { return info & 0xffff; }
+  // 7.x widened kind to 7 bits and vlen to 24; before 7.x check_meta refuses any type whose
+  // bits 16-23 or 29-30 are set ("Invalid btf_info") before it reads either, so the wide
+  // masks give the same answers on every version.
+  uint8_t kind() const { return (info >> 24) & 0x7f; }
+  uint32_t vlen() const { return info & 0xffffff; }
   bool kflag() const { return info >> 31; }
 };
 
@@ -206,13 +211,21 @@ struct Header {
   uint16_t magic = 0;
   uint8_t version = 0, flags = 0;
   uint32_t hdr_len = 0, type_off = 0, type_len = 0, str_off = 0, str_len = 0;
+  uint32_t layout_off = 0, layout_len = 0;  // 7.x, when hdr_len >= 32
 };
 
 class Loader {
  public:
   Loader(std::span<const uint8_t> blob, const CheckOptions &o, const Loader *base)
       : blob_(blob), base_(base), cur_(blob, false, o.where, o.section_offset) {
-    v618_ = o.kernel == KernelVersion::V6_18;
+    switch (o.kernel) {
+      case KernelVersion::V6_1: ver_ = 601; break;
+      case KernelVersion::V6_18: ver_ = 618; break;
+      case KernelVersion::V7_2: ver_ = 702; break;
+      case KernelVersion::V7_3: ver_ = 703; break;
+    }
+    v618_ = ver_ >= 618;
+    v7_ = ver_ >= 702;
     user_ = o.mode == LoaderMode::User;
     all_ = cur_.bytes(blob.size());
   }
@@ -313,6 +326,7 @@ class Loader {
   int parse_hdr();
   int check_sec_info();
   int parse_str_sec();
+  int parse_layout_sec();
   int check_all_metas();
   int64_t check_meta(const Ty &t, uint32_t meta_left);
   int64_t kind_check_meta(const Ty *t, uint32_t meta_left);
@@ -354,7 +368,9 @@ class Loader {
   const Loader *base_;
   Cursor cur_;
   std::span<const uint8_t> all_;  // the whole blob, from the cursor
-  bool v618_ = true, user_ = true;
+  int ver_ = 703;                // MAJOR*100+MINOR of the rule set
+  bool v618_ = true, v7_ = true;  // at least 6.18 / 7.2
+  bool user_ = true;
   Header hdr_;
   size_t str_abs_ = 0;
   std::span<const uint8_t> strs_;  // the own string section, handed out by the cursor
@@ -367,7 +383,7 @@ class Loader {
   std::vector<uint32_t> rid_, rsize_;
   struct Vertex {
     uint32_t id;
-    uint16_t next_member;
+    uint32_t next_member;
   };
   Vertex stack_[kMaxResolveDepth];
   uint32_t top_ = 0;
@@ -404,7 +420,7 @@ std::string Loader::details(const Ty *t) {
       return t->kflag() ? "union" : "struct";
     case FUNC_PROTO: {
       std::string s = piece("return=%u args=(", t->size_type);
-      uint16_t n = t->vlen();
+      uint32_t n = t->vlen();
       auto arg = [&](uint32_t i, uint32_t *type) {
         size_t at = t->off + 12 + 8 * size_t(i);
         *type = rd32(at + 4);
@@ -518,13 +534,14 @@ int Loader::parse_hdr() {
   if (size < 8) return fail_raw(EINVAL, "loader-header", 0, "hdr_len not found");
   uint32_t hdr_len = rd32(4);
   if (size < hdr_len) return fail_raw(EINVAL, "loader-header", 4, "btf_header not found");
-  if (hdr_len > kHdrSize) {
-    for (uint32_t i = kHdrSize; i < hdr_len; i++)
+  const uint32_t hdr_size = v7_ ? kHdrSize7 : kHdrSize;  // sizeof(struct btf_header)
+  if (hdr_len > hdr_size) {
+    for (uint32_t i = hdr_size; i < hdr_len; i++)
       if (rd8(i)) return fail_raw(E2BIG, "loader-header", i, "Unsupported btf_header");
   }
-  // Only min(hdr_len, 24) bytes are taken; the missing fields read as 0.
-  uint8_t h[kHdrSize] = {};
-  uint32_t copy = std::min(hdr_len, kHdrSize);
+  // Only min(hdr_len, sizeof(struct btf_header)) bytes are taken; missing fields read as 0.
+  uint8_t h[kHdrSize7] = {};
+  uint32_t copy = std::min(hdr_len, hdr_size);
   cur_.seek(0);
   auto b = cur_.bytes(copy);
   std::memcpy(h, b.data(), copy);
@@ -536,6 +553,8 @@ int Loader::parse_hdr() {
   hdr_.type_len = load<uint32_t>(h + 12, false);
   hdr_.str_off = load<uint32_t>(h + 16, false);
   hdr_.str_len = load<uint32_t>(h + 20, false);
+  hdr_.layout_off = load<uint32_t>(h + 24, false);  // 0 unless 7.x and hdr_len >= 32
+  hdr_.layout_len = load<uint32_t>(h + 28, false);
 
   if (hdr_.magic != kMagic) return fail_raw(EINVAL, "loader-header", 0, "Invalid magic");
   if (hdr_.version != 1) return fail_raw(kENOTSUPP, "loader-header", 2, "Unsupported version");
@@ -548,16 +567,22 @@ int Loader::check_sec_info() {
   struct Sec {
     uint32_t off, len;
     size_t field;
-  } secs[2] = {{hdr_.type_off, hdr_.type_len, 8}, {hdr_.str_off, hdr_.str_len, 16}};
+  } secs[3] = {{hdr_.type_off, hdr_.type_len, 8},
+               {hdr_.str_off, hdr_.str_len, 16},
+               {hdr_.layout_off, hdr_.layout_len, 24}};
+  // 7.x: the layout section is a third one when the header has it and it is not empty;
+  // otherwise layout_off is not looked at.
+  size_t nr = v7_ && hdr_.hdr_len >= kHdrSize7 && hdr_.layout_len ? 3 : 2;
   auto cmp = [](const Sec &x, const Sec &y) {
     int d = static_cast<int>(x.off - y.off);
     if (!d) d = static_cast<int>(x.len - y.len);
     return d;
   };
-  if (cmp(secs[0], secs[1]) > 0) std::swap(secs[0], secs[1]);
+  std::sort(secs, secs + nr, [&](const Sec &x, const Sec &y) { return cmp(x, y) < 0; });
   uint32_t total = 0;
   uint32_t expected = static_cast<uint32_t>(blob_.size()) - hdr_.hdr_len;
-  for (auto &s : secs) {
+  for (size_t i = 0; i < nr; i++) {
+    const Sec &s = secs[i];
     if (expected < s.off) return fail_raw(EINVAL, "loader-header", s.field, "Invalid section offset");
     if (total < s.off) return fail_raw(EINVAL, "loader-header", s.field, "Unsupported section found");
     if (total > s.off) return fail_raw(EINVAL, "loader-header", s.field, "Section overlap found");
@@ -574,7 +599,8 @@ int Loader::parse_str_sec() {
   // Offsets are 32-bit in the kernel, but the blob is at most 4 GiB here anyway.
   uint64_t start = uint64_t(hdr_.hdr_len) + hdr_.str_off;
   uint64_t end = start + hdr_.str_len;
-  if (end != blob_.size())
+  // 7.x: only a header without the layout fields needs the strings last.
+  if ((!v7_ || hdr_.hdr_len < kHdrSize7) && end != blob_.size())
     return fail_raw(EINVAL, "loader-strings", 16, "String section is not at the end");
   str_abs_ = start;
   if (base_ && !hdr_.str_len) return 0;
@@ -584,6 +610,20 @@ int Loader::parse_str_sec() {
     return fail_raw(EINVAL, "loader-strings", start, "Invalid string section");
   cur_.seek(start);
   strs_ = cur_.bytes(hdr_.str_len);
+  return 0;
+}
+
+// 7.x, user BTF: the layout section's placement (its contents are not read by the kernel).
+int Loader::parse_layout_sec() {
+  if (!v7_ || hdr_.hdr_len < kHdrSize7 || !hdr_.layout_len) return 0;
+  if (hdr_.layout_off & 3) return fail_raw(EINVAL, "loader-layout", 24, "Unaligned layout_off");
+  if (hdr_.layout_len < kLayoutSize)
+    return fail_raw(EINVAL, "loader-layout", 28, "Layout section is too small");
+  if (hdr_.layout_len % kLayoutSize)
+    return fail_raw(EINVAL, "loader-layout", 28,
+                    strfmt("layout_len is not multiple of %u", kLayoutSize));
+  if (uint64_t(hdr_.hdr_len) + hdr_.layout_off + hdr_.layout_len > blob_.size())
+    return fail_raw(EINVAL, "loader-layout", 28, "Layout section is too big");
   return 0;
 }
 
@@ -598,8 +638,8 @@ int Loader::check_all_metas() {
     // Count the types first (a cheap walk over the info words) so the array is sized once.
     size_t count = 0;
     for (uint64_t at = cur; at + 12 <= end; count++) {
-      uint32_t info = rd32(at + 4), vlen = info & 0xffff, extra = 0;
-      switch ((info >> 24) & 0x1f) {
+      uint32_t info = rd32(at + 4), vlen = info & 0xffffff, extra = 0;
+      switch ((info >> 24) & 0x7f) {
         case INT: case VAR: case DECL_TAG: extra = 4; break;
         case ARRAY: extra = 12; break;
         case STRUCT: case UNION: case DATASEC: case ENUM64: extra = 12 * vlen; break;
@@ -648,7 +688,7 @@ int64_t Loader::check_meta(const Ty &tref, uint32_t meta_left) {
     return fail(EINVAL, "loader-meta", log_id_, nullptr, t->off,
                 strfmt("meta_left:%u meta_needed:12", meta_left), s, s);
   }
-  if (t->info & ~kInfoMask) {
+  if (!v7_ && (t->info & ~kInfoMask)) {
     std::string s = strfmt("[%u] Invalid btf_info:%x", log_id_, t->info);
     return fail(EINVAL, "loader-meta", log_id_, t, t->off + 4,
                 strfmt("Invalid btf_info:%x", t->info), s, s);
@@ -1041,7 +1081,7 @@ int Loader::r_struct(const Ty *t) {
     const Ty *mt = ty(m.type);
     if (nosize_or_null(mt) || source_only(mt)) return fail_member(t, m, i, "Invalid member");
     if (!is_sink(mt) && !resolved(m.type)) {
-      stack_[top_ - 1].next_member = static_cast<uint16_t>(i + 1);
+      stack_[top_ - 1].next_member = i + 1;
       return push(m.type);
     }
     int err = check_member(t, m, i, mt);
@@ -1059,7 +1099,7 @@ int Loader::r_datasec(const Ty *t) {
     const Ty *var = ty(vid);
     if (!var || var->kind() != VAR) return fail_vsi(t, at, vid, voff, vsize, "Not a VAR kind member");
     if (!is_sink(var) && !resolved(vid)) {
-      stack_[top_ - 1].next_member = static_cast<uint16_t>(i + 1);
+      stack_[top_ - 1].next_member = i + 1;
       return push(vid);
     }
     uint32_t tid = var->size_type, tsize = 0;
@@ -1230,7 +1270,8 @@ int Loader::check_type_tags(uint32_t start) {
     if (!is_modifier(t)) continue;
     int limit = 32;
     uint32_t cur = i;
-    bool in_tags = t->kind() == TYPE_TAG;
+    // 7.x dropped the ordering rule (btf_check_modifier_chain_length): only the length stays.
+    bool in_tags = t->kind() == TYPE_TAG || v7_;
     while (is_modifier(t)) {
       if (!limit--) {
         std::string s = "Max chain length or cycle detected";
@@ -1238,12 +1279,12 @@ int Loader::check_type_tags(uint32_t start) {
         return fail(ELOOP, "loader-type-tags", i, ty(i), ty(i)->off, s, s, s);
       }
       if (t->kind() == TYPE_TAG) {
-        if (!in_tags) {
+        if (!in_tags && !v7_) {
           std::string s = "Type tags don't precede modifiers";
           return fail(EINVAL, "loader-type-tags", i, ty(i), ty(i)->off, s,
                       strfmt("%s (at [%u])", s.c_str(), cur), s);
         }
-      } else {
+      } else if (!v7_) {
         in_tags = false;
       }
       if (int64_t(cur) <= good) break;
@@ -1748,6 +1789,7 @@ LoaderResult Loader::run() {
     return res_;
   }
   if (parse_str_sec()) return res_;
+  if (user_ && parse_layout_sec()) return res_;
   if (user_) {
     if (hdr_.type_off & 3) {
       fail_raw(EINVAL, "loader-types", 8, "Unaligned type_off");

@@ -29,11 +29,14 @@
 namespace kfb::check {
 
 enum class LoaderMode { User, Vmlinux, Module };
-enum class KernelVersion { V6_1, V6_18 };
+// Rule sets by kernel version. 7.2 and 7.3 share one (their btf_parse paths are the same): the
+// 32-byte header with the layout section, 24-bit vlen, 7-bit kind, no "Invalid btf_info" and no
+// type-tag ordering rule.
+enum class KernelVersion { V6_1, V6_18, V7_2, V7_3 };
 
 struct CheckOptions {
   LoaderMode mode = LoaderMode::User;
-  KernelVersion kernel = KernelVersion::V6_18;
+  KernelVersion kernel = KernelVersion::V7_3;
   std::span<const uint8_t> base;  // Module mode: the base (vmlinux) BTF bytes
   std::string where = "<input>: .BTF";  // message prefix: "file: .BTF"
   size_t section_offset = 0;            // offset of the blob inside its file section

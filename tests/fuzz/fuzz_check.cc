@@ -15,7 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kfb::check::CheckOptions o;
   uint8_t sel = data[0];
   std::span<const uint8_t> in(data + 1, size - 1);
-  o.kernel = (sel & 4) ? kfb::check::KernelVersion::V6_1 : kfb::check::KernelVersion::V6_18;
+  static constexpr kfb::check::KernelVersion kVersions[] = {
+      kfb::check::KernelVersion::V6_18, kfb::check::KernelVersion::V6_1,
+      kfb::check::KernelVersion::V7_3, kfb::check::KernelVersion::V7_2};
+  o.kernel = kVersions[(sel >> 2) & 3];
   switch (sel & 3) {
     case 1: o.mode = kfb::check::LoaderMode::Vmlinux; break;
     case 2: {

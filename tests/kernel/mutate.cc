@@ -403,6 +403,7 @@ int main(int argc, char **argv) {
          vmlinux.size());
 
   kfb::check::CheckOptions opts;
+  opts.kernel = kfb::check::KernelVersion::V6_18;  // the running kernel's rules
   uint64_t agree = 0, accepted = 0, rejected = 0, bad = 0, big = 0;
   std::vector<uint64_t> by_errno(600);
   auto t0 = std::chrono::steady_clock::now();

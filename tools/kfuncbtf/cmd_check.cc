@@ -1,9 +1,11 @@
-// kfuncbtf check FILE [--as user|vmlinux|module] [-B BASE] [--kernel 6.1|6.18] [--first]
+// kfuncbtf check FILE [--as user|vmlinux|module] [-B BASE] [--kernel 6.1|6.18|7.2|7.3] [--first]
 //
 // Runs the kernel's BTF loader rules on FILE (raw BTF or an ELF's .BTF) and reports the first
 // failure the kernel would report, with the kernel's own text last. Then the kfunc rules
 // (check/kfunc_rules.h; an ELF is also scanned): every finding, [--legacy-kfunc-sets]
 // [--fatal-warnings] [--no-kfunc-rules]; notes (twins emit will add) only with -v.
+#include <sys/utsname.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -13,6 +15,7 @@
 #include "check/loader.h"
 #include "command.h"
 #include "elf/elf.h"
+#include "kfunc/kernel.h"
 #include "support/diag.h"
 #include "support/error.h"
 #include "support/file.h"
@@ -28,7 +31,7 @@ struct CheckOpts {
   std::string file;
   std::string as = "user";
   std::string base;
-  std::string kernel = "6.18";
+  std::string kernel;  // "" (not given): the input's own kernel, else the newest (7.3)
   bool first = true;
   bool first_given = false;        // --first on the command line: also stop the kfunc rules
   bool kfunc_rules = true;         // --no-kfunc-rules turns them off
@@ -42,16 +45,46 @@ std::span<const uint8_t> btf_bytes(const MappedFile &f, const std::string &path)
   return f.data();
 }
 
-int run_check(const Globals &g, const CheckOpts &o) {
+// The rule set for a kernel version (kernel.h): each version gets the newest set at or below it.
+const char *rules_for(int version) {
+  if (version >= 703) return "7.3";
+  if (version >= 702) return "7.2";
+  if (version >= 618) return "6.18";
+  return "6.1";
+}
+
+// Without --kernel: the kernel the input comes from (an ELF's linux_banner; the running kernel
+// for /sys/kernel/btf), else the newest rules.
+std::string default_kernel(const std::string &file, const MappedFile &in) {
+  int v = 0;
+  if (btf::is_elf(in.data())) {
+    try {
+      v = kernel_version_of(*ElfFile::open(file));
+    } catch (const Error &) {
+      // Not a readable ELF: the BTF reader below says why.
+    }
+  } else if (file.rfind(kSysBtf, 0) == 0) {
+    struct utsname u;
+    if (uname(&u) == 0) v = parse_kernel_version(u.release);
+  }
+  return v ? rules_for(v) : "7.3";
+}
+
+int run_check(const Globals &g, const CheckOpts &opts) {
+  CheckOpts o = opts;
+  MappedFile in = MappedFile::open(o.file);
+  if (o.kernel.empty()) o.kernel = default_kernel(o.file, in);
   check::CheckOptions co;
   co.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
             : o.as == "module" ? check::LoaderMode::Module
                                : check::LoaderMode::User;
-  co.kernel = o.kernel == "6.1" ? check::KernelVersion::V6_1 : check::KernelVersion::V6_18;
+  co.kernel = o.kernel == "6.1"    ? check::KernelVersion::V6_1
+              : o.kernel == "6.18" ? check::KernelVersion::V6_18
+              : o.kernel == "7.2"  ? check::KernelVersion::V7_2
+                                   : check::KernelVersion::V7_3;
   co.where = o.file + ": .BTF";
 
   // Read the input and, for split BTF, its base (a module in /sys/kernel/btf defaults to vmlinux).
-  MappedFile in = MappedFile::open(o.file);
   std::span<const uint8_t> blob = btf_bytes(in, o.file);
   MappedFile base;
   std::string bp = o.base;
@@ -94,6 +127,26 @@ int run_check(const Globals &g, const CheckOpts &o) {
       std::unique_ptr<ElfFile> elf = from_elf ? ElfFile::open(o.file) : nullptr;
       kr = check::check_kfunc_file(*b, elf.get(), ko, kdiags);
       kran = true;
+      // What 7.x assumes of vmlinux BTF without checking it: sorted by name (resolve_btfids'
+      // order), since btf_find_by_name_kind() binary-searches it.
+      bool v7 = co.kernel == check::KernelVersion::V7_2 || co.kernel == check::KernelVersion::V7_3;
+      if (co.mode == check::LoaderMode::Vmlinux && v7) {
+        if (uint32_t bad = b->first_unsorted_by_name()) {
+          btf::Type t = b->type(bad), p = b->type(bad - 1);
+          Diag d;
+          d.severity = Severity::Error;
+          d.rule = "vmlinux-sorted";
+          d.type_id = bad;
+          d.kind = btf::kind_name(t.kind());
+          d.name = std::string(t.name());
+          d.file = o.file;
+          d.message = strfmt("types are not sorted by name: [%u] %s '%s' comes after [%u] %s '%s' "
+                             "(Linux %s finds vmlinux types by binary search and never checks the order)",
+                             bad, btf::kind_name(t.kind()), std::string(t.name()).c_str(), bad - 1,
+                             btf::kind_name(p.kind()), std::string(p.name()).c_str(), o.kernel.c_str());
+          kdiags.add(std::move(d));
+        }
+      }
     } catch (const Error &e) {
       if (r.ok) throw;  // readable for the kernel but not for us: cannot run
     }
@@ -183,8 +236,10 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
                   "module (split BTF on -B)")
       ->check(CLI::IsMember({"user", "vmlinux", "module"}));
   sub->add_option("-B,--base-btf", o->base, "Base BTF (raw or ELF) for --as module");
-  sub->add_option("--kernel", o->kernel, "Kernel version whose rules apply: 6.18 (default), 6.1")
-      ->check(CLI::IsMember({"6.1", "6.18"}));
+  sub->add_option("--kernel", o->kernel,
+                  "Kernel version whose rules apply: 7.3, 7.2, 6.18, 6.1 (default: the input's own "
+                  "kernel, from an ELF's linux_banner or the running one for /sys/kernel/btf; else 7.3)")
+      ->check(CLI::IsMember({"6.1", "6.18", "7.2", "7.3"}));
   sub->add_flag("--first", o->first, "Stop at the first loader failure, as the kernel does "
                                      "(the default for loader rules)");
   sub->add_flag("--no-kfunc-rules", [o](int64_t) { o->kfunc_rules = false; },

@@ -222,6 +222,9 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     btf::Btf::parse(bytes, where, loaded.base.get());  // the writer's output reads back
     check::CheckOptions co;
     co.where = where;
+    // The rules of the kernel the object comes from: 7.x's, or 6.18's (the running kernel's
+    // generation) for older and unknown ones.
+    co.kernel = kernel_version_of(*elf) >= 702 ? check::KernelVersion::V7_3 : check::KernelVersion::V6_18;
     std::vector<uint8_t> base_bytes;
     if (btf.is_split()) {
       base_bytes = btf.base()->write();

@@ -763,3 +763,96 @@ TEST_CASE("module mode: split BTF on a base") {
   REQUIRE_FALSE(r.ok);
   CHECK(r.kernel_log == "[2] TYPEDEF int type_id=1 vlen != 0\n");
 }
+
+// ---- Linux 7.2 / 7.3 (kernel/bpf/btf.c of linux-source-7.x; the two versions' parse paths
+// are the same) ----
+
+namespace {
+
+// one_int() with a 32-byte header and a layout section: [hdr 32][types][strings][layout], or
+// [hdr][types][layout][strings]. The strings are NUL-padded to 4 bytes unless `unaligned`.
+Blob with_layout(uint32_t layout_len, bool strings_last = false, bool unaligned = false) {
+  Blob b = one_int();
+  uint32_t tl = rd(b, 12), sl = rd(b, 20);
+  Blob types(b.begin() + 24, b.begin() + 24 + tl), strs(b.begin() + 24 + tl, b.end());
+  (void)sl;
+  if (!unaligned)
+    while (strs.size() % 4) strs.push_back(0);
+  Blob layout(layout_len, 0);
+  Blob out(32, 0);
+  memcpy(out.data(), b.data(), 24);
+  wr(out, 4, 32);
+  out.insert(out.end(), types.begin(), types.end());
+  const Blob &second = strings_last ? layout : strs, &third = strings_last ? strs : layout;
+  out.insert(out.end(), second.begin(), second.end());
+  out.insert(out.end(), third.begin(), third.end());
+  uint32_t str_off = strings_last ? tl + layout_len : tl;
+  uint32_t layout_off = strings_last ? tl : tl + uint32_t(strs.size());
+  wr(out, 16, str_off);
+  wr(out, 20, uint32_t(strs.size()));
+  wr(out, 24, layout_off);
+  wr(out, 28, layout_len);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("7.x: a 32-byte header with a layout section after the strings") {
+  for (KernelVersion v : {KernelVersion::V7_2, KernelVersion::V7_3}) {
+    accepts(with_layout(20 * 4), v);       // one btf_layout per kind
+    accepts(with_layout(0), v);            // no layout: layout_off is not looked at
+    accepts(with_layout(8, true), v);      // strings need not be last with a 32-byte header
+  }
+  // 6.18 has a 24-byte header: bytes 24..31 must be zero.
+  rejects(with_layout(80), E2BIG, "Unsupported btf_header");
+}
+
+TEST_CASE("7.x: layout section rules, in the kernel's order") {
+  rejects(with_layout(2), EINVAL, "Layout section is too small", KernelVersion::V7_3);
+  rejects(with_layout(6), EINVAL, "layout_len is not multiple of 4", KernelVersion::V7_3);
+  rejects(with_layout(8, false, /*unaligned=*/true), EINVAL, "Unaligned layout_off", KernelVersion::V7_3);
+  {
+    Blob b = with_layout(8);
+    wr(b, 24, rd(b, 24) + 12);  // past the end: btf_check_sec_info sees it first
+    rejects(b, EINVAL, "Invalid section offset", KernelVersion::V7_3);
+  }
+  // vmlinux BTF never reads the layout (btf_parse_base): only its placement counts.
+  CHECK(run(with_layout(2), KernelVersion::V7_3, LoaderMode::Vmlinux).ok);
+}
+
+TEST_CASE("7.x: 24-bit vlen and 7-bit kind; no Invalid btf_info") {
+  // A struct with 70,000 members: vlen 0x11170 uses bits 16-23.
+  Builder b;
+  b.int_("int", 4, 32);
+  std::vector<Builder::M> ms;
+  for (uint32_t i = 0; i < 70000; i++) ms.push_back({"", 1, i * 32});
+  b.struct_(STRUCT, "big", 70000 * 4, ms);
+  Blob big = b.build();
+  accepts(big, KernelVersion::V7_3);
+  rejects(big, EINVAL, "[2] Invalid btf_info:4011170\n");  // 6.18
+  // Kind 32 (bit 29): 6.18 says Invalid btf_info, 7.x Invalid kind.
+  Builder k;
+  k.type("", 32, 0, false, 0);
+  rejects(k.build(), EINVAL, "[1] Invalid kind:32\n", KernelVersion::V7_3);
+  rejects(k.build(), EINVAL, "[1] Invalid btf_info:20000000\n");
+  // vlen bits on an INT: "vlen != 0" rather than Invalid btf_info.
+  Builder i;
+  i.type("int", INT, 0x10000, false, 4);
+  i.u(32);
+  rejects(i.build(), EINVAL, "[1] INT int size=4 bits_offset=0 nr_bits=32 encoding=(none) vlen != 0\n",
+          KernelVersion::V7_3);
+}
+
+TEST_CASE("7.x: type tags may follow modifiers; the chain length still counts") {
+  Builder b;
+  b.int_("int", 4, 32);
+  b.ref(TYPE_TAG, 1, "tag");
+  b.ref(TYPEDEF, 2, "td");
+  accepts(b.build(), KernelVersion::V7_3);
+  accepts(b.build(), KernelVersion::V7_2);
+  Builder c;
+  c.int_("int", 4, 32);  // 1
+  c.ref(PTR, 20);        // 2
+  for (uint32_t id = 3; id <= 40; id++) c.ref(CONST, id < 40 ? id + 1 : 1);
+  rejects(c.build(), ELOOP, "Max chain length or cycle detected", KernelVersion::V7_3);
+}
