@@ -75,7 +75,15 @@ const char *kind_name(Kind k) {
 }
 
 std::span<const uint32_t> Type::payload() const {
-  return {extra_, static_cast<size_t>(std::max(0, payload_words(kind_raw(), vlen())))};
+  int w = btf_ ? btf_->words_of(raw_->info) : payload_words(kind_raw(), vlen());
+  return {extra_, static_cast<size_t>(std::max(0, w))};
+}
+
+int Btf::words_of(uint32_t info) const {
+  unsigned k = info_kind(info);
+  if (k <= kKindMax || layout_.size() < 4 * (size_t{k} + 1)) return payload_words(k, info_vlen(info));
+  size_t bytes = layout_[4 * k] + size_t{layout_[4 * k + 1]} * info_vlen(info);
+  return bytes % 4 ? -1 : static_cast<int>(bytes / 4);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,7 +205,7 @@ uint32_t Btf::type_offset(uint32_t id) const {
       for (size_t i = 0; i < types_.size(); i++) {
         ix.offs[i] = static_cast<uint32_t>(off);
         const RawType &r = types_[i];
-        off += 12 + 4 * static_cast<uint64_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
+        off += 12 + 4 * static_cast<uint64_t>(std::max(0, words_of(r.info)));
       }
       ix.offs_built.store(true, std::memory_order_release);
     }
@@ -335,6 +343,8 @@ Btf &Btf::operator=(Btf &&o) noexcept {
   big_endian_ = o.big_endian_;
   hdr_ = o.hdr_;
   hdr_extra_ = std::move(o.hdr_extra_);
+  layout_hdr_ = o.layout_hdr_;
+  layout_ = std::move(o.layout_);
   where_ = std::move(o.where_);
   types_ = std::move(o.types_);
   payload_ = std::move(o.payload_);
@@ -353,6 +363,8 @@ Btf &Btf::operator=(const Btf &o) {
   big_endian_ = o.big_endian_;
   hdr_ = o.hdr_;
   hdr_extra_ = o.hdr_extra_;
+  layout_hdr_ = o.layout_hdr_;
+  layout_ = o.layout_;
   where_ = o.where_;
   types_ = o.types_;
   payload_ = o.payload_;
@@ -430,9 +442,34 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
   h.type_len = c.u32();
   h.str_off = c.u32();
   h.str_len = c.u32();
-  if (h.hdr_len > 24) {
-    auto extra = c.bytes(h.hdr_len - 24);
+  // 7.x: a 32-byte header places the layout section (layout_off, layout_len).
+  if (h.hdr_len >= 32) {
+    b.layout_hdr_ = true;
+    h.layout_off = c.u32();
+    h.layout_len = c.u32();
+  }
+  if (c.pos() < h.hdr_len) {
+    auto extra = c.bytes(h.hdr_len - c.pos());
     b.hdr_extra_.assign(extra.begin(), extra.end());
+  }
+  if (h.layout_len) {
+    uint64_t ls = uint64_t{h.hdr_len} + h.layout_off, le = ls + h.layout_len;
+    if (le > bytes.size())
+      c.fail_at(24, "layout section [0x%llx, 0x%llx) past the end (size 0x%zx)",
+                static_cast<unsigned long long>(ls), static_cast<unsigned long long>(le), bytes.size());
+    if (h.layout_len % 4)
+      c.fail_at(28, "layout section of %u bytes is not a whole number of 4-byte entries", h.layout_len);
+    b.layout_.assign(bytes.begin() + ls, bytes.begin() + le);
+    // Entry k: the bytes after the 12-byte btf_type head (info_sz) and per vlen entry (elem_sz).
+    // An entry for a kind this reader knows must agree with it (a layout that lies about a
+    // size would make other readers skip the wrong number of bytes).
+    for (unsigned k = 1; k <= kKindMax && 4 * (k + 1) <= b.layout_.size(); k++) {
+      unsigned info_sz = b.layout_[4 * k], elem_sz = b.layout_[4 * k + 1];
+      int fixed = payload_words(k, 0), per = payload_words(k, 1) - fixed;
+      if (info_sz != 4u * fixed || elem_sz != 4u * per)
+        c.fail_at(ls + 4 * k, "layout entry for kind %u (%s) says %u + %u per vlen bytes after the head; %s has %d + %d",
+                  k, kind_name(k), info_sz, elem_sz, kind_name(k), 4 * fixed, 4 * per);
+    }
   }
   uint64_t type_start = uint64_t{h.hdr_len} + h.type_off, type_end = type_start + h.type_len;
   uint64_t str_start = uint64_t{h.hdr_len} + h.str_off, str_end = str_start + h.str_len;
@@ -479,7 +516,7 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
       pc.skip(4);
       uint32_t info = pc.u32();
       pc.skip(4);
-      int w = payload_words((info >> 24) & 0x1f, info & 0xffff);
+      int w = b.words_of(info);
       if (w < 0 || !pc.has(static_cast<size_t>(w) * 4)) break;
       pc.skip(static_cast<size_t>(w) * 4);
       n_types++;
@@ -496,7 +533,7 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
   Cursor tc(bytes.subspan(type_start, h.type_len), swap, where, type_start);
   uint32_t id = b.start_id_;
   auto describe = [&](uint32_t tid, const RawType &r) {
-    unsigned kind = (r.info >> 24) & 0x1f;
+    unsigned kind = info_kind(r.info);
     if (!name_ok(r.name_off)) return strfmt("[%u] %s", tid, kind_name(kind));
     std::string_view nm = b.str(r.name_off);
     return strfmt("[%u] %s '%.*s'", tid, kind_name(kind), static_cast<int>(nm.size()), nm.data());
@@ -509,13 +546,20 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
     r.name_off = tc.u32();
     r.info = tc.u32();
     r.size_or_type = tc.u32();
-    unsigned kind = (r.info >> 24) & 0x1f;
-    if (kind > kKindMax) tc.fail_at(at, "[%u] unknown kind %u", id, kind);
+    unsigned kind = info_kind(r.info);
+    bool known = kind <= kKindMax;
+    if (!known && b.layout_.size() < 4 * (size_t{kind} + 1))
+      tc.fail_at(at, "[%u] unknown kind %u%s", id, kind,
+                 b.layout_hdr_ ? " and no layout entry for it" : " (no layout section to skip it by)");
     if (!name_ok(r.name_off))
       tc.fail_at(at, "[%u] %s: name offset 0x%x out of range (strings end at 0x%x)", id,
                  kind_name(kind), r.name_off, str_end_off);
-    uint32_t vlen = r.info & 0xffff;
-    size_t words = static_cast<size_t>(payload_words(kind, vlen));
+    uint32_t vlen = info_vlen(r.info);
+    int w = b.words_of(r.info);
+    if (w < 0)
+      tc.fail_at(at, "[%u] kind %u: its layout entry gives %u + %u * %u bytes, not a whole number of words",
+                 id, kind, b.layout_[4 * kind], b.layout_[4 * kind + 1], vlen);
+    size_t words = static_cast<size_t>(w);
     if (!tc.has(words * 4))
       tc.fail("%s: truncated %s: need %zu bytes, %zu left", describe(id, r).c_str(),
               payload_noun(kind), words * 4, tc.left());
@@ -531,7 +575,7 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
     }
     // Names inside the payload (members, params, enumerators) are printed too.
     size_t stride = 0;
-    switch (static_cast<Kind>(kind)) {
+    switch (known ? static_cast<Kind>(kind) : Kind::UNKN) {
       case Kind::STRUCT:
       case Kind::UNION:
       case Kind::ENUM64: stride = 3; break;
@@ -560,12 +604,14 @@ std::vector<uint8_t> Btf::write() const {
   bool swap = swapped();
   size_t type_len = types_.size() * 12;
   for (const RawType &r : types_)
-    type_len += 4 * static_cast<size_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
-  uint32_t hdr_len = static_cast<uint32_t>(24 + hdr_extra_.size());
+    type_len += 4 * static_cast<size_t>(std::max(0, words_of(r.info)));
+  uint32_t hdr_len = static_cast<uint32_t>((layout_hdr_ ? 32 : 24) + hdr_extra_.size());
+  // Sections: types, the layout (7.x), strings.
+  uint32_t lay_len = static_cast<uint32_t>(layout_.size());
   // Appends through a small staging buffer: no zero-fill of the 5 MB result, and its pages
   // are populated in one call.
   std::vector<uint8_t> out;
-  out.reserve(hdr_len + type_len + strs_.size());
+  out.reserve(hdr_len + type_len + lay_len + strs_.size());
   prefault_write(out.data(), out.capacity());
   uint8_t hdr[24];
   store<uint16_t>(hdr, kMagic, swap);
@@ -574,9 +620,15 @@ std::vector<uint8_t> Btf::write() const {
   store<uint32_t>(hdr + 4, hdr_len, swap);
   store<uint32_t>(hdr + 8, 0, swap);
   store<uint32_t>(hdr + 12, static_cast<uint32_t>(type_len), swap);
-  store<uint32_t>(hdr + 16, static_cast<uint32_t>(type_len), swap);
+  store<uint32_t>(hdr + 16, static_cast<uint32_t>(type_len) + lay_len, swap);
   store<uint32_t>(hdr + 20, static_cast<uint32_t>(strs_.size()), swap);
   out.insert(out.end(), hdr, hdr + sizeof(hdr));
+  if (layout_hdr_) {
+    uint8_t lh[8];
+    store<uint32_t>(lh, lay_len ? static_cast<uint32_t>(type_len) : 0, swap);
+    store<uint32_t>(lh + 4, lay_len, swap);
+    out.insert(out.end(), lh, lh + sizeof(lh));
+  }
   out.insert(out.end(), hdr_extra_.begin(), hdr_extra_.end());
 
   uint8_t stage[64 * 1024];
@@ -597,7 +649,7 @@ std::vector<uint8_t> Btf::write() const {
     }
   };
   for (const RawType &r : types_) {
-    size_t words = static_cast<size_t>(std::max(0, payload_words((r.info >> 24) & 0x1f, r.info & 0xffff)));
+    size_t words = static_cast<size_t>(std::max(0, words_of(r.info)));
     size_t need = 12 + 4 * words;
     if (n + need > sizeof(stage)) flush();
     if (need > sizeof(stage)) {  // a record bigger than the stage (vlen near 0xffff): direct
@@ -610,6 +662,7 @@ std::vector<uint8_t> Btf::write() const {
     n += need;
   }
   flush();
+  out.insert(out.end(), layout_.begin(), layout_.end());
   out.insert(out.end(), strs_.begin(), strs_.end());
   return out;
 }
@@ -664,7 +717,7 @@ uint32_t Btf::push(uint32_t name_off, uint32_t info, uint32_t size_or_type,
 }
 
 static uint32_t make_info(Kind k, uint32_t vlen, bool kflag) {
-  return (kflag ? 1u << 31 : 0u) | (static_cast<uint32_t>(k) << 24) | (vlen & 0xffff);
+  return (kflag ? 1u << 31 : 0u) | (static_cast<uint32_t>(k) << 24) | (vlen & 0xffffff);
 }
 
 static void check_vlen(const std::string &where, size_t n, const char *what) {
@@ -674,10 +727,10 @@ static void check_vlen(const std::string &where, size_t n, const char *what) {
 
 uint32_t Btf::add_raw(uint32_t name_off, uint32_t info, uint32_t size_or_type,
                       std::span<const uint32_t> payload) {
-  int words = payload_words((info >> 24) & 0x1f, info & 0xffff);
+  int words = words_of(info);
   if (words < 0 || static_cast<size_t>(words) != payload.size())
     throw Error(strfmt("%s: add_raw: kind %u vlen %u needs %d payload words, got %zu",
-                       where_.c_str(), (info >> 24) & 0x1f, info & 0xffff, words, payload.size()));
+                       where_.c_str(), info_kind(info), info_vlen(info), words, payload.size()));
   return push(name_off, info, size_or_type, payload);
 }
 
@@ -843,8 +896,8 @@ void Btf::set_name_off(uint32_t id, uint32_t name_off) {
 void Btf::for_each_type_ref(uint32_t id, const std::function<void(uint32_t &)> &fn) {
   RawType &r = own(id);
   uint32_t *p = payload_.data() + r.extra;
-  uint32_t vlen = r.info & 0xffff;
-  switch (static_cast<Kind>((r.info >> 24) & 0x1f)) {
+  uint32_t vlen = info_vlen(r.info);
+  switch (static_cast<Kind>(info_kind(r.info))) {
     case Kind::PTR:
     case Kind::TYPEDEF:
     case Kind::VOLATILE:

@@ -63,7 +63,10 @@ enum class Kind : uint8_t {
 };
 constexpr unsigned kKindMax = 19;
 constexpr uint32_t kMaxTypeId = 0xfffff;  // the kernel's BTF_MAX_TYPE
-constexpr uint32_t kMaxVlen = 0xffff;
+constexpr uint32_t kMaxVlen = 0xffffff;  // 24 bits since 7.2 (16 before: the 6.x loaders refuse more)
+// info: kflag (bit 31), kind (bits 24-30: 7 bits since 7.2), vlen (bits 0-23).
+constexpr unsigned info_kind(uint32_t info) { return (info >> 24) & 0x7f; }
+constexpr uint32_t info_vlen(uint32_t info) { return info & 0xffffff; }
 constexpr uint16_t kMagic = 0xeB9F;
 
 // bpftool's names ("INT", "FUNC_PROTO", ...); "UNKN" for 0, "UNKNOWN" beyond ENUM64.
@@ -117,7 +120,7 @@ inline int payload_words(unsigned kind, uint32_t vlen) {
   static constexpr uint8_t kFixed[20] = {0, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0};
   static constexpr uint8_t kPerVlen[20] = {0, 0, 0, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 3};
   if (kind > 19) return -1;
-  return kFixed[kind] + kPerVlen[kind] * static_cast<int>(vlen & 0xffff);
+  return kFixed[kind] + kPerVlen[kind] * static_cast<int>(vlen & 0xffffff);
 }
 
 class Btf;
@@ -130,9 +133,9 @@ class Type {
 
   uint32_t id() const { return id_; }
   const RawType &raw() const { return *raw_; }
-  Kind kind() const { return static_cast<Kind>((raw_->info >> 24) & 0x1f); }
-  unsigned kind_raw() const { return (raw_->info >> 24) & 0x1f; }
-  uint16_t vlen() const { return raw_->info & 0xffff; }
+  Kind kind() const { return static_cast<Kind>(info_kind(raw_->info)); }
+  unsigned kind_raw() const { return info_kind(raw_->info); }
+  uint32_t vlen() const { return info_vlen(raw_->info); }
   bool kflag() const { return raw_->info >> 31; }
   uint32_t info() const { return raw_->info; }
   uint32_t name_off() const { return raw_->name_off; }
@@ -167,13 +170,14 @@ class Type {
   // VAR
   uint32_t var_linkage() const { return extra_[0]; }
   // FUNC: linkage lives in vlen
-  uint16_t func_linkage() const { return vlen(); }
+  uint16_t func_linkage() const { return static_cast<uint16_t>(vlen()); }
   // DECL_TAG: -1 for the type itself, else member/param index
   int32_t component_idx() const { return static_cast<int32_t>(extra_[0]); }
   // FWD: union when kflag
   bool fwd_is_union() const { return kflag(); }
 
-  // The raw payload words (length payload_words(kind, vlen)).
+  // The raw payload words (length payload_words(kind, vlen); for a kind this reader does not
+  // know, what the layout section says: Btf::layout()).
   std::span<const uint32_t> payload() const;
 
  private:
@@ -194,6 +198,7 @@ struct Header {
   uint8_t flags = 0;
   uint32_t hdr_len = 24;
   uint32_t type_off = 0, type_len = 0, str_off = 0, str_len = 0;
+  uint32_t layout_off = 0, layout_len = 0;  // 7.x: hdr_len >= 32
 };
 
 // Builder inputs.
@@ -303,6 +308,9 @@ class Btf {
   uint32_t add_float(std::string_view name, uint32_t size);
   uint32_t add_decl_tag(std::string_view value, uint32_t type, int32_t component_idx,
                         bool kflag = false);
+  // The layout section (7.x, `struct btf_layout` per kind), empty when there is none; written
+  // back between the types and the strings.
+  std::span<const uint8_t> layout() const { return layout_; }
   // Any record: head fields as in the file, payload of payload_words(kind, vlen) words.
   uint32_t add_raw(uint32_t name_off, uint32_t info, uint32_t size_or_type,
                    std::span<const uint32_t> payload);
@@ -338,7 +346,11 @@ class Btf {
   uint32_t start_str_off_ = 0;
   bool big_endian_ = false;
   Header hdr_;
-  std::vector<uint8_t> hdr_extra_;  // header bytes past the 24 we know (hdr_len > 24)
+  std::vector<uint8_t> hdr_extra_;  // header bytes past the ones we know (24, or 32 with layout)
+  bool layout_hdr_ = false;         // the header has layout_off/layout_len (hdr_len >= 32)
+  std::vector<uint8_t> layout_;     // the layout section: 4 bytes per kind (info_sz, elem_sz, flags)
+  // Payload words of a record: payload_words() for the kinds we know, the layout for others.
+  int words_of(uint32_t info) const;
   std::string where_;
   std::vector<RawType> types_;  // own types; types_[i] has id start_id_ + i
   std::vector<uint32_t> payload_;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "support/file.h"
 
 using namespace kfb::btf;
+using kfb::strfmt;
 
 namespace {
 
@@ -35,19 +37,25 @@ struct Blob {
     u32((kflag ? 1u << 31 : 0) | uint32_t(k) << 24 | vlen);
     u32(st);
   }
+  std::vector<uint8_t> layout;  // 7.x: with it (or layout_hdr), a 32-byte header
+  bool layout_hdr = false;
   std::vector<uint8_t> bytes() const {
+    bool l = layout_hdr || !layout.empty();
     std::vector<uint8_t> out;
     auto put = [&](uint32_t v) {
       for (int i = 0; i < 4; i++) out.push_back(static_cast<uint8_t>(be ? v >> (24 - 8 * i) : v >> (8 * i)));
     };
     if (be) out = {0xeb, 0x9f, 1, 0};
     else out = {0x9f, 0xeb, 1, 0};
-    put(24);
+    uint32_t tl = static_cast<uint32_t>(types.size()), ll = static_cast<uint32_t>(layout.size());
+    put(l ? 32 : 24);
     put(0);
-    put(static_cast<uint32_t>(types.size()));
-    put(static_cast<uint32_t>(types.size()));
+    put(tl);
+    put(tl + ll);  // types, layout, strings: the order libbpf writes
     put(static_cast<uint32_t>(strs.size()));
+    if (l) put(ll ? tl : 0), put(ll);
     out.insert(out.end(), types.begin(), types.end());
+    out.insert(out.end(), layout.begin(), layout.end());
     out.insert(out.end(), strs.begin(), strs.end());
     return out;
   }
@@ -295,7 +303,7 @@ TEST_CASE("exact errors for truncated and garbage input") {
   // Unknown kind.
   bytes = good;
   bytes[24 + 7] = 25;  // kind byte of [1]
-  CHECK(error_of(bytes) == "t.btf+0x18: [1] unknown kind 25");
+  CHECK(error_of(bytes) == "t.btf+0x18: [1] unknown kind 25 (no layout section to skip it by)");
   // Section past the end.
   bytes = good;
   bytes[16] = 0xf0;
@@ -335,4 +343,122 @@ TEST_CASE("round trip is byte-identical on the running kernel's BTF") {
   }
   closedir(d);
   WARN("modules checked: " << modules);
+}
+
+// ---- the 2026 format (7.1+: 32-byte header and layout section; 7.2+: 24-bit vlen, 7-bit kind)
+
+namespace {
+
+// The layout entries of every kind this reader knows (UNKN..ENUM64), as pahole writes them,
+// then `extra` entries for kinds 20 and up.
+std::vector<uint8_t> known_layout(std::vector<std::array<uint8_t, 2>> extra = {}) {
+  std::vector<uint8_t> l;
+  for (unsigned k = 0; k <= kKindMax; k++) {
+    int fixed = payload_words(k, 0), per = payload_words(k, 1) - fixed;
+    l.push_back(static_cast<uint8_t>(4 * fixed));
+    l.push_back(static_cast<uint8_t>(4 * per));
+    l.push_back(0), l.push_back(0);
+  }
+  for (auto &e : extra) l.push_back(e[0]), l.push_back(e[1]), l.push_back(0), l.push_back(0);
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("2026 format: a 32-byte header and its layout section round-trip byte for byte") {
+  for (bool be : {false, true}) {
+    Blob b = sample(be);
+    b.layout = known_layout();
+    auto bytes = b.bytes();
+    Btf btf = Btf::parse(bytes, "t.btf");
+    check_sample(btf);
+    CHECK(btf.layout().size() == 80);
+    CHECK(btf.write() == bytes);
+    // A 32-byte header without a layout section, too.
+    Blob n = sample(be);
+    n.layout_hdr = true;
+    CHECK(Btf::parse(n.bytes(), "t.btf").write() == n.bytes());
+  }
+}
+
+TEST_CASE("2026 format: a struct of 70,000 members (24-bit vlen)") {
+  Blob b;
+  b.head(b.str("int"), Kind::INT, 0, false, 4);
+  b.u32(1u << 24 | 32);
+  b.head(b.str("big"), Kind::STRUCT, 70000, false, 70000 * 4);
+  for (uint32_t i = 0; i < 70000; i++) b.u32(0), b.u32(1), b.u32(i * 32);
+  auto bytes = b.bytes();
+  Btf btf = Btf::parse(bytes, "t.btf");
+  CHECK(btf.type(2).vlen() == 70000);
+  CHECK(btf.type(2).members().size() == 70000);
+  CHECK(btf.type(2).members()[69999].offset == 69999 * 32);
+  CHECK(btf.write() == bytes);
+  // The builder makes one too.
+  Btf made;
+  uint32_t i = made.add_int("int", 4, INT_SIGNED, 32);
+  std::vector<NewMember> ms;
+  for (uint32_t k = 0; k < 70000; k++) ms.push_back({"", i, k * 32});
+  CHECK(made.type(made.add_struct("big", 70000 * 4, ms)).vlen() == 70000);
+}
+
+TEST_CASE("2026 format: a kind this reader does not know is skipped by its layout entry and kept") {
+  Blob b = sample(false);
+  // kind 20 (say, a location kind): after the 12-byte head, 4 bytes + 8 per vlen entry; vlen 2.
+  b.head(b.str("loc"), static_cast<Kind>(20), 2, false, 1);  // [9]
+  b.u32(7), b.u32(1), b.u32(2), b.u32(3), b.u32(4);
+  b.head(0, Kind::PTR, 0, false, 9);  // [10] after it: the reader found the right boundary
+  b.layout = known_layout({{4, 8}});
+  auto bytes = b.bytes();
+  Btf btf = Btf::parse(bytes, "t.btf");
+  REQUIRE(btf.type_cnt() == 11);
+  CHECK(btf.type(9).kind_raw() == 20);
+  CHECK(btf.type(9).name() == "loc");
+  CHECK(btf.type(9).payload().size() == 5);
+  CHECK(btf.type(10).is_ptr());
+  CHECK(btf.type(10).type() == 9);
+  CHECK(btf.write() == bytes);  // kept byte for byte
+  // Without a layout entry for it: an error naming the type id and offset.
+  Blob c = sample(false);
+  c.head(0, static_cast<Kind>(21), 0, false, 0);
+  c.layout = known_layout({{4, 8}});
+  size_t at = 32 + c.types.size() - 12;
+  CHECK(error_of(c.bytes()) == strfmt("t.btf+0x%zx: [9] unknown kind 21 and no layout entry for it", at));
+}
+
+TEST_CASE("2026 format: a layout section that lies is an error, never a wild read") {
+  {  // about a kind we know: INT said to be 8 + 0
+    Blob b = sample(false);
+    b.layout = known_layout();
+    b.layout[4 * 1] = 8;
+    size_t at = 32 + b.types.size() + 4;
+    CHECK(error_of(b.bytes()) ==
+          strfmt("t.btf+0x%zx: layout entry for kind 1 (INT) says 8 + 0 per vlen bytes after the head; INT has 4 + 0", at));
+  }
+  {  // about an unknown kind: bigger than what is left
+    Blob b = sample(false);
+    b.head(b.str("loc"), static_cast<Kind>(20), 0xffffff, false, 0);  // 16M entries of 252 bytes
+    b.layout = known_layout({{12, 252}});
+    size_t at = 32 + b.types.size() - 12;
+    std::string e = error_of(b.bytes());
+    CHECK(e.starts_with(strfmt("t.btf+0x%zx: [9] UNKNOWN 'loc': truncated ", at + 12)));
+  }
+  {  // not a whole number of words
+    Blob b = sample(false);
+    b.head(0, static_cast<Kind>(20), 1, false, 0);
+    b.layout = known_layout({{12, 3}});
+    size_t at = 32 + b.types.size() - 12;
+    CHECK(error_of(b.bytes()) ==
+          strfmt("t.btf+0x%zx: [9] kind 20: its layout entry gives 12 + 3 * 1 bytes, not a whole number of words", at));
+  }
+  {  // layout past the end; layout_len not a multiple of 4
+    Blob b = sample(false);
+    b.layout = known_layout();
+    auto bytes = b.bytes();
+    uint32_t big = 0x1000;
+    std::memcpy(bytes.data() + 28, &big, 4);
+    CHECK(error_of(bytes).starts_with("t.btf+0x18: layout section [0x"));
+    uint32_t odd = 6;
+    std::memcpy(bytes.data() + 28, &odd, 4);
+    CHECK(error_of(bytes) == "t.btf+0x1c: layout section of 6 bytes is not a whole number of 4-byte entries");
+  }
 }
