@@ -11,29 +11,31 @@ obj=$KFB_FIXTURES/gcc-dwarf5.o
 expect_exit 0 "$KFUNCBTF" emit "$obj" -o "$T/out.btf"
 expect_grep "  arena:           6 address_space(1) attributes, 4 prototypes" "$T/out"
 "$KFUNCBTF" dump "$T/out.btf" > "$T/dump"
+"$KFUNCBTF" dump "$obj" > "$T/in"
 # bpf_arena_alloc_pages(void *p__map, void *addr, u32 page_cnt, int node_id, u64 flags) with
 # KF_ARENA_RET | KF_ARENA_ARG2 (testdata/src/arena.c): the return value and addr.
-id=$(sed -n "s/^\[\([0-9]*\)\] FUNC 'bpf_arena_alloc_pages' type_id=\([0-9]*\) .*/\1 \2/p" "$T/dump")
-set -- $id
-[ $# = 2 ] || die "no FUNC bpf_arena_alloc_pages in the output"
-proto=$2
+proto_of() { sed -n "s/^\[[0-9]*\] FUNC 'bpf_arena_alloc_pages' type_id=\([0-9]*\) .*/\1/p" "$1"; }
+old=$(proto_of "$T/in") proto=$(proto_of "$T/dump")
+[ -n "$old" ] && [ -n "$proto" ] || die "no FUNC bpf_arena_alloc_pages"
+[ "$proto" -gt "$(grep -c '^\[' "$T/in")" ] || die "the arena proto [$proto] is not a new type"
+param() { grep -A5 "^\[$2\] FUNC_PROTO" "$1" | sed -n "s/^\t'$3' type_id=//p"; }
+ptr_type=$(sed -n "s/^\[$(param "$T/in" "$old" addr)\] PTR '(anon)' type_id=//p" "$T/in")
 expect_eq "$(grep -A5 "^\[$proto\] FUNC_PROTO" "$T/dump")" "[$proto] FUNC_PROTO '(anon)' ret_type_id=$((proto - 3)) vlen=5
-	'p__map' type_id=19
+	'p__map' type_id=$(param "$T/in" "$old" p__map)
 	'addr' type_id=$((proto - 1))
-	'page_cnt' type_id=6
-	'node_id' type_id=13
-	'flags' type_id=8"
-expect_eq "$(grep -A0 -E "^\[($((proto - 4))|$((proto - 3))|$((proto - 2))|$((proto - 1)))\] " "$T/dump")" \
+	'page_cnt' type_id=$(param "$T/in" "$old" page_cnt)
+	'node_id' type_id=$(param "$T/in" "$old" node_id)
+	'flags' type_id=$(param "$T/in" "$old" flags)"
+expect_eq "$(grep -E "^\[($((proto - 4))|$((proto - 3))|$((proto - 2))|$((proto - 1)))\] " "$T/dump")" \
 "[$((proto - 4))] TYPE_TAG 'address_space(1)' type_id=0
 [$((proto - 3))] PTR '(anon)' type_id=$((proto - 4))
-[$((proto - 2))] TYPE_TAG 'address_space(1)' type_id=0
+[$((proto - 2))] TYPE_TAG 'address_space(1)' type_id=$ptr_type
 [$((proto - 1))] PTR '(anon)' type_id=$((proto - 2))"
 # The attributes carry kflag (a type attribute, not a btf_type_tag): the diff says so.
 expect_exit 1 "$KFUNCBTF" diff "$obj" "$T/out.btf"
 expect_grep "__attribute__((address_space(1)))" "$T/out"
-# The original proto (the twin-less kfunc's old one) is untouched: same record at the same id.
-"$KFUNCBTF" dump "$obj" > "$T/in"
-expect_eq "$(grep -A5 "^\[156\] FUNC_PROTO" "$T/dump")" "$(grep -A5 "^\[156\] FUNC_PROTO" "$T/in")"
+# The original proto is untouched: same record at the same id.
+expect_eq "$(grep -A5 "^\[$old\] FUNC_PROTO" "$T/dump")" "$(grep -A5 "^\[$old\] FUNC_PROTO" "$T/in")"
 # Idempotent: the pointers are already tagged.
 expect_exit 0 "$KFUNCBTF" emit "$obj" --btf "$T/out.btf" -o "$T/again.btf"
 expect_grep "  arena:           0 address_space(1) attributes, 0 prototypes" "$T/out"
