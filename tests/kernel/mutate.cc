@@ -2,6 +2,12 @@
 //
 //   mutate [COUNT] [SEED]        (env KFB_DIFF_COUNT, KFB_DIFF_SEED, KFB_FIXTURES,
 //                                 KFB_DIFF_SAVE=dir to keep the blobs that disagree)
+//   KFB_DIFF_KERNEL=7.3 KFB_DIFF_WRITE=DIR mutate COUNT SEED
+//       another kernel as the oracle (tests/kernel/qemu_oracle.sh boots it under QEMU): the
+//       blobs go to DIR/b<i> and check_loader's verdicts under that kernel's rules to
+//       DIR/expect ("<i> ok" or "<i> <ERRNO> <kernel log line, \n escaped>"); nothing is
+//       loaded here. With 7.x rules a third of the blobs also get the 2026 format: 32-byte
+//       headers, layout sections (valid and broken), vlen above 0xffff, kinds above 19.
 //
 // Seeds: hand-made small valid blobs covering every kind (and the special bpf_* structs of
 // the struct-metas phase), the fixtures' *.btf when $KFB_FIXTURES has them, and
@@ -272,6 +278,67 @@ void mutate_once(Blob &b, Rng &r) {
   }
 }
 
+// The 2026 format (7.x): a 32-byte header with a layout section, valid or broken; a kind above
+// 19 (with or without a layout entry for it); a vlen above 0xffff.
+void mutate_2026(Blob &b, Rng &r) {
+  Layout l = layout(b);
+  if (b.size() < 24 || l.hdr_len != 24 || size_t(l.str_start) + l.str_len != b.size()) return;
+  switch (r(4)) {
+    case 0: case 1: {  // 32-byte header + layout section (after the strings, or before them)
+      uint32_t n = r.chance(70) ? 20 : uint32_t(r(30));
+      uint32_t len = 4 * n;
+      if (r.chance(15)) len = uint32_t(r(9));  // too small, not a multiple of 4, or 0
+      Blob lay(len, 0);
+      for (uint32_t k = 0; k + 4 <= len; k += 4) lay[k] = uint8_t(r(3) * 4), lay[k + 1] = uint8_t(r(4) * 4);
+      Blob types(b.begin() + l.type_start, b.begin() + l.type_start + l.type_len);
+      Blob strs(b.begin() + l.str_start, b.end());
+      while (r.chance(60) && strs.size() % 4) strs.push_back(0);  // usually aligned
+      bool before = r.chance(30);  // [types][layout][strings]
+      Blob out(b.begin(), b.begin() + 24);
+      out.resize(32, 0);
+      wr(out, 4, 32);
+      uint32_t tl = uint32_t(types.size()), sl = uint32_t(strs.size());
+      out.insert(out.end(), types.begin(), types.end());
+      const Blob &x = before ? lay : strs, &y = before ? strs : lay;
+      out.insert(out.end(), x.begin(), x.end());
+      out.insert(out.end(), y.begin(), y.end());
+      wr(out, 8, 0);
+      wr(out, 12, tl);
+      wr(out, 16, before ? tl + len : tl);
+      wr(out, 20, sl);
+      wr(out, 24, before ? tl : tl + sl);
+      wr(out, 28, len);
+      if (r.chance(15)) wr(out, 24, rd(out, 24) + uint32_t(r(8)) - 4);  // misplaced
+      if (r.chance(5)) out.resize(out.size() + 4, 0), out[33] = 1;      // nonzero header tail
+      b = std::move(out);
+      break;
+    }
+    case 2: {  // a kind above 19 (7 bits now), at a random type
+      if (l.offs.empty()) break;
+      size_t at = l.offs[r(l.offs.size())] + 4;
+      uint32_t info = rd(b, at);
+      wr(b, at, (info & 0x80ffffffu) | (uint32_t(20 + r(108)) << 24));
+      break;
+    }
+    default: {  // a vlen with bits 16-23 set
+      if (l.offs.empty()) break;
+      size_t at = l.offs[r(l.offs.size())] + 4;
+      wr(b, at, rd(b, at) | (uint32_t(1 + r(255)) << 16));
+    }
+  }
+}
+
+// A struct of more than 0xffff members (7.x: 24-bit vlen).
+Blob wide_struct(Rng &r) {
+  Builder b;
+  uint32_t i32 = b.int_("int", 4, 32, 1);
+  uint32_t n = 0x10000 + uint32_t(r(5000));
+  std::vector<Builder::M> ms;
+  for (uint32_t k = 0; k < n; k++) ms.push_back({r.chance(2) ? "m" : "", i32, 32 * k});
+  b.struct_(4, "wide", 4 * n, ms);
+  return b.build();
+}
+
 // Graphs: modifier chains in any id order, loops, deep structs, DATASECs, protos.
 Blob generate(Rng &r) {
   Builder b;
@@ -367,12 +434,19 @@ int main(int argc, char **argv) {
   uint64_t count = argc > 1 ? strtoull(argv[1], nullptr, 0) : ec ? strtoull(ec, nullptr, 0) : 3000;
   uint64_t seed = argc > 2 ? strtoull(argv[2], nullptr, 0) : es ? strtoull(es, nullptr, 0) : 1;
   const char *save = getenv("KFB_DIFF_SAVE");
+  const char *write_dir = getenv("KFB_DIFF_WRITE");
+  std::string kver = getenv("KFB_DIFF_KERNEL") ? getenv("KFB_DIFF_KERNEL") : "6.18";
+  kfb::check::KernelVersion kv = kver == "7.3"  ? kfb::check::KernelVersion::V7_3
+                                 : kver == "7.2" ? kfb::check::KernelVersion::V7_2
+                                 : kver == "6.1" ? kfb::check::KernelVersion::V6_1
+                                                 : kfb::check::KernelVersion::V6_18;
+  bool v7 = kv == kfb::check::KernelVersion::V7_2 || kv == kfb::check::KernelVersion::V7_3;
 
   const uint32_t kLogSize = 64u << 20;  // level 1 logs every type: ~31 MB for 1M types
   std::vector<char> log(kLogSize);
 
   std::vector<Blob> small = {seed_all_kinds(), seed_struct_metas()};
-  {
+  if (!write_dir) {
     // Refuse early (skip) when the syscall itself is refused.
     int fd = kfb_btf_load(small[0].data(), uint32_t(small[0].size()), 1, log.data(), kLogSize);
     if (fd < 0 && (errno == EPERM || errno == ENOSYS)) {
@@ -398,12 +472,22 @@ int main(int argc, char **argv) {
       for (auto &n : names) fixtures.push_back(read_file(n));
     }
   }
-  Blob vmlinux = read_file("/sys/kernel/btf/vmlinux");
+  // Written blobs go into an initramfs: leave out the 5 MB vmlinux and the 0xfffff-type ones.
+  Blob vmlinux = write_dir ? Blob() : read_file("/sys/kernel/btf/vmlinux");
   printf("seeds: %zu hand-made, %zu fixtures, vmlinux %zu bytes\n", small.size(), fixtures.size(),
          vmlinux.size());
 
   kfb::check::CheckOptions opts;
-  opts.kernel = kfb::check::KernelVersion::V6_18;  // the running kernel's rules
+  opts.kernel = kv;  // the running kernel's rules (6.18), or the oracle's under QEMU
+  FILE *expect = nullptr;
+  if (write_dir) {
+    mkdir(write_dir, 0755);
+    expect = fopen((std::string(write_dir) + "/expect").c_str(), "w");
+    if (!expect) {
+      perror(write_dir);
+      return 2;
+    }
+  }
   uint64_t agree = 0, accepted = 0, rejected = 0, bad = 0, big = 0;
   std::vector<uint64_t> by_errno(600);
   auto t0 = std::chrono::steady_clock::now();
@@ -412,7 +496,9 @@ int main(int argc, char **argv) {
     Blob b;
     uint64_t pick = r(1000);
     bool is_big = false;
-    if (i % 997 == 500) {  // the 0xfffff-types quirk: a blob with more types than the cap
+    if (v7 && i % 211 == 100) {
+      b = wide_struct(r);
+    } else if (i % 997 == 500 && !write_dir) {  // the 0xfffff-types quirk: more types than the cap
       Builder bb;
       bb.int_("int", 4, 32, 1);
       uint32_t n = 0xfffff + uint32_t(r(3));
@@ -431,10 +517,23 @@ int main(int argc, char **argv) {
       b = small[r(small.size())];
     }
     int muts = pick < 450 && pick >= 150 ? int(r(2)) : 1 + int(r(3));
+    bool fmt26 = v7 && r.chance(33);
+    if (fmt26 && r(2)) mutate_2026(b, r);
     for (int m = 0; m < muts; m++) mutate_once(b, r);
+    if (fmt26 && r(2)) mutate_2026(b, r);
     big += is_big;
 
     kfb::check::LoaderResult res = kfb::check::check_loader(b, opts);
+    if (write_dir) {
+      std::string p = std::string(write_dir) + "/b" + std::to_string(i);
+      std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char *>(b.data()), b.size());
+      std::string klog;
+      for (char c : res.kernel_log) klog += c == '\n' ? std::string("\\n") : std::string(1, c);
+      fprintf(expect, "%llu %s %s\n", (unsigned long long)i, res.ok ? "ok" : kfb_errno_name(res.err),
+              klog.c_str());
+      if (res.ok) accepted++; else rejected++;
+      continue;
+    }
     log[0] = 0;
     int fd = kfb_btf_load(b.data(), uint32_t(b.size()), 1, log.data(), kLogSize);
     int kerr = fd < 0 ? errno : 0;
@@ -475,6 +574,13 @@ int main(int argc, char **argv) {
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (write_dir) {
+    fclose(expect);
+    printf("wrote %llu blobs to %s (check under %s: %llu accepted, %llu rejected)\n",
+           (unsigned long long)count, write_dir, kver.c_str(), (unsigned long long)accepted,
+           (unsigned long long)rejected);
+    return 0;
+  }
   printf("blobs=%llu agree=%llu disagree=%llu accepted=%llu rejected=%llu big=%llu seconds=%.1f\n",
          (unsigned long long)count, (unsigned long long)agree, (unsigned long long)bad,
          (unsigned long long)accepted, (unsigned long long)rejected, (unsigned long long)big, secs);
