@@ -282,7 +282,9 @@ void mutate_once(Blob &b, Rng &r) {
 // 19 (with or without a layout entry for it); a vlen above 0xffff.
 void mutate_2026(Blob &b, Rng &r) {
   Layout l = layout(b);
-  if (b.size() < 24 || l.hdr_len != 24 || size_t(l.str_start) + l.str_len != b.size()) return;
+  if (b.size() < 24 || l.hdr_len != 24 || size_t(l.str_start) + l.str_len != b.size() ||
+      l.type_start < 24 || size_t(l.type_start) + l.type_len > b.size() || l.str_start < 24)
+    return;
   switch (r(4)) {
     case 0: case 1: {  // 32-byte header + layout section (after the strings, or before them)
       uint32_t n = r.chance(70) ? 20 : uint32_t(r(30));
