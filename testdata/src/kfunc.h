@@ -168,7 +168,7 @@ typedef int (*bpf_wq_callback_t)(void *map, int *key, void *value);
 typedef int (*bpf_task_work_callback_t)(void *map, void *key, void *value);
 
 /* Helpers the CUs share: tiny, so the bodies are not empty and nothing folds together. */
-static inline u64 kfb_mix(u64 a, u64 b)
+static inline __attribute__((always_inline)) u64 kfb_mix(u64 a, u64 b)
 {
 	return (a * 0x9e3779b97f4a7c15ULL) ^ (b + 0x7f4a7c15ULL);
 }

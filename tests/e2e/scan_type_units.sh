@@ -62,7 +62,7 @@ need ld
 if [ -f "$KFB_FIXTURES/gcc-dwarf5.o" ]; then
   objs=()
   for cu in helpers iter net arena ops; do
-    (cd "$KFB_SRC" && gcc -O2 -ffreestanding -nostdinc -fno-pic -fno-stack-protector -fno-common \
+    (cd "$KFB_SRC" && gcc -std=gnu11 -O2 -ffreestanding -nostdinc -fno-pic -fno-stack-protector -fno-common \
       -Wno-unused-parameter -fdebug-prefix-map="$KFB_SRC"=. -g -gdwarf-5 -gdwarf64 \
       -fdebug-types-section -c "testdata/src/$cu.c" -o "$T/$cu.o")
     objs+=("$T/$cu.o")
