@@ -883,14 +883,26 @@ uint32_t Btf::add_copy(const Btf &from, uint32_t id) {
 // ---------------------------------------------------------------------------------------------
 // Mutation
 
+// A changed reference moves a DECL_TAG to another target and nothing else: the name, string and
+// offset indexes stay valid (emit repoints every kfunc with a twin; rebuilding all of them per
+// call took 0.3 of emit's 0.36 s on a 60,000-type 7.3 vmlinux).
 void Btf::set_type(uint32_t id, uint32_t new_type) {
-  own(id).size_or_type = new_type;
-  invalidate();
+  RawType &r = own(id);
+  r.size_or_type = new_type;
+  if (index_ && static_cast<Kind>(info_kind(r.info)) == Kind::DECL_TAG) {
+    index_->tags_built = false;
+    index_->tag_head.clear(), index_->tag_tail.clear(), index_->tag_next.clear();
+  }
 }
 
+// A new name invalidates the name index only.
 void Btf::set_name_off(uint32_t id, uint32_t name_off) {
   own(id).name_off = name_off;
-  invalidate();
+  if (index_) {
+    index_->names_built = false;
+    index_->name_head.clear(), index_->name_tail.clear(), index_->name_next.clear();
+    index_->name_keys = 0;
+  }
 }
 
 void Btf::for_each_type_ref(uint32_t id, const std::function<void(uint32_t &)> &fn) {
