@@ -1,0 +1,229 @@
+#!/bin/bash
+# kfuncbtf inside a real kernel build, end to end (integration, not CI: two kernel builds of about
+# 11 minutes each on 2 cores, then two QEMU boots).
+#
+#   tests/bench/kernel_build.sh [all]        config, build plain + wrapped, diff, boot, report
+#   tests/bench/kernel_build.sh config       configure the small bootable kernel in both trees
+#   tests/bench/kernel_build.sh build plain|wrapped
+#   tests/bench/kernel_build.sh diff         kfuncbtf diff of the two kernels' vmlinux BTF
+#   tests/bench/kernel_build.sh boot plain|wrapped
+#   tests/bench/kernel_build.sh report       the BTF steps' times from the build logs
+#
+# The kernel: Debian's linux-source-$KFB_KSERIES (default 7.3; tests/bench/realkernel.sh source
+# fetches it), tinyconfig plus 64BIT, SMP, serial console, initrd, BPF syscall and JIT, DWARF 5 +
+# BTF, sched_ext, cgroups, NET/INET with the BPF TCP congestion controls, HID_BPF. Built out of
+# tree twice with the machine's own gcc and pahole: once plainly, once with
+# `make PAHOLE=build/kfuncbtf-pahole` (no kernel patch), KFUNCBTF_EMIT carrying the shipped scope
+# file. Work dir: $KFB_KBUILD (default /var/tmp/kfuncbtf-kbuild).
+set -eu -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${KFB_BUILD:-$root/build}
+series=${KFB_KSERIES:-7.3}
+cache=${KFB_CACHE:-/var/cache/kfuncbtf}
+work=${KFB_KBUILD:-/var/tmp/kfuncbtf-kbuild}/$series
+src=$cache/linux-source-$series
+scopes=$root/tools/scopes/sched_ext-$series.scopes
+
+die() { echo "kernel_build: $*" >&2; exit 2; }
+
+config() {
+  [ -f "$src/Makefile" ] || "$here/realkernel.sh" source "$series" >/dev/null
+  for t in plain wrapped; do
+    local o=$work/$t
+    mkdir -p "$o"
+    make -s -C "$src" O="$o" tinyconfig >/dev/null
+    "$src/scripts/config" --file "$o/.config" \
+      -e 64BIT -e SMP -e PRINTK -e TTY -e SERIAL_8250 -e SERIAL_8250_CONSOLE \
+      -e BLK_DEV_INITRD -e RD_GZIP -e BINFMT_ELF -e BINFMT_SCRIPT -e PROC_FS -e SYSFS \
+      -e DEVTMPFS -e MULTIUSER -e FUTEX -e EPOLL -e POSIX_TIMERS \
+      -e BPF -e BPF_SYSCALL -e BPF_JIT -e BPF_JIT_ALWAYS_ON \
+      -e DEBUG_KERNEL -d DEBUG_INFO_NONE -e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED \
+      -d DEBUG_INFO_SPLIT -e DEBUG_INFO_BTF -d MODULES \
+      -e CGROUPS -e CGROUP_BPF -e CGROUP_SCHED -e FAIR_GROUP_SCHED -e SCHED_CLASS_EXT \
+      -e NET -e INET -e TCP_CONG_ADVANCED -e TCP_CONG_CUBIC -e TCP_CONG_DCTCP -e TCP_CONG_BBR \
+      -e PERF_EVENTS -e KPROBES -e FTRACE -e FUNCTION_TRACER -e DYNAMIC_FTRACE \
+      -e DYNAMIC_FTRACE_WITH_DIRECT_CALLS -e KPROBE_EVENTS -e BPF_EVENTS \
+      -e HID_SUPPORT -e HID -e HID_BPF
+    make -s -C "$src" O="$o" olddefconfig >/dev/null
+    for opt in DEBUG_INFO_BTF SCHED_CLASS_EXT HID_BPF BPF_JIT TCP_CONG_BBR SERIAL_8250_CONSOLE; do
+      grep -q "^CONFIG_$opt=y" "$o/.config" || die "$t: CONFIG_$opt did not stay enabled"
+    done
+  done
+  cmp -s "$work/plain/.config" "$work/wrapped/.config" || die "the two configs differ"
+}
+
+# shim NAME LOG REAL [AFTER]: a script that runs REAL with its arguments, appends
+# "NAME <seconds> <args>" to LOG (how the report times the BTF steps inside the build), then runs
+# the shell text AFTER.
+shim() {
+  { printf '#!/bin/bash\nt0=$EPOCHREALTIME\n"%s" "$@"\nrc=$?\n' "$3"
+    printf 'echo "%s $(echo "$EPOCHREALTIME - $t0" | bc) $*" >> "%s"\n' "$1" "$2"
+    printf '%s\nexit $rc\n' "${4:-}"; } > "$work/bin/$1"
+  chmod +x "$work/bin/$1"
+}
+
+build() {
+  local t=$1 o=$work/$1 pahole
+  [ -f "$o/.config" ] || config
+  pahole=$(command -v pahole) || die "pahole is not installed (apt-get install dwarves)"
+  mkdir -p "$work/bin"
+  : > "$o/times.txt"
+  if [ "$t" = wrapped ]; then
+    [ -x "$bin/kfuncbtf-pahole" ] || die "no $bin/kfuncbtf-pahole (build the project first)"
+    [ -f "$scopes" ] || die "no scope file $scopes"
+    shim pahole-$t "$o/times.txt" "$bin/kfuncbtf-pahole"
+    export KFUNCBTF_PAHOLE=$pahole
+    export KFUNCBTF_EMIT="${KFUNCBTF_EMIT:---stats --scopes $scopes}"
+  else
+    # keeps pahole's input and output of the vmlinux step for standalone runs (perf, hyperfine)
+    shim pahole-$t "$o/times.txt" "$pahole" "for a; do case \$a in --btf_encode_detached=*) f=\${a#*=} ;; esac; done
+if [ -n \"\${f:-}\" ] && [ -f \"\$f\" ] && [ -z \"\${BTF_BASE:-}\" ]; then
+  mkdir -p $work/keep && cp \"\$f\" $work/keep/vmlinux.BTF.1 && cp \"\${@: -1}\" $work/keep/tmp_vmlinux1
+fi"
+  fi
+  shim resolve_btfids-$t "$o/times.txt" "$o/tools/bpf/resolve_btfids/resolve_btfids"
+  local extra=(PAHOLE="$work/bin/pahole-$t" RESOLVE_BTFIDS="$work/bin/resolve_btfids-$t")
+  # A fixed KBUILD_BUILD_TIMESTAMP: Makefile.btf then runs pahole < 1.27 without -j, whose
+  # output is not reproducible (FUNCs of same-named statics differ run to run), so the two
+  # kernels' BTF differs only by what kfuncbtf did.
+  local t0=$SECONDS
+  KBUILD_BUILD_TIMESTAMP="2026-12-01 00:00:00 UTC" KBUILD_BUILD_USER=kfuncbtf KBUILD_BUILD_HOST=kbuild \
+  make -C "$src" O="$o" -j"$(nproc)" "${extra[@]}" bzImage > "$o/build.log" 2>&1 ||
+    { tail -30 "$o/build.log" >&2; die "$t: kernel build failed (log $o/build.log)"; }
+  echo "$t: built in $((SECONDS - t0)) s: $o/arch/x86/boot/bzImage"
+}
+
+# Both kernels' BTF as the booted kernel shows it (the .BTF of vmlinux): kfuncbtf diff must list
+# only extension tags added; check --as vmlinux holds both to the 7.x loader and sort rules.
+diff_btf() {
+  local kfb=$bin/kfuncbtf p=$work/plain/vmlinux w=$work/wrapped/vmlinux rc=0
+  for t in plain wrapped; do
+    "$kfb" check --as vmlinux "$work/$t/vmlinux" > "$work/$t/check.txt" 2>&1 ||
+      { cat "$work/$t/check.txt" >&2; die "$t: check --as vmlinux failed"; }
+    echo "$t: check --as vmlinux: ok (7.x loader rules, sorted by name)"
+  done
+  "$kfb" diff "$p" "$w" > "$work/diff.txt" 2>&1 || rc=$?
+  [ $rc -le 1 ] || { cat "$work/diff.txt" >&2; die "kfuncbtf diff failed (exit $rc)"; }
+  "$kfb" --json diff "$p" "$w" > "$work/diff.json" 2>/dev/null || true
+  [ $rc -eq 1 ] || die "kfuncbtf diff found no difference at all (the wrapper did not run?)"
+  python3 - "$work/diff.json" <<'PY'
+import json, sys, collections
+d = json.load(open(sys.argv[1]))
+ext = ("bpf_kfunc_arg:", "bpf_kfunc_ret:", "bpf_kfunc_scope:", "bpf_kfunc_calls:")
+count, bad = collections.Counter(), []
+for e in d.get("types", []):
+    ok = e["kind"] == "DECL_TAG" and e["change"] == "added" and e["name"].lstrip("[").startswith(ext)
+    count["types: DECL_TAG added" if ok else "types: other"] += 1
+    if not ok:
+        bad.append(e)
+for e in d.get("kfuncs", []):
+    f = e.get("field", "")
+    ok = e["change"] == "added" and f.startswith("tag ") and f[4:].startswith(ext)
+    count[f"kfuncs: {e['kind']} {f[4:].split(':')[0] if ok else 'other'}"] += 1
+    if not ok:
+        bad.append(e)
+for k, n in sorted(count.items()):
+    print(f"diff: {n:5} {k}")
+for e in bad[:20]:
+    print("diff: NOT AN EXTENSION TAG:", json.dumps(e))
+if bad or not count:
+    sys.exit(1)
+print("diff: only kfuncbtf's extension tags added; nothing removed or changed")
+PY
+}
+
+boot() {
+  local t=$1 o=$work/$1 r
+  command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
+  command -v cpio >/dev/null || die "cpio is not installed"
+  r=$(mktemp -d)
+  mkdir -p "$r/root/dev"
+  gcc -static -O2 -I "$root/tests/kernel" -o "$r/root/init" "$root/tests/kernel/kbuild_init.c"
+  mknod "$r/root/dev/console" c 5 1
+  (cd "$r/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$r/initrd.gz"
+  local t0=$SECONDS
+  timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nographic -no-reboot \
+    -kernel "$o/arch/x86/boot/bzImage" -initrd "$r/initrd.gz" \
+    -append "console=ttyS0 panic=-1" > "$o/console.txt" 2>&1 || true
+  rm -rf "$r"
+  tr -d '\r' < "$o/console.txt" | grep -a '^KFB ' > "$o/boot.txt" || true
+  echo "$t: booted and checked in $((SECONDS - t0)) s"
+  sed "s/^/$t: /" "$o/boot.txt"
+  grep -q '^KFB done 0$' "$o/boot.txt" || die "$t: a check failed in the booted kernel (console: $o/console.txt)"
+}
+
+# What the booted kernels showed: no extension tag in the plain one, all three kinds (per-argument,
+# return, scope masks from the scope file) in the wrapped one.
+boot_tags() {
+  local p=$work/plain/boot.txt w=$work/wrapped/boot.txt n
+  for k in bpf_kfunc_arg: bpf_kfunc_ret: bpf_kfunc_scope:; do
+    n=$(sed -n "s/^KFB tags $k //p" "$p"); [ "$n" = 0 ] || die "plain kernel: $n $k tags (want 0)"
+    n=$(sed -n "s/^KFB tags $k //p" "$w"); [ "${n:-0}" -gt 0 ] || die "wrapped kernel: no $k tag"
+    echo "booted: $k plain 0, wrapped $n"
+  done
+  grep -q '^KFB tag bpf_strlen bpf_kfunc_arg:ignore 0$' "$w" || die "wrapped kernel: bpf_strlen lacks bpf_kfunc_arg:ignore"
+  grep -q '^KFB tag scx_bpf_create_dsq bpf_kfunc_scope:sched_ext_ops:0x' "$w" ||
+    die "wrapped kernel: scx_bpf_create_dsq has no scope mask"
+}
+
+# The BTF steps' cost inside the build: relink both trees (vmlinux.o, link, BTF, bzImage),
+# alternating, with the shims timing pahole and resolve_btfids and emit's own --stats.
+report() {
+  local rounds=${KFB_ROUNDS:-3} i t
+  for i in $(seq "$rounds"); do
+    for t in plain wrapped; do
+      rm -f "$work/$t/vmlinux.o"
+      local t0=$EPOCHREALTIME
+      build "$t" > /dev/null
+      echo "$t link $(echo "$EPOCHREALTIME - $t0" | bc)" >> "$work/report.raw"
+      sed "s/^/$t /" "$work/$t/times.txt" >> "$work/report.raw"
+      sed -n "s/^kfuncbtf: stats: .*; total \([0-9.]*\) s$/$t emit \1/p" "$work/$t/build.log" >> "$work/report.raw"
+    done
+  done
+  python3 - "$work/report.raw" "$rounds" <<'PY'
+import sys, statistics, collections
+v = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    f = line.split()
+    tree, step, sec = f[0], f[1], float(f[2])
+    if step.startswith("pahole-") and "-J" not in f:
+        continue  # pahole --version, from Kconfig
+    if step.startswith("pahole-"):
+        step = "pahole+emit" if tree == "wrapped" else "pahole"
+    elif step.startswith("resolve_btfids-"):
+        step = "resolve_btfids --patch_btfids" if "--patch_btfids" in f else "resolve_btfids --btf"
+    v[(tree, step)].append(sec)
+m = {k: statistics.median(x) for k, x in v.items()}
+pahole, emit = m[("plain", "pahole")], m[("wrapped", "emit")]
+btf = pahole + m[("plain", "resolve_btfids --btf")] + m[("plain", "resolve_btfids --patch_btfids")]
+print(f"medians of {sys.argv[2]} relinks per tree (s):")
+for (tree, step), sec in sorted(m.items()):
+    print(f"  {tree:8} {step:30} {sec:8.3f}")
+print(f"kfuncbtf emit / pahole on the same .tmp_vmlinux1: {emit:.3f} / {pahole:.3f} = {100 * emit / pahole:.1f} % (target <= 5 %)")
+print(f"kfuncbtf share of the BTF steps (pahole + emit + resolve_btfids): {100 * emit / (btf + emit):.1f} %")
+print(f"kfuncbtf share of the whole relink: {100 * emit / m[('wrapped', 'link')]:.1f} % "
+      f"(relink plain {m[('plain', 'link')]:.1f} s, wrapped {m[('wrapped', 'link')]:.1f} s)")
+PY
+  rm -f "$work/report.raw"
+}
+
+case ${1:-all} in
+  all)
+    config
+    build plain
+    build wrapped
+    diff_btf
+    boot plain
+    boot wrapped
+    boot_tags
+    report ;;
+  config) config ;;
+  build) build "${2:?plain or wrapped}" ;;
+  diff) diff_btf ;;
+  boot) boot "${2:?plain or wrapped}" ;;
+  boot-tags) boot_tags ;;
+  report) report ;;
+  *) die "unknown step '$1'" ;;
+esac
