@@ -204,6 +204,7 @@ class Emitter {
   bool check_impl(const Kfunc &k, uint32_t f_proto, size_t e, uint32_t impl,
                   std::string &why);
   uint32_t trimmed_proto(uint32_t proto, size_t e);
+  uint32_t new_proto(uint32_t ret, const std::vector<btf::NewParam> &ps, bool trimmed);
   void scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec);
   void arena(const Kfunc &k, uint32_t f, EmitRecord &rec);
   bool ensure_tag(uint32_t target, const std::string &value, int32_t cidx, EmitRecord &rec,
@@ -225,6 +226,8 @@ class Emitter {
   std::map<std::string, uint32_t> resolved_;  // kfunc name -> its own FUNC id
   bool dedup_built_ = false;
   std::unordered_map<std::string, uint32_t> protos_;  // dedup key -> FUNC_PROTO id
+  bool arena_built_ = false;
+  std::unordered_map<uint32_t, uint32_t> arena_ptrs_;  // target -> PTR to address_space(1) target
   unsigned ptr_size_ = 0;
 };
 
@@ -292,6 +295,12 @@ uint32_t Emitter::trimmed_proto(uint32_t proto, size_t e) {
   std::vector<btf::NewParam> ps;
   for (size_t i = 0; i < e; i++) names.emplace_back(b_.str(pt.params()[i].name_off));
   for (size_t i = 0; i < e; i++) ps.push_back({names[i], b_.type(proto).params()[i].type});
+  return new_proto(ret, ps, true);
+}
+
+// A FUNC_PROTO (ret, ps): with `dedup` an identical existing one, else a new one; `trimmed`
+// counts it in the trimmed-proto stats.
+uint32_t Emitter::new_proto(uint32_t ret, const std::vector<btf::NewParam> &ps, bool trimmed) {
   if (o_.features.dedup) {
     if (!dedup_built_) {
       dedup_built_ = true;
@@ -307,15 +316,15 @@ uint32_t Emitter::trimmed_proto(uint32_t proto, size_t e) {
     }
     std::string key = proto_key(b_, ret, ps);
     if (auto it = protos_.find(key); it != protos_.end()) {
-      st_.protos_reused++;
+      if (trimmed) st_.protos_reused++;
       return it->second;
     }
     uint32_t id = b_.add_func_proto(ret, ps);
     protos_.emplace(std::move(key), id);
-    st_.protos_added++;
+    if (trimmed) st_.protos_added++;
     return id;
   }
-  st_.protos_added++;
+  if (trimmed) st_.protos_added++;
   return b_.add_func_proto(ret, ps);
 }
 
@@ -460,11 +469,22 @@ void Emitter::arena(const Kfunc &k, uint32_t f, EmitRecord &rec) {
     any = any || arg[i];
   }
   if (!any) return;
+  // With `dedup`, one attributed PTR per target, as resolve_btfids' btf__dedup leaves it.
+  if (o_.features.dedup && !arena_built_) {
+    arena_built_ = true;
+    for (uint32_t id = 1; id < b_.type_cnt(); id++)
+      if (b_.type(id).kind() == Kind::PTR && tagged(id)) arena_ptrs_.try_emplace(b_.type(b_.type(id).type()).type(), id);
+  }
   auto tag_ptr = [&](uint32_t ptr) {
-    uint32_t attr = b_.add_type_tag(kAttr, b_.type(ptr).type(), /*kflag=*/true);
+    uint32_t target = b_.type(ptr).type();
+    if (o_.features.dedup)
+      if (auto it = arena_ptrs_.find(target); it != arena_ptrs_.end()) return it->second;
+    uint32_t attr = b_.add_type_tag(kAttr, target, /*kflag=*/true);
     st_.arena_attrs++;
     rec.tags_added++;
-    return b_.add_ptr(attr);
+    uint32_t p = b_.add_ptr(attr);
+    if (o_.features.dedup) arena_ptrs_.emplace(target, p);
+    return p;
   };
   uint32_t r = ret ? tag_ptr(pt.type()) : b_.type(proto).type();
   std::vector<std::string> names;
@@ -474,7 +494,7 @@ void Emitter::arena(const Kfunc &k, uint32_t f, EmitRecord &rec) {
     uint32_t t = b_.type(proto).params()[i].type;
     ps.push_back({names[i], arg[i] ? tag_ptr(t) : t});
   }
-  b_.set_type(f, b_.add_func_proto(r, ps));
+  b_.set_type(f, new_proto(r, ps, false));
   st_.arena_protos++;
 }
 
@@ -601,8 +621,10 @@ void Emitter::process(const Kfunc &k, uint32_t f, EmitRecord &rec) {
   uint32_t impl = 0;
   if (!twin(k, *m, f, rec, impl)) return;
 
-  // 3b. Arena attributes on F's (trimmed) prototype, as resolve_btfids 7.3 does after the twin.
-  if (o_.features.arena && !(o_.kernel >= 703 || (o_.kernel && o_.kernel < 618))) arena(k, f, rec);
+  // 3b. Arena attributes on F's (trimmed) prototype, as resolve_btfids 7.3 does after the twin;
+  // by default left to resolve_btfids on 7.3+ and not made before 6.18, unless asked by name.
+  bool arena_kernel = !(o_.kernel >= 703 || (o_.kernel && o_.kernel < 618));
+  if (o_.features.arena && (arena_kernel || o_.features.arena_named)) arena(k, f, rec);
 
   // 4. Per-argument and return flags: F below its (trimmed) count, then F_impl for all.
   if (o_.features.arg_flags) {

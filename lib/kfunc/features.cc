@@ -18,7 +18,7 @@ const std::vector<FeatureInfo> &feature_table() {
       {"sort", false, &EmitFeatures::sort,
        "re-sort all own types by name like resolve_btfids (renumbers every type)"},
       {"dedup", false, &EmitFeatures::dedup,
-       "reuse an identical existing FUNC_PROTO instead of adding a trimmed one"},
+       "reuse an identical existing FUNC_PROTO (and arena pointer) instead of adding one"},
   };
   return table;
 }
@@ -50,7 +50,7 @@ EmitFeatures parse_features(std::string_view list, bool strict, std::vector<std:
     if (item.front() != '+' && item.front() != '-') edits_only = false;
 
   EmitFeatures f;  // the defaults
-  if (!edits_only) f = EmitFeatures{false, false, false, false, false, false};
+  if (!edits_only) f = EmitFeatures{false, false, false, false, false, false, false};
   for (std::string_view item : items) {
     bool on = item.front() != '-';
     std::string_view name = (item.front() == '+' || item.front() == '-') ? item.substr(1) : item;
@@ -68,6 +68,7 @@ EmitFeatures parse_features(std::string_view list, bool strict, std::vector<std:
       continue;
     }
     f.*(info->field) = on;
+    if (info->field == &EmitFeatures::arena) f.arena_named = on;
   }
   return f;
 }

@@ -31,6 +31,9 @@ struct EmitFeatures {
   bool arena = true;      // address_space(1) type attributes on arena pointers (resolve_btfids 7.3)
   bool sort = false;      // re-sort own types by name (resolve_btfids' order)
   bool dedup = false;     // reuse an identical existing FUNC_PROTO for a trimmed proto
+  // `arena` was named in the list (not only implied by the defaults): emit then adds the
+  // attributes even where it would leave them to resolve_btfids (kernel 7.3 and later).
+  bool arena_named = false;
   bool operator==(const EmitFeatures &) const = default;
 };
 

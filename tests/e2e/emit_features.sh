@@ -13,7 +13,7 @@ arg_flags  default  bpf_kfunc_arg:<flag> and bpf_kfunc_ret:<flag> tags (per-argu
 scopes     default  bpf_kfunc_scope:<ops>:0x<mask> and bpf_kfunc_calls:<ops>:0x<mask> tags
 arena      default  address_space(1) type attributes on arena pointers (KF_ARENA_*, __arena), as resolve_btfids 7.3
 sort                re-sort all own types by name like resolve_btfids (renumbers every type)
-dedup               reuse an identical existing FUNC_PROTO instead of adding a trimmed one
+dedup               reuse an identical existing FUNC_PROTO (and arena pointer) instead of adding one
 WANT
 diff -u "$T/want" "$T/out" || die "--list-features output changed"
 
