@@ -59,6 +59,13 @@ KFUNCBTF_EMIT="-q --scopes $T/bad.scopes" expect_exit 1 "$W" -J --btf_encode_det
 expect_grep "kfuncbtf: $T/bad.scopes:2: " "$T/err"
 expect_grep "kfuncbtf-pahole: kfuncbtf emit failed on $T/a.o (exit 1); removed $T/bad.BTF.1" "$T/err"
 [ ! -e "$T/bad.BTF.1" ] || die "a refused detached BTF was left behind"
+# A kfunc that breaks a rule: emit's message with the source line.
+if have_fixture bad-scope-unknown-member.o; then
+  cp "$fx/bad-scope-unknown-member.o" "$T/r.o"
+  KFUNCBTF_EMIT=-q expect_exit 1 "$W" -J --btf_encode_detached="$T/r.BTF.1" "$T/r.o"
+  expect_grep "kfuncbtf: testdata/src/bad/scope_unknown_member.c:6: bpf_bad_scope_unknown: scope 'bad_ops.no_such_member': struct bad_ops has no member 'no_such_member'" "$T/err"
+  [ ! -e "$T/r.BTF.1" ] || die "a refused detached BTF was left behind"
+fi
 # -J into the ELF: the object keeps pahole's .BTF (emit writes nothing on failure).
 cp "$fx/clang-dwarf5.o" "$T/d.o"; cp "$fx/clang-dwarf5.o" "$T/e.o"
 pahole -J "$T/d.o"
