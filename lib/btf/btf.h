@@ -170,7 +170,7 @@ class Type {
   // VAR
   uint32_t var_linkage() const { return extra_[0]; }
   // FUNC: linkage lives in vlen
-  uint16_t func_linkage() const { return static_cast<uint16_t>(vlen()); }
+  uint32_t func_linkage() const { return vlen(); }  // all vlen bits: 7.x libbpf reads 24
   // DECL_TAG: -1 for the type itself, else member/param index
   int32_t component_idx() const { return static_cast<int32_t>(extra_[0]); }
   // FWD: union when kflag

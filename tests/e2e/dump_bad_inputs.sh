@@ -54,3 +54,9 @@ expect_eq "$(cat "$T/err")" "kfuncbtf: /bin/true: no .BTF section"
 # The split with its base works.
 run_kfb dump "$T/split.btf" -B "$T/good.btf" > "$T/split.txt"
 expect_eq "$(cat "$T/split.txt")" "[3] PTR '(anon)' type_id=2"
+# A FUNC whose info has bits 16-23 set (7.x vlen is 24 bits): libbpf 1.8 / bpftool 7.8 read
+# linkage 0xc60001 and print "(unknown)" (seen on a kfb_mutate blob against bpftool 7.8 in a
+# Debian unstable chroot); the 16-bit reading said "global".
+printf '\x9f\xeb\x01\x00\x18\x00\x00\x00\x00\x00\x00\x00\x3c\x00\x00\x00\x3c\x00\x00\x00\x0a\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01\x04\x00\x00\x00\x20\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x0d\x01\x00\x00\x00\x05\x00\x00\x00\x02\x00\x00\x00\x08\x00\x00\x00\x01\x00\xc6\x0c\x03\x00\x00\x00\x00int\x00a0\x00f\x00' > "$T/linkage.btf"
+run_kfb dump "$T/linkage.btf" > "$T/linkage.txt"
+expect_eq "$(tail -1 "$T/linkage.txt")" "[4] FUNC 'f' type_id=3 linkage=(unknown)"
