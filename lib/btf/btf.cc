@@ -105,13 +105,22 @@ struct Btf::Index {
   std::vector<uint32_t> str_slots;
   size_t str_count = 0;
 
-  void reset() {
-    names_built = tags_built = strs_built = offs_built = false;
-    offs.clear();
+  void reset_names() {
+    names_built = false;
     name_head.clear(), name_tail.clear(), name_next.clear();
+    name_keys = 0;
+  }
+  void reset_tags() {
+    tags_built = false;
     tag_head.clear(), tag_tail.clear(), tag_next.clear();
+  }
+  void reset() {
+    reset_names();
+    reset_tags();
+    strs_built = offs_built = false;
+    offs.clear();
     str_slots.clear();
-    name_keys = str_count = 0;
+    str_count = 0;
   }
 };
 
@@ -889,20 +898,13 @@ uint32_t Btf::add_copy(const Btf &from, uint32_t id) {
 void Btf::set_type(uint32_t id, uint32_t new_type) {
   RawType &r = own(id);
   r.size_or_type = new_type;
-  if (index_ && static_cast<Kind>(info_kind(r.info)) == Kind::DECL_TAG) {
-    index_->tags_built = false;
-    index_->tag_head.clear(), index_->tag_tail.clear(), index_->tag_next.clear();
-  }
+  if (index_ && static_cast<Kind>(info_kind(r.info)) == Kind::DECL_TAG) index_->reset_tags();
 }
 
 // A new name invalidates the name index only.
 void Btf::set_name_off(uint32_t id, uint32_t name_off) {
   own(id).name_off = name_off;
-  if (index_) {
-    index_->names_built = false;
-    index_->name_head.clear(), index_->name_tail.clear(), index_->name_next.clear();
-    index_->name_keys = 0;
-  }
+  if (index_) index_->reset_names();
 }
 
 void Btf::for_each_type_ref(uint32_t id, const std::function<void(uint32_t &)> &fn) {

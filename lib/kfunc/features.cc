@@ -50,7 +50,8 @@ EmitFeatures parse_features(std::string_view list, bool strict, std::vector<std:
     if (item.front() != '+' && item.front() != '-') edits_only = false;
 
   EmitFeatures f;  // the defaults
-  if (!edits_only) f = EmitFeatures{false, false, false, false, false, false, false};
+  if (!edits_only)
+    for (const FeatureInfo &i : feature_table()) f.*(i.field) = false;
   for (std::string_view item : items) {
     bool on = item.front() != '-';
     std::string_view name = (item.front() == '+' || item.front() == '-') ? item.substr(1) : item;

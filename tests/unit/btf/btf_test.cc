@@ -242,6 +242,29 @@ TEST_CASE("split BTF: ids and strings continue the base's") {
         "t.btf+0x0: byte order (little-endian) differs from its base BTF's (big-endian, be.btf)");
 }
 
+TEST_CASE("set_type and set_name_off keep every index right (each rebuilds only its own)") {
+  Btf btf = Btf::parse(sample(false).bytes(), "t.btf");
+  // Build the name, tag and string indexes first.
+  REQUIRE(btf.find_first("f", Kind::FUNC) == 5);
+  REQUIRE(btf.decl_tags_of(5) == std::vector<uint32_t>{6});
+  REQUIRE(btf.find_str("foo") >= 0);
+  // A DECL_TAG moved from FUNC f to STRUCT foo: the tag index follows, the others still answer.
+  btf.set_type(6, 2);
+  CHECK(btf.decl_tags_of(5).empty());
+  CHECK(btf.decl_tags_of(2) == std::vector<uint32_t>{6});
+  CHECK(btf.find_first("f", Kind::FUNC) == 5);
+  // A non-tag reference change leaves the tag index as it is.
+  btf.set_type(5, 4);
+  CHECK(btf.decl_tags_of(2) == std::vector<uint32_t>{6});
+  // A rename: the name index follows; strings and tags stay valid.
+  btf.set_name_off(5, btf.type(2).name_off());
+  CHECK(btf.find("f", Kind::FUNC).empty());
+  CHECK(btf.find_first("foo", Kind::FUNC) == 5);
+  CHECK(btf.find_first("foo", Kind::STRUCT) == 2);
+  CHECK(btf.find_str("foo") == btf.type(2).name_off());
+  CHECK(btf.decl_tags_of(2) == std::vector<uint32_t>{6});
+}
+
 TEST_CASE("set_type, for_each_type_ref and permute") {
   Btf btf = Btf::parse(sample(false).bytes(), "t.btf");
   NewParam none[] = {};
