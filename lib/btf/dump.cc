@@ -2,6 +2,8 @@
 // is appended to one std::string through a hand-rolled decimal formatter; no printf per field.
 #include "btf/dump.h"
 
+#include "support/json.h"
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -294,30 +296,7 @@ class Json {
     s_.push_back('\n');
     s_.append(4 * depth_, ' ');
   }
-  void str(std::string_view v) {
-    s_.push_back('"');
-    for (char ch : v) {
-      switch (ch) {
-        case '\t': s_.append("\\t"); break;
-        case '\n': s_.append("\\n"); break;
-        case '\r': s_.append("\\r"); break;
-        case '\f': s_.append("\\f"); break;
-        case '\b': s_.append("\\b"); break;
-        case '\\': s_.append("\\\\"); break;
-        case '"': s_.append("\\\""); break;
-        default:
-          if (static_cast<unsigned char>(ch) < 0x20) {
-            static const char hex[] = "0123456789abcdef";
-            s_.append("\\u00");
-            s_.push_back(hex[(ch >> 4) & 0xf]);
-            s_.push_back(hex[ch & 0xf]);
-          } else {
-            s_.push_back(ch);
-          }
-      }
-    }
-    s_.push_back('"');
-  }
+  void str(std::string_view v) { JsonWriter::escape(s_, v); }
 
   std::string &s_;
   bool pretty_;

@@ -4,9 +4,42 @@
 
 namespace kfb {
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at the start of s (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF), or 0 when its first byte starts none.
+size_t utf8_len(std::string_view s) {
+  auto c = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xbf) {
+    return i < s.size() && c(i) >= lo && c(i) <= hi;
+  };
+  unsigned b = c(0);
+  if (b < 0x80) return 1;
+  if (b >= 0xc2 && b <= 0xdf) return cont(1) ? 2 : 0;
+  if (b >= 0xe0 && b <= 0xef) {
+    unsigned lo = b == 0xe0 ? 0xa0 : 0x80, hi = b == 0xed ? 0x9f : 0xbf;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (b >= 0xf0 && b <= 0xf4) {
+    unsigned lo = b == 0xf0 ? 0x90 : 0x80, hi = b == 0xf4 ? 0x8f : 0xbf;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+void append_u00(std::string &out, unsigned char c) {
+  static const char hex[] = "0123456789abcdef";
+  out += "\\u00";
+  out += hex[c >> 4];
+  out += hex[c & 0xf];
+}
+
+}  // namespace
+
 void JsonWriter::escape(std::string &out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -17,13 +50,16 @@ void JsonWriter::escape(std::string &out, std::string_view s) {
       case '\f': out += "\\f"; break;
       default:
         if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
+          append_u00(out, c);
+        } else if (size_t n = utf8_len(s.substr(i)); n > 0) {
+          out.append(s.substr(i, n));
+          i += n;
+          continue;
         } else {
-          out += static_cast<char>(c);
+          append_u00(out, c);  // a byte outside well-formed UTF-8, read as Latin-1
         }
     }
+    i++;
   }
   out += '"';
 }

@@ -7,7 +7,10 @@
 //   j.end_object();
 //   j.finish();              // adds the final newline
 //
-// Strings are escaped per RFC 8259; bytes >= 0x80 are passed through (names are raw bytes).
+// Strings are escaped per RFC 8259 and always valid UTF-8: well-formed UTF-8 is copied, and each
+// byte that is not part of a well-formed sequence (BTF names are raw bytes) is written as the
+// escape of the Latin-1 character with its value (0xe9 -> \u00e9). dump's bpftool-layout writer
+// uses the same escape().
 #pragma once
 
 #include <cstdint>

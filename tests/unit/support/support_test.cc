@@ -8,6 +8,7 @@
 #include "support/diag.h"
 #include "support/file.h"
 #include "support/json.h"
+#include "../../fuzz/json_valid.h"
 
 using namespace kfb;
 
@@ -51,6 +52,44 @@ TEST_CASE("json writer: compact and pretty, escaped") {
   JsonWriter jp(p, true);
   jp.begin_object().key("a").begin_array().value(true).end_array().end_object();
   CHECK(p == "{\n    \"a\": [\n        true\n    ]\n}");
+}
+
+TEST_CASE("json strings are valid UTF-8 whatever the bytes: each stray byte is its Latin-1 escape") {
+  auto esc = [](std::string_view s) {
+    std::string out;
+    JsonWriter::escape(out, s);
+    return out;
+  };
+  // A typedef name the loader accepts: Latin-1 bytes, not UTF-8.
+  CHECK(esc("caf\xe9_\xc0\xff") == R"("caf\u00e9_\u00c0\u00ff")");
+  // Well-formed UTF-8 is copied: 2, 3 and 4 byte forms.
+  CHECK(esc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  // Overlong, surrogate, above U+10FFFF and truncated forms are stray bytes.
+  CHECK(esc("\xc0\xaf") == R"("\u00c0\u00af")");
+  CHECK(esc("\xed\xa0\x80") == R"("\u00ed\u00a0\u0080")");
+  CHECK(esc("\xf4\x90\x80\x80") == R"("\u00f4\u0090\u0080\u0080")");
+  CHECK(esc("\xe2\x82") == R"("\u00e2\u0082")");
+  CHECK(esc(std::string_view("a\0b\x1f\x7f", 5)) == "\"a\\u0000b\\u001f\x7f\"");
+  for (const char *s : {"caf\xe9", "\xed\xa0\x80", "\xf0\x9f\x98", "\xff\xfe"}) {
+    std::string why;
+    CHECK(kfb::test::json_valid(esc(s), &why));
+    CHECK(why.empty());
+  }
+}
+
+TEST_CASE("json checker refuses what no parser accepts") {
+  std::string why;
+  CHECK_FALSE(kfb::test::json_valid("\"caf\xe9\"", &why));
+  CHECK(why == "offset 4: not UTF-8");
+  CHECK_FALSE(kfb::test::json_valid("{\"a\":1,}", &why));
+  CHECK(why == "offset 7: a key must be a string");
+  CHECK_FALSE(kfb::test::json_valid("[1] 2", &why));
+  CHECK(why == "offset 4: text after the value");
+  CHECK_FALSE(kfb::test::json_valid("\"\\ud800\"", &why));
+  CHECK(why == "offset 7: lone high surrogate");
+  CHECK_FALSE(kfb::test::json_valid("\"a\tb\"", &why));
+  CHECK_FALSE(kfb::test::json_valid("01"));
+  CHECK(kfb::test::json_valid("{\"a\": [1, -2.5e+3, true, null, \"\\u00e9\\ud83d\\ude00\"]}\n"));
 }
 
 TEST_CASE("atomic write replaces the file and leaves no temp file behind") {
