@@ -1,12 +1,18 @@
 #include "support/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <string_view>
 
 #include "support/error.h"
 
@@ -106,27 +112,126 @@ static void write_in_place(const std::string &path, std::span<const uint8_t> dat
   if (close(fd) < 0) fail("%s: write error: %s", path.c_str(), strerror(errno));
 }
 
-void write_file_atomic(const std::string &path, std::span<const uint8_t> data, unsigned mode) {
+namespace {
+
+// The temporary files being written right now, for the signal handler: fixed slots of
+// NUL-terminated paths it can unlink without allocating (unlink is async-signal-safe).
+constexpr int kTempSlots = 8;
+constexpr size_t kTempPathMax = 4096;
+char temp_paths[kTempSlots][kTempPathMax];
+std::atomic<bool> temp_used[kTempSlots];
+std::mutex temp_mu;  // registration only; the handler never locks
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+
+extern "C" void remove_temps_and_die(int sig) {
+  for (int i = 0; i < kTempSlots; i++)
+    if (temp_used[i].load(std::memory_order_acquire)) unlink(temp_paths[i]);
+  signal(sig, SIG_DFL);  // then die of the same signal, so the parent sees how we ended
+  raise(sig);
+}
+
+void install_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int sig : kCleanupSignals) {
+      struct sigaction old;
+      if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // nohup
+      struct sigaction sa = {};
+      sa.sa_handler = remove_temps_and_die;
+      sigemptyset(&sa.sa_mask);
+      sigaction(sig, &sa, nullptr);
+    }
+  });
+}
+
+// A temp file that the handler removes if a signal ends the process before rename(2).
+class TempRegistration {
+ public:
+  explicit TempRegistration(const std::string &path) {
+    if (path.size() >= kTempPathMax) return;
+    install_handlers();
+    std::lock_guard lock(temp_mu);
+    for (int i = 0; i < kTempSlots; i++) {
+      if (temp_used[i].load(std::memory_order_relaxed)) continue;
+      memcpy(temp_paths[i], path.c_str(), path.size() + 1);
+      temp_used[i].store(true, std::memory_order_release);
+      slot_ = i;
+      return;
+    }
+  }
+  ~TempRegistration() {
+    if (slot_ < 0) return;
+    std::lock_guard lock(temp_mu);
+    temp_used[slot_].store(false, std::memory_order_release);
+  }
+  TempRegistration(const TempRegistration &) = delete;
+  TempRegistration &operator=(const TempRegistration &) = delete;
+
+ private:
+  int slot_ = -1;
+};
+
+// Leftovers of runs that were killed (SIGKILL cannot be caught) while writing `base` in `dir`:
+// ".BASE.kfuncbtf-tmp.PID.XXXXXX" whose PID is no longer a process.
+void remove_stale_temps(const std::string &dir, const std::string &prefix) {
+  DIR *d = opendir(dir.c_str());
+  if (!d) return;
+  while (struct dirent *e = readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n.substr(0, prefix.size()) != prefix) continue;
+    std::string_view rest = n.substr(prefix.size());
+    size_t dot = rest.find('.');
+    if (dot == 0 || dot == std::string_view::npos) continue;
+    long pid = 0;
+    for (char c : rest.substr(0, dot)) pid = c >= '0' && c <= '9' && pid < 1 << 22 ? pid * 10 + (c - '0') : -1;
+    if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    unlinkat(dirfd(d), e->d_name, 0);
+  }
+  closedir(d);
+}
+
+}  // namespace
+
+bool same_file(const std::string &a, const std::string &b) {
+  struct stat sa, sb;
+  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+std::string temp_prefix_of(const std::string &base) { return "." + base + ".kfuncbtf-tmp."; }
+
+void write_file_atomic(const std::string &path_in, std::span<const uint8_t> data, unsigned mode) {
+  // A symbolic link is written through to its target, never replaced by a regular file.
+  std::string path = path_in;
+  struct stat lst;
+  if (lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    char *real = realpath(path.c_str(), nullptr);
+    if (!real) fail("%s: a symbolic link whose target cannot be resolved: %s", path.c_str(), strerror(errno));
+    path = real;
+    free(real);
+  }
   struct stat dst;
   if (stat(path.c_str(), &dst) == 0 && !S_ISREG(dst.st_mode)) {
-    if (S_ISDIR(dst.st_mode)) fail("%s: is a directory", path.c_str());
+    if (S_ISDIR(dst.st_mode)) fail("%s: is a directory", path_in.c_str());
     return write_in_place(path, data);
   }
   std::string dir = ".";
   if (auto slash = path.rfind('/'); slash != std::string::npos) dir = slash ? path.substr(0, slash) : "/";
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-  std::string tmpl = dir + "/." + base + ".tmpXXXXXX";
+  std::string prefix = temp_prefix_of(base);
+  remove_stale_temps(dir, prefix);
+  std::string tmpl = dir + "/" + prefix + std::to_string(getpid()) + ".XXXXXX";
   int fd = mkstemp(tmpl.data());
-  if (fd < 0) fail("%s: cannot create a temporary file in %s: %s", path.c_str(), dir.c_str(), strerror(errno));
+  if (fd < 0) fail("%s: cannot create a temporary file in %s: %s", path_in.c_str(), dir.c_str(), strerror(errno));
+  TempRegistration reg(tmpl);
   auto cleanup = [&](const char *what, int err) {
     close(fd);
     unlink(tmpl.c_str());
-    fail("%s: %s: %s", path.c_str(), what, strerror(err));
+    fail("%s: %s: %s", path_in.c_str(), what, strerror(err));
   };
-  struct stat st;
   mode_t m = mode;
-  if (stat(path.c_str(), &st) == 0) {
-    m = st.st_mode & 07777;
+  if (stat(path.c_str(), &dst) == 0) {
+    m = dst.st_mode & 07777;
   } else {
     mode_t um = umask(0);
     umask(um);
@@ -145,12 +250,12 @@ void write_file_atomic(const std::string &path, std::span<const uint8_t> data, u
   if (close(fd) < 0) {
     int err = errno;
     unlink(tmpl.c_str());
-    fail("%s: write error: %s", path.c_str(), strerror(err));
+    fail("%s: write error: %s", path_in.c_str(), strerror(err));
   }
   if (rename(tmpl.c_str(), path.c_str()) < 0) {
     int err = errno;
     unlink(tmpl.c_str());
-    fail("%s: cannot rename into place: %s", path.c_str(), strerror(err));
+    fail("%s: cannot rename into place: %s", path_in.c_str(), strerror(err));
   }
 }
 

@@ -6,8 +6,8 @@
 //   kfb::write_file_atomic("out.btf", blob);   // temp file in the same directory, then rename
 //
 // Regular files are mmap'ed read-only; anything else (sysfs, pipes) is read into memory.
-// write_file_atomic never leaves a half-written file behind: on any error the temp file is
-// removed and the destination is untouched.
+// write_file_atomic never leaves a half-written file behind: on any error or catchable signal
+// the temp file is removed and the destination is untouched.
 #pragma once
 
 #include <cstdint>
@@ -50,8 +50,17 @@ void prefault_write(void *p, size_t n);
 // Writes `data` to `path` through a temporary file in the same directory and rename(2).
 // The file mode of an existing destination is kept; new files get `mode` (umask applied).
 // An existing destination that is not a regular file (/dev/null, a FIFO) is written in place,
-// never replaced; a directory is an error.
+// never replaced; a directory is an error; a symbolic link is written through to its target.
+// The temp file is ".BASE.kfuncbtf-tmp.PID.XXXXXX": SIGINT, SIGTERM, SIGHUP and SIGPIPE remove
+// it before the process dies of that signal (handlers installed on first use, not over SIG_IGN),
+// and a later write of the same file removes those a SIGKILL left (their PID no longer runs).
 void write_file_atomic(const std::string &path, std::span<const uint8_t> data,
                        unsigned mode = 0644);
+
+// True when both paths exist and name the same file (device and inode, links followed).
+bool same_file(const std::string &a, const std::string &b);
+
+// ".BASE.kfuncbtf-tmp.": how the temp files of BASE start (tests, documentation).
+std::string temp_prefix_of(const std::string &base);
 
 }  // namespace kfb
