@@ -1,82 +1,85 @@
-// BTF sources. The only libelf user in lib/btf: find .BTF in an ELF image (ELF32/64, either
-// byte order, SHN_XINDEX section-name index) and hand its bytes to Btf::parse.
+// BTF sources: raw bytes, or an ELF's .BTF through lib/elf (no libelf here).
 #include "btf/load.h"
-
-#include <gelf.h>
-#include <libelf.h>
 
 #include <cstring>
 
 #include "support/error.h"
-#include "support/file.h"
 
 namespace kfb::btf {
 
 namespace {
 
 constexpr const char *kSysBtfDir = "/sys/kernel/btf/";
-constexpr const char *kSysVmlinux = "/sys/kernel/btf/vmlinux";
 
-struct ElfCloser {
-  void operator()(Elf *e) const { elf_end(e); }
-};
+Source from_image(Source s, std::span<const uint8_t> image, const std::string &path) {
+  if (is_elf(image)) {
+    s.elf = ElfFile::from_memory(image, path);
+    s.bytes = s.elf->contents(s.elf->btf_section());
+    s.what = path + ": .BTF";
+  } else {
+    s.bytes = image;
+    s.what = path;
+  }
+  return s;
+}
 
 }  // namespace
 
-bool is_elf(std::span<const uint8_t> bytes) {
-  return bytes.size() >= 4 && std::memcmp(bytes.data(), ELFMAG, SELFMAG) == 0;
+std::string default_base(const std::string &path) {
+  return path.rfind(kSysBtfDir, 0) == 0 && path != kSysVmlinux ? kSysVmlinux : "";
 }
 
-std::span<const uint8_t> elf_btf_section(std::span<const uint8_t> bytes, const std::string &path) {
-  if (elf_version(EV_CURRENT) == EV_NONE) throw Error("libelf: " + std::string(elf_errmsg(-1)));
-  // libelf only reads here: headers of the other byte order are converted into its own
-  // buffers, and the .BTF bytes are taken from the image by offset, not through elf_getdata.
-  std::unique_ptr<Elf, ElfCloser> elf(
-      elf_memory(const_cast<char *>(reinterpret_cast<const char *>(bytes.data())), bytes.size()));
-  if (!elf || elf_kind(elf.get()) != ELF_K_ELF)
-    throw Error(strfmt("%s: not an ELF file: %s", path.c_str(), elf_errmsg(-1)));
-  size_t shstrndx;
-  if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
-    throw Error(strfmt("%s: cannot read the section name table index: %s", path.c_str(),
-                       elf_errmsg(-1)));
-  Elf_Scn *scn = nullptr;
-  while ((scn = elf_nextscn(elf.get(), scn)) != nullptr) {
-    GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh))
-      throw Error(strfmt("%s: bad section header %zu: %s", path.c_str(), elf_ndxscn(scn),
-                         elf_errmsg(-1)));
-    const char *name = elf_strptr(elf.get(), shstrndx, sh.sh_name);
-    if (!name || std::strcmp(name, ".BTF") != 0) continue;
-    if (sh.sh_type == SHT_NOBITS) throw Error(strfmt("%s: .BTF section has no data (NOBITS)", path.c_str()));
-    if (sh.sh_flags & SHF_COMPRESSED)
-      throw Error(strfmt("%s: .BTF section is compressed; not supported", path.c_str()));
-    if (sh.sh_offset > bytes.size() || sh.sh_size > bytes.size() - sh.sh_offset)
-      throw Error(strfmt("%s: .BTF section [0x%llx, +0x%llx) past the end of the file (size 0x%zx)",
-                         path.c_str(), static_cast<unsigned long long>(sh.sh_offset),
-                         static_cast<unsigned long long>(sh.sh_size), bytes.size()));
-    return bytes.subspan(sh.sh_offset, sh.sh_size);
-  }
-  throw Error(strfmt("%s: no .BTF section", path.c_str()));
+bool is_elf(std::span<const uint8_t> bytes) {
+  return bytes.size() >= 4 && std::memcmp(bytes.data(), "\x7f" "ELF", 4) == 0;
+}
+
+Source Source::open(const std::string &path) {
+  Source s;
+  s.file = MappedFile::open(path);
+  std::span<const uint8_t> image = s.file.data();
+  return from_image(std::move(s), image, path);
+}
+
+Source Source::from_memory(std::span<const uint8_t> image, const std::string &path) {
+  return from_image(Source(), image, path);
+}
+
+Source Source::of_elf(const ElfFile &elf) {
+  Source s;
+  s.bytes = elf.contents(elf.btf_section());
+  s.what = elf.path() + ": .BTF";
+  return s;
 }
 
 std::unique_ptr<Btf> parse_any(std::span<const uint8_t> bytes, const std::string &path,
                                const Btf *base, bool *from_elf) {
-  bool elf = is_elf(bytes);
-  if (from_elf) *from_elf = elf;
-  if (elf) return std::make_unique<Btf>(Btf::parse(elf_btf_section(bytes, path), path + ": .BTF", base));
-  return std::make_unique<Btf>(Btf::parse(bytes, path, base));
+  Source s = Source::from_memory(bytes, path);
+  if (from_elf) *from_elf = s.elf != nullptr;
+  return std::make_unique<Btf>(Btf::parse(s.bytes, s.what, base));
 }
 
 Loaded load(const std::string &path, const std::string &base_path) {
   Loaded out;
-  std::string bp = base_path;
-  if (bp.empty() && path.rfind(kSysBtfDir, 0) == 0 && path != kSysVmlinux) bp = kSysVmlinux;
+  std::string bp = base_path.empty() ? default_base(path) : base_path;
   if (!bp.empty()) {
-    MappedFile bf = MappedFile::open(bp);
-    out.base = parse_any(bf.data(), bp);
+    Source b = Source::open(bp);
+    out.base = std::make_unique<Btf>(Btf::parse(b.bytes, b.what));
   }
-  MappedFile f = MappedFile::open(path);
-  out.btf = parse_any(f.data(), path, out.base.get(), &out.from_elf);
+  Source s = Source::open(path);
+  out.from_elf = s.elf != nullptr;
+  out.btf = std::make_unique<Btf>(Btf::parse(s.bytes, s.what, out.base.get()));
+  return out;
+}
+
+Loaded load_elf(const ElfFile &elf, const std::string &base_path) {
+  Loaded out;
+  if (!base_path.empty()) {
+    Source b = Source::open(base_path);
+    out.base = std::make_unique<Btf>(Btf::parse(b.bytes, b.what));
+  }
+  Source s = Source::of_elf(elf);
+  out.from_elf = true;
+  out.btf = std::make_unique<Btf>(Btf::parse(s.bytes, s.what, out.base.get()));
   return out;
 }
 

@@ -8,10 +8,13 @@
 //   kfb::btf::Loaded m = kfb::btf::load("foo.ko", "vmlinux");
 //   m.btf->base() == m.base.get();
 //
-//   std::span<const uint8_t> sec = kfb::btf::elf_btf_section(bytes, "foo.ko");   // no copy
+//   kfb::btf::Source s = kfb::btf::Source::open("foo.ko");     // the BTF bytes, unparsed
+//   check_loader(s.bytes, ...);
 //
-// Raw BTF and ELF are told apart by their magic. Errors name the file and section
-// ("foo.ko: .BTF+0x1c: ..."), "foo.ko: no .BTF section", "vmlinux: not BTF and not ELF".
+// Raw BTF and ELF are told apart by their magic. An ELF goes through lib/elf (kfb::ElfFile),
+// the one reader of ELF in the project, so every command gives the same message for the same
+// malformed file. Errors name the file and section ("foo.ko: .BTF+0x1c: ...",
+// "foo.ko: no .BTF section").
 #pragma once
 
 #include <cstdint>
@@ -20,8 +23,35 @@
 #include <string>
 
 #include "btf/btf.h"
+#include "elf/elf.h"
+#include "support/file.h"
 
 namespace kfb::btf {
+
+// /sys/kernel/btf/vmlinux: the kernel's BTF, and the base of every other /sys/kernel/btf file.
+inline constexpr const char *kSysVmlinux = "/sys/kernel/btf/vmlinux";
+
+// The base a file is split on when none is given: kSysVmlinux for /sys/kernel/btf/<module>,
+// "" for anything else.
+std::string default_base(const std::string &path);
+
+// True when `bytes` start with the ELF magic.
+bool is_elf(std::span<const uint8_t> bytes);
+
+// An input's BTF bytes, and what keeps them alive: a raw BTF file as read, or the .BTF section
+// (inflated if compressed) of an ELF read through lib/elf.
+struct Source {
+  MappedFile file;                   // empty for from_memory
+  std::unique_ptr<ElfFile> elf;      // set for an ELF input
+  std::span<const uint8_t> bytes;    // the BTF
+  std::string what;                  // "<path>" or "<path>: .BTF", for messages
+
+  static Source open(const std::string &path);
+  // Over `image` (raw BTF or ELF), which the caller keeps alive.
+  static Source from_memory(std::span<const uint8_t> image, const std::string &path);
+  // The .BTF of an ELF the caller opened (and keeps alive).
+  static Source of_elf(const ElfFile &elf);
+};
 
 struct Loaded {
   std::unique_ptr<Btf> base;  // set when the BTF is split (given or automatic)
@@ -29,19 +59,14 @@ struct Loaded {
   bool from_elf = false;
 };
 
-// True when `bytes` start with the ELF magic.
-bool is_elf(std::span<const uint8_t> bytes);
-
-// The bytes of the .BTF section of the ELF image `bytes` (a sub-span, no copy). Throws when
-// there is none, it is SHT_NOBITS or compressed, or the ELF is malformed.
-std::span<const uint8_t> elf_btf_section(std::span<const uint8_t> bytes, const std::string &path);
-
 // Parses raw BTF or an ELF's .BTF from `bytes`, read from `path` (for messages).
 std::unique_ptr<Btf> parse_any(std::span<const uint8_t> bytes, const std::string &path,
                                const Btf *base = nullptr, bool *from_elf = nullptr);
 
-// Reads `path`; with `base_path` (raw or ELF) as base. Without one, a file in /sys/kernel/btf/
-// other than vmlinux gets /sys/kernel/btf/vmlinux as its base.
+// Reads `path`; with `base_path` (raw or ELF) as base, else default_base(path).
 Loaded load(const std::string &path, const std::string &base_path = "");
+
+// The .BTF of an opened ELF, split on `base_path` when given.
+Loaded load_elf(const ElfFile &elf, const std::string &base_path = "");
 
 }  // namespace kfb::btf

@@ -148,12 +148,30 @@ void ElfFile::init() {
       sections_[i].name = names.cstr_at(name_off[i]);
     }
   }
+  // A symbol table must name a string table: every command refuses the same broken link, not
+  // only the ones that read symbols (and none reads names out of the symbols' own bytes).
+  for (const ElfSection &s : sections_) {
+    if (s.type != SHT_SYMTAB && s.type != SHT_DYNSYM) continue;
+    if (s.link >= shnum)
+      fail("%s: %s: string table index %u out of range", p, std::string(s.name).c_str(), s.link);
+    const ElfSection &t = sections_[s.link];
+    if (t.type != SHT_STRTAB)
+      fail("%s: %s: sh_link %u is section %s of type %u, not a string table (SHT_STRTAB)", p,
+           std::string(s.name).c_str(), s.link, std::string(t.name).c_str(), t.type);
+  }
 }
 
 const ElfSection *ElfFile::section(std::string_view name) const {
   for (const ElfSection &s : sections_)
     if (s.index != 0 && s.name == name) return &s;
   return nullptr;
+}
+
+const ElfSection &ElfFile::btf_section() const {
+  const ElfSection *s = section(".BTF");
+  if (!s) fail("%s: no .BTF section", path_.c_str());
+  if (s->type == SHT_NOBITS) fail("%s: .BTF: SHT_NOBITS section has no data", path_.c_str());
+  return *s;
 }
 
 // ---- compressed sections
@@ -260,8 +278,22 @@ Cursor ElfFile::cursor(const ElfSection &s) const {
 }
 
 const std::vector<ElfSymbol> &ElfFile::symbols() const {
-  if (syms_loaded_) return syms_;
-  syms_loaded_ = true;
+  // Decoded once, from any thread; a table that cannot be decoded throws the same error on
+  // every call (never a half-filled vector that reads as "no such symbol").
+  std::call_once(syms_once_, [this] {
+    try {
+      syms_ = decode_symbols();
+    } catch (const Error &e) {
+      syms_.clear();
+      syms_error_ = e.what();
+    }
+  });
+  if (!syms_error_.empty()) throw Error(syms_error_);
+  return syms_;
+}
+
+std::vector<ElfSymbol> ElfFile::decode_symbols() const {
+  std::vector<ElfSymbol> syms_;
   const ElfSection *symtab = nullptr;
   for (const ElfSection &s : sections_)
     if (s.type == SHT_SYMTAB) symtab = &s;
@@ -270,10 +302,10 @@ const std::vector<ElfSymbol> &ElfFile::symbols() const {
       if (s.type == SHT_DYNSYM) symtab = &s;
   if (!symtab) return syms_;
   const char *p = path_.c_str();
-  if (symtab->link >= sections_.size())
-    fail("%s: %s: string table index %u out of range", p, std::string(symtab->name).c_str(),
-         symtab->link);
-  const ElfSection &strtab = sections_[symtab->link];
+  const ElfSection &strtab = sections_[symtab->link];  // a SHT_STRTAB (init checked)
+  if (symtab->entsize != 0 && symtab->entsize != (is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym)))
+    fail("%s: %s: entry size %llu, not %zu", p, std::string(symtab->name).c_str(),
+         static_cast<unsigned long long>(symtab->entsize), is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym));
   const ElfSection *xindex = nullptr;
   for (const ElfSection &s : sections_)
     if (s.type == SHT_SYMTAB_SHNDX && s.link == symtab->index) xindex = &s;

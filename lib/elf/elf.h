@@ -86,7 +86,14 @@ class ElfFile {
   // contents(s).size(), from the compression header alone (nothing is inflated).
   uint64_t content_size(const ElfSection &s) const;
 
-  // SYMTAB (or DYNSYM when there is no SYMTAB) symbols, index 0 included; decoded on first use.
+  // The .BTF section (the first of that name). Throws "<path>: no .BTF section" and, for one
+  // that holds no bytes, "<path>: .BTF: SHT_NOBITS section has no data". Its BTF bytes are
+  // contents(): a compressed .BTF is inflated like any other section.
+  const ElfSection &btf_section() const;
+
+  // SYMTAB (or DYNSYM when there is no SYMTAB) symbols, index 0 included; decoded on first use
+  // (thread-safe). A table that cannot be decoded (its sh_link not a string table, a name past
+  // its end, ...) throws kfb::Error naming the section, on this call and every later one.
   const std::vector<ElfSymbol> &symbols() const;
 
   // The libelf handle over the same bytes (owned by this object).
@@ -105,8 +112,10 @@ class ElfFile {
   uint16_t type_ = 0;
   uint16_t machine_ = 0;
   std::vector<ElfSection> sections_;
-  mutable bool syms_loaded_ = false;
+  std::vector<ElfSymbol> decode_symbols() const;
+  mutable std::once_flag syms_once_;
   mutable std::vector<ElfSymbol> syms_;
+  mutable std::string syms_error_;
   struct Inflated;
   std::unique_ptr<Inflated[]> inflated_;  // by section index
   void check_inflated_total() const;

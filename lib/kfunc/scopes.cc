@@ -81,8 +81,9 @@ void scopes_from_tags(Kfunc &k, DiagSink &diags) {
   }
 }
 
-void apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
-                      DiagSink &diags) {
+size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
+                        DiagSink &diags, bool module) {
+  size_t skipped = 0;
   std::string_view text(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   uint32_t lineno = 0;
   while (!text.empty()) {
@@ -114,13 +115,15 @@ void apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, K
       for (Kfunc &k : ks.kfuncs)
         if (std::find(k.sets.begin(), k.sets.end(), name) != k.sets.end()) targets.push_back(&k);
       if (targets.empty()) {
-        error(diags, name, path, lineno, strfmt("no kfunc set named '%s'", name.c_str()));
+        if (module) skipped++;
+        else error(diags, name, path, lineno, strfmt("no kfunc set named '%s'", name.c_str()));
         continue;
       }
     } else if (Kfunc *k = ks.find(name)) {
       targets.push_back(k);
     } else {
-      error(diags, name, path, lineno, strfmt("'%s' is not a kfunc", name.c_str()));
+      if (module) skipped++;
+      else error(diags, name, path, lineno, strfmt("'%s' is not a kfunc", name.c_str()));
       continue;
     }
     for (size_t w = 1; w < words.size(); w++) {
@@ -135,6 +138,7 @@ void apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, K
       for (Kfunc *k : targets) add_unique(calls ? k->calls : k->scopes, m);
     }
   }
+  return skipped;
 }
 
 }  // namespace kfb

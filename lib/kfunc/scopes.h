@@ -39,7 +39,12 @@ bool parse_ops_member(std::string_view text, OpsMember &m, std::string &why);
 void scopes_from_tags(Kfunc &k, DiagSink &diags);
 
 // Adds the scope file's entries to `ks` (duplicates skipped).
-void apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
-                      DiagSink &diags);
+// `module`: the object is a module (split BTF on vmlinux). One scope file serves the whole
+// build, so its lines about kfuncs and sets the module does not have (vmlinux's, another
+// module's) are skipped there and counted in the return value; the same lines are errors when
+// the name is in no object at all, which vmlinux's emit, run by the same build, reports.
+// Returns the number of lines skipped that way.
+size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
+                        DiagSink &diags, bool module = false);
 
 }  // namespace kfb

@@ -1,7 +1,7 @@
 // Fuzz target for lib/btf: parse arbitrary bytes (raw BTF, an ELF's .BTF, or split BTF on a
 // small fixed base); whenever parse succeeds, write -> parse -> write must be identical (the
 // writer's output failing to parse aborts), the dumps must run, and the indexes and builder
-// must work on the result. Never crash.
+// must work on the result, and both JSON dumps must be valid JSON. Never crash.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include "btf/btf.h"
 #include "btf/dump.h"
 #include "btf/load.h"
+#include "json_valid.h"
 #include "support/error.h"
 
 using namespace kfb::btf;
@@ -56,10 +57,12 @@ void exercise(Btf &btf) {
   check(again.write() == out);
   check(again.type_cnt() == btf.type_cnt());
 
-  std::string text, json;
+  std::string text, json, compact;
   dump_raw(btf, text);
   dump_json(btf, json, true);
-  check(!json.empty());
+  dump_json(btf, compact, false);
+  check(kfb::test::json_valid(json));  // whatever bytes the names hold
+  check(kfb::test::json_valid(compact));
 
   // Indexes and the builder on whatever we got.
   uint32_t last = btf.type_cnt() - 1;
@@ -85,11 +88,13 @@ void exercise(Btf &btf) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::span<const uint8_t> bytes(data, size);
+  Source src;
   try {
-    if (is_elf(bytes)) bytes = elf_btf_section(bytes, "fuzz.o");
+    src = Source::from_memory(bytes, "fuzz.o");  // an ELF through lib/elf
   } catch (const kfb::Error &) {
     return 0;
   }
+  bytes = src.bytes;
   try {
     Btf btf = Btf::parse(bytes, "fuzz");
     exercise(btf);

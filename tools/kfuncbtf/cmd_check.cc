@@ -24,8 +24,6 @@
 namespace kfb::tool {
 namespace {
 
-constexpr const char *kSysBtf = "/sys/kernel/btf/";
-constexpr const char *kSysVmlinux = "/sys/kernel/btf/vmlinux";
 
 struct CheckOpts {
   std::string file;
@@ -39,12 +37,6 @@ struct CheckOpts {
   bool fatal_warnings = false;
 };
 
-// The .BTF bytes of a raw BTF file or of an ELF's .BTF section.
-std::span<const uint8_t> btf_bytes(const MappedFile &f, const std::string &path) {
-  if (btf::is_elf(f.data())) return btf::elf_btf_section(f.data(), path);
-  return f.data();
-}
-
 // The rule set for a kernel version (kernel.h): each version gets the newest set at or below it.
 const char *rules_for(int version) {
   if (version >= 703) return "7.3";
@@ -55,15 +47,11 @@ const char *rules_for(int version) {
 
 // Without --kernel: the kernel the input comes from (an ELF's linux_banner; the running kernel
 // for /sys/kernel/btf), else the newest rules.
-std::string default_kernel(const std::string &file, const MappedFile &in) {
+std::string default_kernel(const std::string &file, const btf::Source &in) {
   int v = 0;
-  if (btf::is_elf(in.data())) {
-    try {
-      v = kernel_version_of(*ElfFile::open(file));
-    } catch (const Error &) {
-      // Not a readable ELF: the BTF reader below says why.
-    }
-  } else if (file.rfind(kSysBtf, 0) == 0) {
+  if (in.elf) {
+    v = kernel_version_of(*in.elf);
+  } else if (file.rfind("/sys/kernel/btf/", 0) == 0) {
     struct utsname u;
     if (uname(&u) == 0) v = parse_kernel_version(u.release);
   }
@@ -72,7 +60,7 @@ std::string default_kernel(const std::string &file, const MappedFile &in) {
 
 int run_check(const Globals &g, const CheckOpts &opts) {
   CheckOpts o = opts;
-  MappedFile in = MappedFile::open(o.file);
+  btf::Source in = btf::Source::open(o.file);  // an ELF is checked by lib/elf first
   if (o.kernel.empty()) o.kernel = default_kernel(o.file, in);
   check::CheckOptions co;
   co.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
@@ -85,14 +73,14 @@ int run_check(const Globals &g, const CheckOpts &opts) {
   co.where = o.file + ": .BTF";
 
   // Read the input and, for split BTF, its base (a module in /sys/kernel/btf defaults to vmlinux).
-  std::span<const uint8_t> blob = btf_bytes(in, o.file);
-  MappedFile base;
+  std::span<const uint8_t> blob = in.bytes;
+  btf::Source base;
   std::string bp = o.base;
   if (co.mode == check::LoaderMode::Module) {
-    if (bp.empty() && o.file.rfind(kSysBtf, 0) == 0) bp = kSysVmlinux;
+    if (bp.empty()) bp = btf::default_base(o.file);
     if (bp.empty()) throw Error("--as module needs the base BTF (-B/--base-btf)");
-    base = MappedFile::open(bp);
-    co.base = btf_bytes(base, bp);
+    base = btf::Source::open(bp);
+    co.base = base.bytes;
   } else if (!o.base.empty()) {
     throw Error("-B/--base-btf is only used with --as module");
   }
@@ -117,15 +105,13 @@ int run_check(const Globals &g, const CheckOpts &opts) {
       // vmlinux is split on vmlinux, as btf::load has it.
       std::unique_ptr<btf::Btf> kbase;
       if (co.mode == check::LoaderMode::Module) {
-        kbase = btf::parse_any(base.data(), bp);
-      } else if (o.file.rfind(kSysBtf, 0) == 0 && o.file != kSysVmlinux) {
-        MappedFile vmlinux = MappedFile::open(kSysVmlinux);
-        kbase = btf::parse_any(vmlinux.data(), kSysVmlinux);
+        kbase = std::make_unique<btf::Btf>(btf::Btf::parse(base.bytes, base.what));
+      } else if (std::string vb = btf::default_base(o.file); !vb.empty()) {
+        btf::Source vmlinux = btf::Source::open(vb);
+        kbase = std::make_unique<btf::Btf>(btf::Btf::parse(vmlinux.bytes, vmlinux.what));
       }
-      bool from_elf = false;
-      std::unique_ptr<btf::Btf> b = btf::parse_any(in.data(), o.file, kbase.get(), &from_elf);
-      std::unique_ptr<ElfFile> elf = from_elf ? ElfFile::open(o.file) : nullptr;
-      kr = check::check_kfunc_file(*b, elf.get(), ko, kdiags);
+      auto b = std::make_unique<btf::Btf>(btf::Btf::parse(in.bytes, in.what, kbase.get()));
+      kr = check::check_kfunc_file(*b, in.elf.get(), ko, kdiags);
       kran = true;
       // What 7.x assumes of vmlinux BTF without checking it: sorted by name (resolve_btfids'
       // order), since btf_find_by_name_kind() binary-searches it.

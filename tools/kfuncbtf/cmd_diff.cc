@@ -32,10 +32,7 @@ struct DiffOpts {
   bool stat = false;
 };
 
-void put(const std::string &s) {
-  if (fwrite(s.data(), 1, s.size(), stdout) != s.size() || fflush(stdout) != 0)
-    throw Error("writing the diff to stdout failed");
-}
+void put(const std::string &s) { write_stdout(s); }
 
 // Backs the first `bytes` of the heap with transparent huge pages (where the kernel offers
 // them on request, THP "madvise" mode as on Debian). A vmlinux diff touches ~40 MB of heap:

@@ -24,13 +24,8 @@ int run_dump(const Globals &g, const DumpOpts &o) {
   if (o.format == "none") return kExitOk;  // parse only (benchmarks)
 
   // Format into one reused 256 KiB buffer, written with one fwrite per chunk.
-  auto sink = [](std::string_view s) {
-    if (fwrite(s.data(), 1, s.size(), stdout) != s.size())
-      throw Error("writing the dump to stdout failed");
-  };
-  if (g.json || o.format == "json") btf::dump_json(*in.btf, g.pretty, sink);
-  else btf::dump_raw(*in.btf, sink);
-  if (fflush(stdout) != 0) throw Error("writing the dump to stdout failed");
+  if (g.json || o.format == "json") btf::dump_json(*in.btf, g.pretty, write_stdout);
+  else btf::dump_raw(*in.btf, write_stdout);
   return kExitOk;
 }
 

@@ -77,7 +77,10 @@ void summary_text(const EmitStats &s, const std::string &in, const std::string &
               s.twins_reused, s.copied_tags);
   t += strfmt("  trimmed protos:  %zu added, %zu reused (dedup)\n", s.protos_added, s.protos_reused);
   t += strfmt("  per-arg tags:    %zu bpf_kfunc_arg, %zu bpf_kfunc_ret\n", s.arg_tags, s.ret_tags);
-  t += strfmt("  scope tags:      %zu bpf_kfunc_scope, %zu bpf_kfunc_calls\n", s.scope_tags, s.calls_tags);
+  t += strfmt("  scope tags:      %zu bpf_kfunc_scope, %zu bpf_kfunc_calls", s.scope_tags, s.calls_tags);
+  if (s.scope_lines_elsewhere)
+    t += strfmt(" (%zu scope-file lines name kfuncs this module does not have)", s.scope_lines_elsewhere);
+  t += '\n';
   t += strfmt("  arena:           %zu address_space(1) attributes, %zu prototypes\n", s.arena_attrs,
               s.arena_protos);
   t += strfmt("  types:           %u -> %u (+%zu)%s\n", s.types_before - 1, s.types_after - 1, s.added(),
@@ -105,6 +108,7 @@ void summary_json(const EmitStats &s, const std::string &in, const std::string &
   j.key("ret_tags").value(static_cast<uint64_t>(s.ret_tags));
   j.key("scope_tags").value(static_cast<uint64_t>(s.scope_tags));
   j.key("calls_tags").value(static_cast<uint64_t>(s.calls_tags));
+  j.key("scope_lines_elsewhere").value(static_cast<uint64_t>(s.scope_lines_elsewhere));
   j.key("arena_attrs").value(static_cast<uint64_t>(s.arena_attrs));
   j.key("arena_protos").value(static_cast<uint64_t>(s.arena_protos));
   j.key("types_before").value(static_cast<uint64_t>(s.types_before - 1));
@@ -126,6 +130,11 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   for (const std::string &n : ignored) warn_msg(g, strfmt("unknown feature '%s' ignored", n.c_str()));
   std::string out = o.out;
   if (o.in_place && !o.update_elf) throw Error("--in-place needs --update-elf");
+  if (o.in_place && !out.empty()) throw Error("--in-place rewrites OBJ itself: give it or -o OUT, not both");
+  // The same inode, also through a symbolic or hard link: raw BTF over the object destroys it.
+  if (!o.update_elf && !out.empty() && out != "-" && same_file(out, o.file))
+    throw Error(strfmt("%s: -o is the input object itself; raw BTF would replace the ELF "
+                       "(--update-elf --in-place rewrites its .BTF)", out.c_str()));
   if (o.update_elf && out.empty()) {
     if (!o.in_place) throw Error("--update-elf needs -o OUT, or --in-place to rewrite OBJ itself");
     out = o.file;
@@ -137,12 +146,9 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   if (!o.btf.empty()) {
     loaded = btf::load(o.btf, o.base);
   } else {
-    const ElfSection *s = elf->section(".BTF");
-    if (!s || s->type == 8 /* SHT_NOBITS */)
+    if (!elf->section(".BTF"))
       throw Error(o.file + ": no .BTF section (run pahole -J first, or give --btf FILE)");
-    if (!o.base.empty()) loaded.base = std::move(btf::load(o.base).btf);
-    loaded.btf = std::make_unique<btf::Btf>(
-        btf::Btf::parse(elf->data(*s), o.file + ": .BTF", loaded.base.get()));
+    loaded = btf::load_elf(*elf, o.base);
   }
   btf::Btf &btf = *loaded.btf;
   const std::vector<uint8_t> input_bytes = btf.write();  // for the loader check's baseline
@@ -188,9 +194,10 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   // No DWARF at all (built without -g): names and flags from .BTF_ids, the rest from BTF.
   KfuncList ks = elf->section(".debug_info") ? scan_kfuncs(*elf, &btf, sopt, diags)
                                              : kfuncs_without_dwarf(*elf, btf, o.legacy, diags);
+  size_t scope_lines_elsewhere = 0;
   if (!o.scopes.empty()) {
     MappedFile sf = MappedFile::open(o.scopes);
-    apply_scope_file(o.scopes, sf.data(), ks, diags);
+    scope_lines_elsewhere = apply_scope_file(o.scopes, sf.data(), ks, diags, btf.base() != nullptr);
   }
   auto t_scan = Clock::now();
   if (o.fatal_warnings) diags.promote_warnings();
@@ -204,6 +211,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     eo.kernel = kernel_version_of(*elf);
     eo.warn_missing_func = false;  // scan_kfuncs warned about every kfunc without a FUNC
     res = emit_kfunc_btf(btf, ks, eo, diags);
+    res.stats.scope_lines_elsewhere = scope_lines_elsewhere;
     if (o.fatal_warnings) diags.promote_warnings();
   }
   auto t_emit = Clock::now();
@@ -293,8 +301,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     }
     std::span<const uint8_t> data = o.update_elf ? std::span<const uint8_t>(image) : bytes;
     if (out == "-") {
-      bool ok = fwrite(data.data(), 1, data.size(), stdout) == data.size();
-      if (fflush(stdout) != 0 || !ok) throw Error("standard output: write failed");
+      write_stdout({reinterpret_cast<const char *>(data.data()), data.size()});
     } else {
       write_file_atomic(out, data, mode);
     }

@@ -138,12 +138,8 @@ int run_scan(const Globals &g, const ScanOpts &o) {
   btf::Loaded loaded;
   if (!o.btf.empty()) {
     loaded = btf::load(o.btf, o.base);
-  } else if (const ElfSection *s = elf->section(".BTF"); s && s->type != 0) {
-    if (!o.base.empty()) loaded = btf::load(o.base);
-    std::unique_ptr<btf::Btf> base = std::move(loaded.btf);
-    loaded.btf = std::make_unique<btf::Btf>(
-        btf::Btf::parse(elf->data(*s), o.file + ": .BTF", base.get()));
-    loaded.base = std::move(base);
+  } else if (elf->section(".BTF")) {
+    loaded = btf::load_elf(*elf, o.base);
   }
 
   // Sets + DWARF -> kfuncs with per-arg flags; findings into the sink.
@@ -162,8 +158,7 @@ int run_scan(const Globals &g, const ScanOpts &o) {
     print_json(ks, diags, g.pretty, out);
   else
     print_text(ks, out);
-  if (fwrite(out.data(), 1, out.size(), stdout) != out.size() || fflush(stdout) != 0)
-    throw Error("writing to stdout failed");
+  write_stdout(out);
 
   for (const Diag &d : diags.all()) {
     if (d.severity == Severity::Error)

@@ -51,6 +51,11 @@ std::vector<RegisteredCommand> &registered_commands();
 void error_msg(const std::string &msg);
 void warn_msg(const Globals &g, const std::string &msg);
 
+// Writes s to stdout; a short write throws kfb::Error("standard output: write error: ...").
+// main() also checks stdout when a command returns, so every report (printf'd or not) that
+// cannot be written is exit 2 with that one message.
+void write_stdout(std::string_view s);
+
 // "diagnostics": [{severity, rule, name, file, line, message}, ...] (scan's and emit's JSON).
 void write_diags_json(JsonWriter &j, const DiagSink &diags);
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <iostream>
 
@@ -22,6 +24,21 @@ std::vector<RegisteredCommand> &registered_commands() {
 
 CommandRegistration::CommandRegistration(const char *name, int order, SetupFn setup) {
   registered_commands().push_back({name, order, std::move(setup)});
+}
+
+void write_stdout(std::string_view s) {
+  if (fwrite(s.data(), 1, s.size(), stdout) != s.size() || fflush(stdout) != 0)
+    throw Error(strfmt("standard output: write error: %s", strerror(errno)));
+}
+
+// After a command returned: what it printed must have reached stdout (a full disk, /dev/full,
+// a closed pipe with SIGPIPE ignored). Returns the exit code to use.
+static int check_stdout(int rc) {
+  errno = 0;
+  std::cout.flush();
+  if (fflush(stdout) == 0 && !ferror(stdout) && std::cout.good()) return rc;
+  error_msg(strfmt("standard output: write error: %s", strerror(errno ? errno : EIO)));
+  return kExitTrouble;
 }
 
 void error_msg(const std::string &msg) { fprintf(stderr, "kfuncbtf: %s\n", msg.c_str()); }
@@ -50,6 +67,24 @@ static std::string version_text() {
                 _ELFUTILS_VERSION / 1000, _ELFUTILS_VERSION % 1000, dwarf_package_version());
 }
 
+// Every option that takes a value refuses an empty one and one that starts with "--": CLI11
+// would otherwise take `--features --list-features` or `--features= --stats` as the value.
+static void refuse_option_like_values(CLI::App &app) {
+  CLI::Validator v(
+      [](std::string &s) -> std::string {
+        if (s.empty()) return "an empty value";
+        if (s.rfind("--", 0) == 0) return "expected a value, got the option '" + s + "'";
+        return "";
+      },
+      "");
+  std::vector<CLI::App *> apps{&app};
+  for (CLI::App *sub : app.get_subcommands({})) apps.push_back(sub);
+  for (CLI::App *a : apps)
+    for (CLI::Option *o : a->get_options())
+      if (o->get_type_size_max() > 0 && o->get_expected_min() > 0 && o->get_name() != "--help")
+        o->check(v);
+}
+
 static int run(int argc, char **argv) {
   CLI::App app{"kfuncbtf: find kfuncs in DWARF and .BTF_ids, rewrite and check their BTF"};
   app.name("kfuncbtf");
@@ -62,10 +97,16 @@ static int run(int argc, char **argv) {
   app.add_flag("-q,--quiet", g.quiet, "Only errors")->group("Global options");
   app.add_flag("--json", g.json, "JSON output")->group("Global options");
   app.add_flag("--pretty", g.pretty, "Indented JSON (implies --json)")->group("Global options");
-  app.add_option("-j,--jobs", jobs, "Threads (-j alone: one per online CPU; default 1)")
+  app.add_option("-j,--jobs", jobs, "Threads (-j alone or -j0: one per online CPU; default 1)")
       ->expected(0, 1)
       ->default_str("0")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Validator(
+          [](std::string &v) -> std::string {
+            bool digits = !v.empty() && v.size() < 7 &&
+                          v.find_first_not_of("0123456789") == std::string::npos;
+            return digits ? "" : "expected a number of jobs >= 0, not '" + v + "'";
+          },
+          "N"))
       ->group("Global options");
   bool version = false;
   app.add_flag("--version", version, "Print version with libelf and libdwarf versions")
@@ -82,12 +123,15 @@ static int run(int argc, char **argv) {
     if (subs.size() > before) runs.emplace_back(subs.back(), std::move(fn));
   }
 
+  refuse_option_like_values(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success &e) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
-    app.exit(e);
+    std::string cmd = "kfuncbtf";
+    for (CLI::App *sub : app.get_subcommands()) cmd += " " + sub->get_name();
+    error_msg(strfmt("%s (usage: %s --help)", e.what(), cmd.c_str()));
     return kExitTrouble;
   }
 
@@ -115,7 +159,7 @@ static int run(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   try {
-    return kfb::tool::run(argc, argv);
+    return kfb::tool::check_stdout(kfb::tool::run(argc, argv));
   } catch (const kfb::Error &e) {
     kfb::tool::error_msg(e.what());
     return kfb::tool::kExitTrouble;

@@ -213,14 +213,13 @@ TEST_CASE("fixtures: parse -> write is byte-identical (raw .btf and ELF .BTF)") 
   for (const std::string &f : files) {
     INFO(f);
     auto m = kfb::MappedFile::open(f);
-    std::span<const uint8_t> bytes = m.data();
-    if (is_elf(bytes)) {
-      try {
-        bytes = elf_btf_section(bytes, f);
-      } catch (const kfb::Error &) {
-        continue;  // an ELF without .BTF (nobtf fixtures)
-      }
+    Source src;
+    try {
+      src = Source::from_memory(m.data(), f);
+    } catch (const kfb::Error &) {
+      continue;  // an ELF without .BTF (nobtf fixtures)
     }
+    std::span<const uint8_t> bytes = src.bytes;
     Btf b = Btf::parse(bytes, f);
     auto out = b.write();
     CHECK(std::equal(out.begin(), out.end(), bytes.begin(), bytes.end()));
@@ -251,7 +250,8 @@ TEST_CASE("distribution kernels: .BTF of a cached Debian vmlinux round-trips byt
   for (const std::string &f : files) {
     INFO(f);
     auto m = kfb::MappedFile::open(f);
-    auto sec = elf_btf_section(m.data(), f);
+    Source src = Source::from_memory(m.data(), f);
+    auto sec = src.bytes;
     Btf b = Btf::parse(sec, f + ": .BTF");
     CHECK(b.type_cnt() > 10000);
     auto out = b.write();
