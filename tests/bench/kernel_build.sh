@@ -8,13 +8,19 @@
 #   tests/bench/kernel_build.sh diff         kfuncbtf diff of the two kernels' vmlinux BTF
 #   tests/bench/kernel_build.sh boot plain|wrapped
 #   tests/bench/kernel_build.sh report       the BTF steps' times from the build logs
+#   tests/bench/kernel_build.sh report-summary   the same figures from a kept report.raw
 #
-# The kernel: Debian's linux-source-$KFB_KSERIES (default 7.3; tests/bench/realkernel.sh source
-# fetches it), tinyconfig plus 64BIT, SMP, serial console, initrd, BPF syscall and JIT, DWARF 5 +
-# BTF, sched_ext, cgroups, NET/INET with the BPF TCP congestion controls, HID_BPF. Built out of
-# tree twice with the machine's own gcc and pahole: once plainly, once with
-# `make PAHOLE=build/kfuncbtf-pahole` (no kernel patch), KFUNCBTF_EMIT carrying the shipped scope
-# file. Work dir: $KFB_KBUILD (default /var/tmp/kfuncbtf-kbuild).
+# The kernel: Debian's linux-source-$KFB_KSERIES (7.3 by default, or 6.12, Debian 12's own;
+# tests/bench/realkernel.sh source fetches it), tinyconfig plus 64BIT, SMP, serial console, initrd,
+# BPF syscall and JIT, DWARF 5 + BTF (also for modules), sched_ext, cgroups, NET/INET with the BPF
+# TCP congestion controls, HID_BPF. Built out of tree twice with the machine's own gcc and pahole:
+# once plainly, once with `make PAHOLE=build/kfuncbtf-pahole` (no kernel patch), KFUNCBTF_EMIT
+# carrying the shipped scope file tools/scopes/sched_ext-$KFB_KSERIES.scopes. Each build also makes
+# the out-of-tree module tests/kernel/kfb_kmod (a kfunc with an __implicit argument, one with __sz)
+# the way the kernel builds every module's BTF: pahole -J --btf_base vmlinux, resolve_btfids -b.
+# On 7.x resolve_btfids makes the _impl twins; on 6.12 only kfuncbtf does, and the booted plain
+# kernel must refuse the trimmed call the wrapped one accepts. Work dir: $KFB_KBUILD (default
+# /var/tmp/kfuncbtf-kbuild)/$KFB_KSERIES.
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,14 +46,14 @@ config() {
       -e DEVTMPFS -e MULTIUSER -e FUTEX -e EPOLL -e POSIX_TIMERS \
       -e BPF -e BPF_SYSCALL -e BPF_JIT -e BPF_JIT_ALWAYS_ON \
       -e DEBUG_KERNEL -d DEBUG_INFO_NONE -e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED \
-      -d DEBUG_INFO_SPLIT -e DEBUG_INFO_BTF -d MODULES \
+      -d DEBUG_INFO_SPLIT -e DEBUG_INFO_BTF -e MODULES -e DEBUG_INFO_BTF_MODULES \
       -e CGROUPS -e CGROUP_BPF -e CGROUP_SCHED -e FAIR_GROUP_SCHED -e SCHED_CLASS_EXT \
       -e NET -e INET -e TCP_CONG_ADVANCED -e TCP_CONG_CUBIC -e TCP_CONG_DCTCP -e TCP_CONG_BBR \
       -e PERF_EVENTS -e KPROBES -e FTRACE -e FUNCTION_TRACER -e DYNAMIC_FTRACE \
       -e DYNAMIC_FTRACE_WITH_DIRECT_CALLS -e KPROBE_EVENTS -e BPF_EVENTS \
       -e HID_SUPPORT -e HID -e HID_BPF
     make -s -C "$src" O="$o" olddefconfig >/dev/null
-    for opt in DEBUG_INFO_BTF SCHED_CLASS_EXT HID_BPF BPF_JIT TCP_CONG_BBR SERIAL_8250_CONSOLE; do
+    for opt in DEBUG_INFO_BTF DEBUG_INFO_BTF_MODULES SCHED_CLASS_EXT HID_BPF BPF_JIT TCP_CONG_BBR SERIAL_8250_CONSOLE; do
       grep -q "^CONFIG_$opt=y" "$o/.config" || die "$t: CONFIG_$opt did not stay enabled"
     done
   done
@@ -73,7 +79,10 @@ build() {
   if [ "$t" = wrapped ]; then
     [ -x "$bin/kfuncbtf-pahole" ] || die "no $bin/kfuncbtf-pahole (build the project first)"
     [ -f "$scopes" ] || die "no scope file $scopes"
-    shim pahole-$t "$o/times.txt" "$bin/kfuncbtf-pahole"
+    # A snapshot of the tool: rebuilding the project during the kernel build must not change
+    # (or, mid-link, remove) the binary the build runs.
+    cp "$bin/kfuncbtf" "$bin/kfuncbtf-pahole" "$work/bin/"
+    shim pahole-$t "$o/times.txt" "$work/bin/kfuncbtf-pahole"
     export KFUNCBTF_PAHOLE=$pahole
     export KFUNCBTF_EMIT="${KFUNCBTF_EMIT:---stats --scopes $scopes}"
   else
@@ -90,47 +99,79 @@ fi"
   # kernels' BTF differs only by what kfuncbtf did.
   local t0=$SECONDS
   KBUILD_BUILD_TIMESTAMP="2026-12-01 00:00:00 UTC" KBUILD_BUILD_USER=kfuncbtf KBUILD_BUILD_HOST=kbuild \
-  make -C "$src" O="$o" -j"$(nproc)" "${extra[@]}" bzImage > "$o/build.log" 2>&1 ||
+  make -C "$src" O="$o" -j"$(nproc)" "${extra[@]}" bzImage modules > "$o/build.log" 2>&1 ||
     { tail -30 "$o/build.log" >&2; die "$t: kernel build failed (log $o/build.log)"; }
-  echo "$t: built in $((SECONDS - t0)) s: $o/arch/x86/boot/bzImage"
+  # The out-of-tree module: its BTF is pahole's -J on the .ko with --btf_base vmlinux (the
+  # wrapper's module form), then resolve_btfids -b vmlinux.
+  rm -rf "$o/kfb_kmod" && cp -r "$root/tests/kernel/kfb_kmod" "$o/kfb_kmod"
+  KBUILD_BUILD_TIMESTAMP="2026-12-01 00:00:00 UTC" KBUILD_BUILD_USER=kfuncbtf KBUILD_BUILD_HOST=kbuild \
+  make -C "$src" O="$o" M="$o/kfb_kmod" "${extra[@]}" modules >> "$o/build.log" 2>&1 ||
+    { tail -30 "$o/build.log" >&2; die "$t: module build failed (log $o/build.log)"; }
+  echo "$t: built in $((SECONDS - t0)) s: $o/arch/x86/boot/bzImage, $o/kfb_kmod/kfb_kmod.ko"
 }
 
 # Both kernels' BTF as the booted kernel shows it (the .BTF of vmlinux): kfuncbtf diff must list
-# only extension tags added; check --as vmlinux holds both to the 7.x loader and sort rules.
+# only extension tags added; check --as vmlinux holds both to their kernel's loader rules (7.x: and sort).
 diff_btf() {
   local kfb=$bin/kfuncbtf p=$work/plain/vmlinux w=$work/wrapped/vmlinux rc=0
   for t in plain wrapped; do
     "$kfb" check --as vmlinux "$work/$t/vmlinux" > "$work/$t/check.txt" 2>&1 ||
       { cat "$work/$t/check.txt" >&2; die "$t: check --as vmlinux failed"; }
-    echo "$t: check --as vmlinux: ok (7.x loader rules, sorted by name)"
+    echo "$t: check --as vmlinux: ok (the loader rules of its own kernel; on 7.x also sorted by name)"
   done
   "$kfb" diff "$p" "$w" > "$work/diff.txt" 2>&1 || rc=$?
   [ $rc -le 1 ] || { cat "$work/diff.txt" >&2; die "kfuncbtf diff failed (exit $rc)"; }
   "$kfb" --json diff "$p" "$w" > "$work/diff.json" 2>/dev/null || true
   [ $rc -eq 1 ] || die "kfuncbtf diff found no difference at all (the wrapper did not run?)"
-  python3 - "$work/diff.json" <<'PY'
+  only_extension_tags "$work/diff.json" vmlinux
+  # The module's split BTF, each on its own kernel's vmlinux.
+  rc=0
+  "$kfb" diff --old-base "$p" --new-base "$w" "$work/plain/kfb_kmod/kfb_kmod.ko" \
+    "$work/wrapped/kfb_kmod/kfb_kmod.ko" > "$work/diff-kmod.txt" 2>&1 || rc=$?
+  [ $rc -eq 1 ] || { cat "$work/diff-kmod.txt" >&2; die "kfuncbtf diff of the module: exit $rc (want 1)"; }
+  "$kfb" --json diff --old-base "$p" --new-base "$w" "$work/plain/kfb_kmod/kfb_kmod.ko" \
+    "$work/wrapped/kfb_kmod/kfb_kmod.ko" > "$work/diff-kmod.json" 2>/dev/null || true
+  if [ "${series%%.*}" -ge 7 ]; then
+    only_extension_tags "$work/diff-kmod.json" kfb_kmod.ko  # 7.x's resolve_btfids made the twin too
+  else
+    sed 's/^/diff kfb_kmod.ko: /' "$work/diff-kmod.txt"
+    grep -q 'kfb_kmod_add_impl' "$work/diff-kmod.txt" ||
+      die "kfb_kmod.ko: no kfb_kmod_add_impl twin in the wrapped kernel's module (6.x: kfuncbtf makes it)"
+  fi
+}
+
+# only_extension_tags DIFF.json WHAT: the diff lists only kfuncbtf's extension tags added (on 6.x,
+# whose pahole 1.24 writes no decl tags for kfuncs, also bpf_kfunc and bpf_fastcall tags).
+only_extension_tags() {
+  python3 - "$1" "$2" "${series%%.*}" <<'PY'
 import json, sys, collections
 d = json.load(open(sys.argv[1]))
+what, major = sys.argv[2], int(sys.argv[3])
 ext = ("bpf_kfunc_arg:", "bpf_kfunc_ret:", "bpf_kfunc_scope:", "bpf_kfunc_calls:")
+own = ("bpf_kfunc ", "bpf_fastcall ") if major < 7 else ()
 count, bad = collections.Counter(), []
 for e in d.get("types", []):
-    ok = e["kind"] == "DECL_TAG" and e["change"] == "added" and e["name"].lstrip("[").startswith(ext)
+    nm = e["name"].lstrip("[")
+    ok = e["kind"] == "DECL_TAG" and e["change"] == "added" and (nm.startswith(ext) or nm.startswith(own))
     count["types: DECL_TAG added" if ok else "types: other"] += 1
     if not ok:
         bad.append(e)
 for e in d.get("kfuncs", []):
     f = e.get("field", "")
     ok = e["change"] == "added" and f.startswith("tag ") and f[4:].startswith(ext)
-    count[f"kfuncs: {e['kind']} {f[4:].split(':')[0] if ok else 'other'}"] += 1
+    label = f[4:].split(':')[0] if ok else "other"
+    if major < 7 and e["change"] == "added" and not f:
+        ok, label = True, "newly tagged bpf_kfunc"  # the kfunc has its first bpf_kfunc tag
+    count[f"kfuncs: {e['kind']} {label}"] += 1
     if not ok:
         bad.append(e)
 for k, n in sorted(count.items()):
-    print(f"diff: {n:5} {k}")
+    print(f"diff {what}: {n:5} {k}")
 for e in bad[:20]:
-    print("diff: NOT AN EXTENSION TAG:", json.dumps(e))
+    print(f"diff {what}: NOT AN EXTENSION TAG:", json.dumps(e))
 if bad or not count:
     sys.exit(1)
-print("diff: only kfuncbtf's extension tags added; nothing removed or changed")
+print(f"diff {what}: only kfuncbtf's tags added; nothing removed or changed")
 PY
 }
 
@@ -141,6 +182,7 @@ boot() {
   r=$(mktemp -d)
   mkdir -p "$r/root/dev"
   gcc -static -O2 -I "$root/tests/kernel" -o "$r/root/init" "$root/tests/kernel/kbuild_init.c"
+  cp "$o/kfb_kmod/kfb_kmod.ko" "$r/root/"
   mknod "$r/root/dev/console" c 5 1
   (cd "$r/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$r/initrd.gz"
   local t0=$SECONDS
@@ -152,6 +194,11 @@ boot() {
   echo "$t: booted and checked in $((SECONDS - t0)) s"
   sed "s/^/$t: /" "$o/boot.txt"
   grep -q '^KFB done 0$' "$o/boot.txt" || die "$t: a check failed in the booted kernel (console: $o/console.txt)"
+  local want=(kernel-log vmlinux-btf impl kmod-load kmod-implicit kmod-argflags kmod-negative) c
+  [ "${series%%.*}" -lt 7 ] || want+=(btf-sorted implicit argflags negative)
+  for c in "${want[@]}"; do
+    grep -q "^KFB check $c ok " "$o/boot.txt" || die "$t: check $c did not run (console: $o/console.txt)"
+  done
 }
 
 # What the booted kernels showed: no extension tag in the plain one, all three kinds (per-argument,
@@ -163,7 +210,18 @@ boot_tags() {
     n=$(sed -n "s/^KFB tags $k //p" "$w"); [ "${n:-0}" -gt 0 ] || die "wrapped kernel: no $k tag"
     echo "booted: $k plain 0, wrapped $n"
   done
-  grep -q '^KFB tag bpf_strlen bpf_kfunc_arg:ignore 0$' "$w" || die "wrapped kernel: bpf_strlen lacks bpf_kfunc_arg:ignore"
+  if [ "${series%%.*}" -ge 7 ]; then
+    grep -q '^KFB tag bpf_strlen bpf_kfunc_arg:ignore 0$' "$w" || die "wrapped kernel: bpf_strlen lacks bpf_kfunc_arg:ignore"
+    grep -q '^KFB kmod twin yes$' "$p" || die "plain 7.x kernel: resolve_btfids made no kfb_kmod_add_impl"
+  else
+    n=$(sed -n "s/^KFB tags bpf_kfunc //p" "$p"); [ "$n" = 0 ] || die "plain 6.x kernel: $n bpf_kfunc tags (want 0)"
+    n=$(sed -n "s/^KFB tags bpf_kfunc //p" "$w"); [ "${n:-0}" -gt 0 ] || die "wrapped 6.x kernel: no bpf_kfunc tag"
+    echo "booted: bpf_kfunc plain 0, wrapped $n (pahole 1.24 writes none; kfuncbtf does)"
+    grep -q '^KFB kmod twin no$' "$p" || die "plain 6.x kernel: a kfb_kmod_add_impl nobody should have made"
+  fi
+  grep -q '^KFB kmod twin yes$' "$w" || die "wrapped kernel: no kfb_kmod_add_impl twin in the module"
+  grep -q '^KFB tag kfb_kmod_sum bpf_kfunc_arg:' "$w" || die "wrapped kernel: kfb_kmod_sum has no per-argument tag"
+  echo "booted: kfb_kmod.ko: twin plain $(sed -n 's/^KFB kmod twin //p' "$p"), wrapped yes"
   grep -q '^KFB tag scx_bpf_create_dsq bpf_kfunc_scope:sched_ext_ops:0x' "$w" ||
     die "wrapped kernel: scx_bpf_create_dsq has no scope mask"
 }
@@ -179,10 +237,19 @@ report() {
       build "$t" > /dev/null
       echo "$t link $(echo "$EPOCHREALTIME - $t0" | bc)" >> "$work/report.raw"
       sed "s/^/$t /" "$work/$t/times.txt" >> "$work/report.raw"
-      sed -n "s/^kfuncbtf: stats: .*; total \([0-9.]*\) s$/$t emit \1/p" "$work/$t/build.log" >> "$work/report.raw"
+      # emit's own total for vmlinux (the stats line after its "emit: .tmp_vmlinux1" summary)
+      awk -v t="$t" '/^emit: \.tmp_vmlinux1 /{v=1} v && /^kfuncbtf: stats: .*; total /{print t, "emit", $(NF-1); v=0}' \
+        "$work/$t/build.log" >> "$work/report.raw"
     done
   done
-  python3 - "$work/report.raw" "$rounds" <<'PY'
+  report_summary "$rounds"
+  rm -f "$work/report.raw"
+}
+
+# The medians of report.raw: vmlinux's steps only (a module's pahole and resolve_btfids runs are
+# left out); 7.x runs resolve_btfids twice (--btf, --patch_btfids), 6.x once on vmlinux.
+report_summary() {
+  python3 - "$work/report.raw" "$1" <<'PY'
 import sys, statistics, collections
 v = collections.defaultdict(list)
 for line in open(sys.argv[1]):
@@ -190,14 +257,17 @@ for line in open(sys.argv[1]):
     tree, step, sec = f[0], f[1], float(f[2])
     if step.startswith("pahole-") and "-J" not in f:
         continue  # pahole --version, from Kconfig
+    if any(a.endswith(".ko") for a in f[3:]):
+        continue  # a module
     if step.startswith("pahole-"):
         step = "pahole+emit" if tree == "wrapped" else "pahole"
     elif step.startswith("resolve_btfids-"):
-        step = "resolve_btfids --patch_btfids" if "--patch_btfids" in f else "resolve_btfids --btf"
+        step = ("resolve_btfids --patch_btfids" if "--patch_btfids" in f else
+                "resolve_btfids --btf" if "--btf" in f else "resolve_btfids")
     v[(tree, step)].append(sec)
 m = {k: statistics.median(x) for k, x in v.items()}
 pahole, emit = m[("plain", "pahole")], m[("wrapped", "emit")]
-btf = pahole + m[("plain", "resolve_btfids --btf")] + m[("plain", "resolve_btfids --patch_btfids")]
+btf = pahole + sum(x for (tree, step), x in m.items() if tree == "plain" and step.startswith("resolve_btfids"))
 print(f"medians of {sys.argv[2]} relinks per tree (s):")
 for (tree, step), sec in sorted(m.items()):
     print(f"  {tree:8} {step:30} {sec:8.3f}")
@@ -206,7 +276,6 @@ print(f"kfuncbtf share of the BTF steps (pahole + emit + resolve_btfids): {100 *
 print(f"kfuncbtf share of the whole relink: {100 * emit / m[('wrapped', 'link')]:.1f} % "
       f"(relink plain {m[('plain', 'link')]:.1f} s, wrapped {m[('wrapped', 'link')]:.1f} s)")
 PY
-  rm -f "$work/report.raw"
 }
 
 case ${1:-all} in
@@ -225,5 +294,6 @@ case ${1:-all} in
   boot) boot "${2:?plain or wrapped}" ;;
   boot-tags) boot_tags ;;
   report) report ;;
+  report-summary) report_summary "${KFB_ROUNDS:-3}" ;;  # again, from a kept report.raw
   *) die "unknown step '$1'" ;;
 esac

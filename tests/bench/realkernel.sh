@@ -5,7 +5,7 @@
 #   tests/bench/realkernel.sh fetch            # download + extract 6.12, 6.1, 7.2, 7.3; prints the vmlinux paths
 #   tests/bench/realkernel.sh path 6.12        # print the cached vmlinux path (fetching it if needed)
 #   tests/bench/realkernel.sh vmlinuz 7.3      # the bootable vmlinuz of that kernel (7.2, 7.3)
-#   tests/bench/realkernel.sh source 7.3       # the linux-source-7.3 tree, unpacked (7.2, 7.3)
+#   tests/bench/realkernel.sh source 7.3       # the linux-source-7.3 tree, unpacked (6.12, 7.2, 7.3)
 #   KFUNCBTF=build/kfuncbtf tests/bench/realkernel.sh check   # scan 6.12 vs the bpftool oracle
 #   tests/bench/realkernel.sh vmlinux-o        # build (once, ~7 min on 2 cores) a real 6.1 vmlinux.o
 #
@@ -120,14 +120,22 @@ fetch_vmlinuz() {
   echo "$vz"
 }
 
-# fetch_source SERIES (7.x): prints the path of the unpacked linux-source-SERIES tree.
+# fetch_source SERIES: prints the path of the unpacked linux-source-SERIES tree (7.x from the
+# private unstable/experimental configuration; 6.12 is Debian 12's own package, installed by apt).
 fetch_source() {
   local dir=$CACHE/linux-source-$1
   if [ ! -e "$dir/.kfb-unpacked" ]; then
     rm -rf "$dir"
-    sid_extract "linux-source-$1" "$dir" './usr/src/linux-source-*.tar.xz'
-    tar -xf "$dir"/tmp/usr/src/linux-source-*.tar.xz -C "$dir" --strip-components=1
-    rm -rf "$dir/tmp"
+    if [ "$1" = 6.12 ]; then
+      [ -f /usr/src/linux-source-6.12.tar.xz ] ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-source-6.12 >&2
+      mkdir -p "$dir"
+      tar -xf /usr/src/linux-source-6.12.tar.xz -C "$dir" --strip-components=1
+    else
+      sid_extract "linux-source-$1" "$dir" './usr/src/linux-source-*.tar.xz'
+      tar -xf "$dir"/tmp/usr/src/linux-source-*.tar.xz -C "$dir" --strip-components=1
+      rm -rf "$dir/tmp"
+    fi
     touch "$dir/.kfb-unpacked"
   fi
   echo "$dir"
@@ -170,7 +178,7 @@ case "$cmd" in
   fetch) fetch_one 6.12; fetch_one 6.1; fetch_one 7.2; fetch_one 7.3 ;;
   path) fetch_one "${2:?series}" ;;
   vmlinuz) fetch_vmlinuz "${2:?series (7.2 or 7.3)}" ;;
-  source) fetch_source "${2:?series (7.2 or 7.3)}" ;;
+  source) fetch_source "${2:?series (6.12, 7.2 or 7.3)}" ;;
   vmlinux-o) build_vmlinux_o ;;
   check) shift; exec "$(dirname "$0")/check_realkernel.sh" "$(fetch_one 6.12)" "$@" ;;
   *) echo "usage: $0 fetch|path SERIES|vmlinuz SERIES|source SERIES|check|vmlinux-o" >&2; exit 2 ;;

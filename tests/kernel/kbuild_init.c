@@ -27,16 +27,23 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bpf_btf_load.h"
 
-static unsigned char *vmlinux;
-static size_t vmlinux_size;
-static uint32_t *offs;  /* offs[id]: byte offset of type id in the type section */
-static uint32_t ntypes;  /* ids 1..ntypes */
-static const char *strs;
-static uint32_t str_len;
+/* One BTF as /sys/kernel/btf/ shows it: vmlinux, or a module's split BTF on vmlinux as base
+ * (ids first..first+n-1, string offsets past the base's strings). */
+struct btf {
+  unsigned char *data;
+  size_t size;
+  uint32_t *offs;  /* offs[id - first]: byte offset of type id in data */
+  uint32_t first, n;
+  const char *strs;
+  uint32_t str_len;
+  const struct btf *base;
+};
+static struct btf vml, kmod;
 static int failures;
 
 static void verdict(const char *name, int ok, const char *detail) {
@@ -44,9 +51,9 @@ static void verdict(const char *name, int ok, const char *detail) {
   if (!ok) failures++;
 }
 
-static uint32_t u32at(size_t off) {
+static uint32_t u32of(const struct btf *b, size_t off) {
   uint32_t v;
-  memcpy(&v, vmlinux + off, 4);
+  memcpy(&v, b->data + off, 4);
   return v;
 }
 
@@ -67,45 +74,68 @@ static int extra_size(uint32_t info, uint32_t *out) {
   }
 }
 
-static const char *name_of(uint32_t id) {
-  uint32_t no = u32at(offs[id]);
-  return no < str_len ? strs + no : "";
+/* The table and the byte offset of type `id`, which may live in the base. */
+static const struct btf *owner_of(const struct btf *b, uint32_t id, size_t *off) {
+  while (b->base && id < b->first) b = b->base;
+  *off = b->offs[id - b->first];
+  return b;
 }
-static uint32_t kind_of(uint32_t id) { return (u32at(offs[id] + 4) >> 24) & 0x7f; }
+static uint32_t field_of(const struct btf *b, uint32_t id, unsigned at) {
+  size_t off;
+  const struct btf *o = owner_of(b, id, &off);
+  return u32of(o, off + at);
+}
+static const char *str_of(const struct btf *b, uint32_t no) {
+  if (b->base && no < b->base->str_len) return str_of(b->base, no);
+  if (b->base) no -= b->base->str_len;
+  return no < b->str_len ? b->strs + no : "";
+}
+static const char *name_of(const struct btf *b, uint32_t id) { return str_of(b, field_of(b, id, 0)); }
+static uint32_t kind_of(const struct btf *b, uint32_t id) { return (field_of(b, id, 4) >> 24) & 0x7f; }
+static uint32_t last_id(const struct btf *b) { return b->first + b->n - 1; }
 
-static int read_vmlinux_btf(char *why, size_t whylen) {
-  int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
-  if (fd < 0) { snprintf(why, whylen, "cannot open /sys/kernel/btf/vmlinux"); return -1; }
+static int read_btf(const char *path, const struct btf *base, struct btf *b, char *why, size_t whylen) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) { snprintf(why, whylen, "cannot open %s", path); return -1; }
   size_t cap = 64 << 20;
-  vmlinux = malloc(cap);
+  b->data = malloc(cap);
   ssize_t r;
-  while ((r = read(fd, vmlinux + vmlinux_size, cap - vmlinux_size)) > 0) vmlinux_size += (size_t)r;
+  while ((r = read(fd, b->data + b->size, cap - b->size)) > 0) b->size += (size_t)r;
   close(fd);
-  if (vmlinux_size < 24 || vmlinux[0] != 0x9f || vmlinux[1] != 0xeb) {
-    snprintf(why, whylen, "not BTF (%zu bytes)", vmlinux_size);
+  if (b->size < 24 || b->data[0] != 0x9f || b->data[1] != 0xeb) {
+    snprintf(why, whylen, "%s: not BTF (%zu bytes)", path, b->size);
     return -1;
   }
-  uint32_t hdr = u32at(4), toff = u32at(8), tlen = u32at(12), soff = u32at(16);
-  str_len = u32at(20);
+  uint32_t hdr = u32of(b, 4), toff = u32of(b, 8), tlen = u32of(b, 12), soff = u32of(b, 16);
+  b->base = base;
+  b->first = base ? last_id(base) + 1 : 1;
+  b->str_len = u32of(b, 20);
+  b->strs = (const char *)b->data + hdr + soff;
+  b->offs = calloc(tlen / 12 + 2, sizeof *b->offs);
   size_t tstart = hdr + toff, tend = tstart + tlen;
-  strs = (const char *)vmlinux + hdr + soff;
-  offs = calloc(tlen / 12 + 2, sizeof *offs);
   for (size_t p = tstart; p + 12 <= tend;) {
     uint32_t extra;
-    if (extra_size(u32at(p + 4), &extra)) {
-      snprintf(why, whylen, "unknown kind at type %u", ntypes + 1);
+    if (extra_size(u32of(b, p + 4), &extra)) {
+      snprintf(why, whylen, "%s: unknown kind at type %u", path, b->first + b->n);
       return -1;
     }
-    offs[++ntypes] = (uint32_t)p;
+    b->offs[b->n++] = (uint32_t)p;
     p += 12 + extra;
   }
   return 0;
 }
 
-static uint32_t find_func(const char *name) {
-  for (uint32_t id = 1; id <= ntypes; id++)
-    if (kind_of(id) == 12 && strcmp(name_of(id), name) == 0) return id;
+/* FUNC `name` among b's own types (not its base's), 0 if none. */
+static uint32_t find_in(const struct btf *b, const char *name) {
+  for (uint32_t id = b->first; id <= last_id(b); id++)
+    if (kind_of(b, id) == 12 && strcmp(name_of(b, id), name) == 0) return id;
   return 0;
+}
+static uint32_t find_func(const char *name) { return find_in(&vml, name); }
+
+/* The parameter count of FUNC `fn`'s prototype. */
+static uint32_t params_of(const struct btf *b, uint32_t fn) {
+  return field_of(b, field_of(b, fn, 8), 4) & 0xffff;
 }
 
 static void check_kernel_log(void) {
@@ -132,12 +162,12 @@ static void check_kernel_log(void) {
 static void check_sorted(void) {
   /* As resolve_btfids 7.x sorts: named types in strcmp order after the anonymous ones. */
   uint32_t bad = 0, first = 0;
-  for (uint32_t id = 2; id <= ntypes; id++) {
-    const char *a = name_of(id - 1), *b = name_of(id);
+  for (uint32_t id = 2; id <= last_id(&vml); id++) {
+    const char *a = name_of(&vml, id - 1), *b = name_of(&vml, id);
     if (*a && strcmp(a, b) > 0) { if (!bad) first = id; bad++; }
   }
   char d[96];
-  snprintf(d, sizeof d, "%u types, %u out of order (first at id %u)", ntypes, bad, first);
+  snprintf(d, sizeof d, "%u types, %u out of order (first at id %u)", vml.n, bad, first);
   verdict("btf-sorted", bad == 0, d);
 }
 
@@ -147,23 +177,23 @@ static void count_tags(void) {
   for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
     size_t n = 0, len = strlen(prefixes[i]);
     int exact = prefixes[i][len - 1] != ':';
-    for (uint32_t id = 1; id <= ntypes; id++) {
-      if (kind_of(id) != 17) continue;
-      const char *nm = name_of(id);
+    for (uint32_t id = 1; id <= last_id(&vml); id++) {
+      if (kind_of(&vml, id) != 17) continue;
+      const char *nm = name_of(&vml, id);
       if (exact ? strcmp(nm, prefixes[i]) == 0 : strncmp(nm, prefixes[i], len) == 0) n++;
     }
     printf("KFB tags %s %zu\n", prefixes[i], n);
   }
 }
 
-/* Every bpf_kfunc_* extension tag whose target is FUNC `fn`. */
-static void print_tags_of(const char *fn) {
-  uint32_t f = find_func(fn);
-  for (uint32_t id = 1; id <= ntypes && f; id++) {
-    if (kind_of(id) != 17) continue;
-    const char *nm = name_of(id);
-    if (u32at(offs[id] + 8) != f || strncmp(nm, "bpf_kfunc_", 10) != 0) continue;
-    printf("KFB tag %s %s %d\n", fn, nm, (int)u32at(offs[id] + 12));
+/* Every bpf_kfunc_* extension tag of b whose target is FUNC `fn`. */
+static void print_tags_of(const struct btf *b, const char *fn) {
+  uint32_t f = find_in(b, fn);
+  for (uint32_t id = b->first; id <= last_id(b) && f; id++) {
+    if (kind_of(b, id) != 17) continue;
+    const char *nm = name_of(b, id);
+    if (field_of(b, id, 8) != f || strncmp(nm, "bpf_kfunc_", 10) != 0) continue;
+    printf("KFB tag %s %s %d\n", fn, nm, (int)field_of(b, id, 12));
   }
 }
 
@@ -178,7 +208,11 @@ static long sys_bpf(int cmd, union bpf_attr *attr) {
 #define ST_DW(d, o, i) INSN(BPF_ST | BPF_MEM | BPF_DW, d, 0, o, i)
 #define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
 #define KCALL(id) INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, (int32_t)(id))
+#define KCALL_MOD(id) INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 1, (int32_t)(id))
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+/* fd_array for kfunc calls into a module: a call's off is the index of the module's BTF fd. */
+static int prog_fds[2] = {-1, -1};
 
 static void load_prog_expect(const char *name, struct bpf_insn *insns, unsigned n, int btf_fd,
                              const char *what, int want_ok);
@@ -200,6 +234,7 @@ static void load_prog_expect(const char *name, struct bpf_insn *insns, unsigned 
   a.log_buf = (uint64_t)(uintptr_t)log;
   a.log_size = sizeof log;
   a.prog_flags = BPF_F_SLEEPABLE;
+  if (prog_fds[1] >= 0) a.fd_array = (uint64_t)(uintptr_t)prog_fds;
   struct bpf_func_info fi = {.insn_off = 0, .type_id = 4};
   if (btf_fd >= 0) {
     a.prog_btf_fd = (uint32_t)btf_fd;
@@ -227,8 +262,14 @@ static void load_prog_expect(const char *name, struct bpf_insn *insns, unsigned 
   verdict(name, (fd >= 0) == want_ok, d);
 }
 
+static int major;  /* of the running kernel: the 7.3 probes are skipped before 7 */
+
 static int missing(const char *check, const char *fn) {
   if (find_func(fn)) return 0;
+  if (major < 7) {
+    printf("KFB skip %s no %s before Linux 7\n", check, fn);
+    return 1;
+  }
   char d[128];
   snprintf(d, sizeof d, "no FUNC '%s' in vmlinux BTF", fn);
   verdict(check, 0, d);
@@ -278,6 +319,83 @@ static void check_programs(void) {
   }
 }
 
+/* The fd of the loaded BTF object named `name` (a module's), or -1. */
+static int btf_fd_named(const char *name) {
+  union bpf_attr a;
+  uint32_t id = 0;
+  for (;;) {
+    memset(&a, 0, sizeof a);
+    a.start_id = id;
+    if (sys_bpf(BPF_BTF_GET_NEXT_ID, &a)) return -1;
+    id = a.next_id;
+    memset(&a, 0, sizeof a);
+    a.btf_id = id;
+    int fd = (int)sys_bpf(BPF_BTF_GET_FD_BY_ID, &a);
+    if (fd < 0) continue;
+    char nm[64] = "";
+    struct bpf_btf_info info;
+    memset(&info, 0, sizeof info);
+    info.name = (uint64_t)(uintptr_t)nm;
+    info.name_len = sizeof nm;
+    memset(&a, 0, sizeof a);
+    a.info.bpf_fd = (uint32_t)fd;
+    a.info.info_len = sizeof info;
+    a.info.info = (uint64_t)(uintptr_t)&info;
+    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 && strcmp(nm, name) == 0) return fd;
+    close(fd);
+  }
+}
+
+/* The out-of-tree module /kfb_kmod.ko: it loads, its split BTF reads on vmlinux's, and programs
+ * call its kfuncs. kfb_kmod_add(a, b, aux__implicit): with an _impl twin (kfuncbtf's, or 7.3's
+ * resolve_btfids for KF_IMPLICIT_ARGS) BPF sees two parameters and a two-argument call must pass;
+ * without one (6.x built plainly) the call leaves R3 unwritten and must be rejected. */
+static void check_module(void) {
+  int fd = open("/kfb_kmod.ko", O_RDONLY);
+  if (fd < 0) { verdict("kmod-load", 0, "no /kfb_kmod.ko in the initramfs"); return; }
+  long r = syscall(__NR_finit_module, fd, "", 0);
+  int err = errno;
+  close(fd);
+  char d[256], why[128];
+  if (r) {
+    snprintf(d, sizeof d, "finit_module: %s", kfb_errno_name(err));
+    verdict("kmod-load", 0, d);
+    return;
+  }
+  if (read_btf("/sys/kernel/btf/kfb_kmod", &vml, &kmod, why, sizeof why)) {
+    verdict("kmod-load", 0, why);
+    return;
+  }
+  uint32_t add = find_in(&kmod, "kfb_kmod_add"), impl = find_in(&kmod, "kfb_kmod_add_impl");
+  uint32_t sum = find_in(&kmod, "kfb_kmod_sum");
+  if (!add || !sum) {
+    verdict("kmod-load", 0, "no FUNC kfb_kmod_add or kfb_kmod_sum in the module's BTF");
+    return;
+  }
+  snprintf(d, sizeof d, "%u types from id %u; kfb_kmod_add has %u parameters, kfb_kmod_add_impl %s",
+           kmod.n, kmod.first, params_of(&kmod, add), impl ? "exists" : "absent");
+  if (impl) snprintf(d + strlen(d), sizeof d - strlen(d), " with %u", params_of(&kmod, impl));
+  verdict("kmod-load", 1, d);
+  printf("KFB kmod twin %s\n", impl ? "yes" : "no");
+  print_tags_of(&kmod, "kfb_kmod_add");
+  print_tags_of(&kmod, "kfb_kmod_add_impl");
+  print_tags_of(&kmod, "kfb_kmod_sum");
+  prog_fds[1] = btf_fd_named("kfb_kmod");
+  if (prog_fds[1] < 0) { verdict("kmod-load", 0, "no BTF object named kfb_kmod"); return; }
+  int twin = impl && params_of(&kmod, add) == 2 && params_of(&kmod, impl) == 3;
+  struct bpf_insn p[] = {MOV_IMM(1, 40), MOV_IMM(2, 2), KCALL_MOD(add), EXIT()};
+  load_prog_expect("kmod-implicit", p, 4, -1,
+                   twin ? "kfb_kmod_add(40, 2) (aux__implicit trimmed)"
+                        : "kfb_kmod_add(40, 2) with no twin (R3 unwritten)", twin);
+  struct bpf_insn q[] = {ST_DW(10, -16, 1), ST_DW(10, -8, 2), MOV_REG(1, 10), ADD_IMM(1, -16),
+                         MOV_IMM(2, 16), KCALL_MOD(sum), MOV_IMM(0, 0), EXIT()};
+  load_prog("kmod-argflags", q, 8, -1, "kfb_kmod_sum(buf, 16) (buf__sz)");
+  struct bpf_insn n[] = {MOV_IMM(1, 40), KCALL_MOD(add), EXIT()};
+  load_prog_expect("kmod-negative", n, 3, -1, "kfb_kmod_add(40, <R2 uninitialized>)", 0);
+  close(prog_fds[1]);
+  prog_fds[1] = -1;
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   printf("\n");
@@ -289,20 +407,26 @@ int main(void) {
     mount("proc", "/proc", "proc", 0, NULL);
   }
   check_kernel_log();
+  struct utsname u;
+  major = uname(&u) == 0 ? atoi(u.release) : 0;
   char why[128];
-  if (read_vmlinux_btf(why, sizeof why)) {
+  if (read_btf("/sys/kernel/btf/vmlinux", NULL, &vml, why, sizeof why)) {
     verdict("vmlinux-btf", 0, why);
   } else {
     char d[64];
-    snprintf(d, sizeof d, "%zu bytes, %u types", vmlinux_size, ntypes);
+    snprintf(d, sizeof d, "%zu bytes, %u types", vml.size, vml.n);
     verdict("vmlinux-btf", 1, d);
-    check_sorted();
+    if (major >= 7)
+      check_sorted();
+    else
+      printf("KFB skip btf-sorted Linux %s does not sort its BTF\n", u.release);
     count_tags();
     const char *probe[] = {"bpf_stream_print_stack", "bpf_obj_new_impl", "bpf_obj_drop_impl",
                            "bpf_strlen", "bpf_wq_set_callback", "scx_bpf_dsq_insert",
                            "scx_bpf_create_dsq"};
-    for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) print_tags_of(probe[i]);
+    for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) print_tags_of(&vml, probe[i]);
     check_programs();
+    check_module();
   }
   printf("KFB done %d\n", failures);
   fflush(stdout);
