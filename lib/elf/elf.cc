@@ -105,6 +105,7 @@ void ElfFile::init() {
     if (shstrndx == SHN_XINDEX) shstrndx = link0;
   }
   if (shoff == 0) shnum = 0;
+  shoff_ = shoff;
   size_t lib_shnum = 0;
   if (elf_getshdrnum(elf_, &lib_shnum) != 0) fail("%s: cannot read section count: %s", p, elf_errmsg(-1));
   if (shnum > (bytes_.size() - shoff) / want_shent)
@@ -124,12 +125,12 @@ void ElfFile::init() {
     if (is64_) {
       s.flags = sh.u64(), s.addr = sh.u64(), s.offset = sh.u64(), s.size = sh.u64();
       s.link = sh.u32(), s.info = sh.u32();
-      sh.u64();  // sh_addralign
+      s.addralign = sh.u64();
       s.entsize = sh.u64();
     } else {
       s.flags = sh.u32(), s.addr = sh.u32(), s.offset = sh.u32(), s.size = sh.u32();
       s.link = sh.u32(), s.info = sh.u32();
-      sh.u32();
+      s.addralign = sh.u32();
       s.entsize = sh.u32();
     }
     if (s.type != SHT_NOBITS && s.type != SHT_NULL &&

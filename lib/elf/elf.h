@@ -45,6 +45,7 @@ struct ElfSection {
   uint32_t link = 0;
   uint32_t info = 0;
   uint64_t entsize = 0;
+  uint64_t addralign = 0;
 };
 
 struct ElfSymbol {
@@ -75,6 +76,7 @@ class ElfFile {
   int fd() const { return file_.fd(); }  // -1 for from_memory
 
   const std::vector<ElfSection> &sections() const { return sections_; }
+  uint64_t shoff() const { return shoff_; }  // e_shoff: where the section header table is
   const ElfSection *section(std::string_view name) const;  // first with that name
   // The section's bytes in the file (empty for SHT_NOBITS).
   std::span<const uint8_t> data(const ElfSection &s) const;
@@ -112,6 +114,7 @@ class ElfFile {
   uint16_t type_ = 0;
   uint16_t machine_ = 0;
   std::vector<ElfSection> sections_;
+  uint64_t shoff_ = 0;
   std::vector<ElfSymbol> decode_symbols() const;
   mutable std::once_flag syms_once_;
   mutable std::vector<ElfSymbol> syms_;

@@ -1,4 +1,5 @@
-// emit: rewrite BTF for kfuncs (SPEC §5): decl tags, _impl twins, per-argument flag tags,
+// emit: rewrite BTF for kfuncs (man kfuncbtf(1), WHAT EMIT WRITES): decl tags, _impl twins,
+// per-argument flag tags,
 // callback scope masks; optional sort by name and proto dedup.
 //
 //   kfb::btf::Btf btf = kfb::btf::Btf::parse(bytes, "vmlinux.o: .BTF");
@@ -10,7 +11,8 @@
 //   if (!diags.errors()) kfb::write_file_atomic("vmlinux.btf", btf.write());
 //   printf("%zu twins, %zu arg tags\n", r.stats.twins_added, r.stats.arg_tags);
 //
-// What is appended, per kfunc F in ascending FUNC id order (SPEC §5; the .cc's header comment
+// What is appended, per kfunc F in ascending FUNC id order (man kfuncbtf(1), WHAT EMIT WRITES; the
+// .cc's header comment
 // explains the "already done" checks that make emit idempotent):
 //   [DECL_TAG bpf_kfunc][DECL_TAG bpf_fastcall]            feature "tags"
 //   [FUNC F_impl][copies of F's tags but bpf_kfunc][FUNC_PROTO trimmed]   "twins"
@@ -33,6 +35,7 @@
 
 #include "kfunc/features.h"
 #include "kfunc/kfunc.h"
+#include "support/vocab.h"
 
 namespace kfb {
 
@@ -103,19 +106,16 @@ EmitResult emit_kfunc_btf(btf::Btf &btf, const KfuncList &ks, const EmitOptions 
 KfuncList kfuncs_without_dwarf(const ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
                                DiagSink &diags);
 
-// An ELF image equal to `elf_bytes` with its .BTF section's contents replaced by `btf` (libelf).
-// Every other section keeps its bytes and file offset; a .BTF of a new size moves to the end
-// of the file (aligned), followed by the section header table; the same size stays in place.
-// Refuses (kfb::Error) an SHF_ALLOC .BTF of another size in a linked image, a compressed or
-// missing .BTF. `path` names the input in messages.
+// An ELF image equal to `elf_bytes` with its .BTF section's contents replaced by `btf`, in
+// memory: elf/rewrite.h's layout and refusals. `path` names the input in messages.
 std::vector<uint8_t> replace_btf_section(std::span<const uint8_t> elf_bytes,
                                          std::span<const uint8_t> btf, const std::string &path);
 
 // "0x" + lowercase hex of a bit set, no leading zeros ("0x0" for none); bit k = word k/64.
 std::string mask_hex(const std::vector<uint64_t> &words);
 
-// Name limits (KSYM_NAME_LEN, include/linux/kallsyms.h): a twin name must be shorter.
-constexpr size_t kKsymNameLen = 128;
-constexpr std::string_view kImplSuffix = "_impl";
+// A twin's name is F + kImplSuffix; it must be shorter than KSYM_NAME_LEN (support/vocab.h).
+using vocab::kImplSuffix;
+using vocab::kKsymNameLen;
 
 }  // namespace kfb

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -200,7 +201,62 @@ bool same_file(const std::string &a, const std::string &b) {
 
 std::string temp_prefix_of(const std::string &base) { return "." + base + ".kfuncbtf-tmp."; }
 
-void write_file_atomic(const std::string &path_in, std::span<const uint8_t> data, unsigned mode) {
+namespace {
+
+// Writes all of `data` at `off` of fd; false with errno set on an error.
+bool pwrite_all(int fd, std::span<const uint8_t> data, uint64_t off) {
+  for (size_t done = 0; done < data.size();) {
+    ssize_t w = pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(off + done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// Fills the new temp file `fd`; false with errno set on an error.
+using Fill = bool (*)(int fd, const void *what);
+
+bool fill_bytes(int fd, const void *what) {
+  return pwrite_all(fd, *static_cast<const std::span<const uint8_t> *>(what), 0);
+}
+
+bool fill_image(int fd, const void *what) {
+  const FileImage &im = *static_cast<const FileImage *>(what);
+  uint64_t keep = std::min<uint64_t>({im.keep, im.size, im.src.size()});
+  uint64_t done = 0;
+  if (im.src_fd >= 0) {  // the kernel copies (or reflinks) the prefix, no user-space copy
+    loff_t in_off = 0, out_off = 0;
+    while (done < keep) {
+      ssize_t n = copy_file_range(im.src_fd, &in_off, fd, &out_off, keep - done, 0);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        break;  // not supported here (EXDEV, ENOSYS, ...): the rest from memory
+      }
+      done += static_cast<uint64_t>(n);
+    }
+  }
+  if (done < keep && !pwrite_all(fd, im.src.subspan(done, keep - done), done)) return false;
+  if (ftruncate(fd, static_cast<off_t>(im.size)) < 0) return false;
+  for (const FileImage::Piece &p : im.pieces)
+    if (!pwrite_all(fd, p.bytes, p.offset)) return false;
+  return true;
+}
+
+// Writes a device or pipe (what is not a regular file) in place.
+using InPlace = void (*)(const std::string &path, const void *what);
+
+void in_place_bytes(const std::string &path, const void *what) {
+  write_in_place(path, *static_cast<const std::span<const uint8_t> *>(what));
+}
+
+void in_place_image(const std::string &path, const void *what) {
+  write_in_place(path, static_cast<const FileImage *>(what)->bytes());
+}
+
+void write_atomic(const std::string &path_in, Fill fill, InPlace in_place, const void *what, unsigned mode) {
   // A symbolic link is written through to its target, never replaced by a regular file.
   std::string path = path_in;
   struct stat lst;
@@ -213,7 +269,7 @@ void write_file_atomic(const std::string &path_in, std::span<const uint8_t> data
   struct stat dst;
   if (stat(path.c_str(), &dst) == 0 && !S_ISREG(dst.st_mode)) {
     if (S_ISDIR(dst.st_mode)) fail("%s: is a directory", path_in.c_str());
-    return write_in_place(path, data);
+    return in_place(path, what);
   }
   std::string dir = ".";
   if (auto slash = path.rfind('/'); slash != std::string::npos) dir = slash ? path.substr(0, slash) : "/";
@@ -238,15 +294,7 @@ void write_file_atomic(const std::string &path_in, std::span<const uint8_t> data
     m &= ~um;
   }
   if (fchmod(fd, m) < 0) cleanup("cannot set mode", errno);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t w = write(fd, data.data() + off, data.size() - off);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      cleanup("write error", errno);
-    }
-    off += w;
-  }
+  if (!fill(fd, what)) cleanup("write error", errno);
   if (close(fd) < 0) {
     int err = errno;
     unlink(tmpl.c_str());
@@ -257,6 +305,26 @@ void write_file_atomic(const std::string &path_in, std::span<const uint8_t> data
     unlink(tmpl.c_str());
     fail("%s: cannot rename into place: %s", path_in.c_str(), strerror(err));
   }
+}
+
+}  // namespace
+
+std::vector<uint8_t> FileImage::bytes() const {
+  std::vector<uint8_t> out(size);
+  uint64_t keep_n = std::min<uint64_t>({keep, size, src.size()});
+  std::copy(src.begin(), src.begin() + keep_n, out.begin());
+  for (const Piece &p : pieces)
+    if (p.offset <= size && p.bytes.size() <= size - p.offset)
+      std::copy(p.bytes.begin(), p.bytes.end(), out.begin() + p.offset);
+  return out;
+}
+
+void write_file_atomic(const std::string &path, std::span<const uint8_t> data, unsigned mode) {
+  write_atomic(path, fill_bytes, in_place_bytes, &data, mode);
+}
+
+void write_file_atomic(const std::string &path, const FileImage &image, unsigned mode) {
+  write_atomic(path, fill_image, in_place_image, &image, mode);
 }
 
 }  // namespace kfb

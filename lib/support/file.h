@@ -57,6 +57,27 @@ void prefault_write(void *p, size_t n);
 void write_file_atomic(const std::string &path, std::span<const uint8_t> data,
                        unsigned mode = 0644);
 
+// An output made of the first `keep` bytes of an input plus pieces written over it (offset
+// order not required; later pieces win), `size` bytes in all, zeros where nothing is. The
+// prefix is copied by the kernel (copy_file_range from `src_fd`) when it can, else from `src`.
+struct FileImage {
+  struct Piece {
+    uint64_t offset;
+    std::span<const uint8_t> bytes;
+  };
+  std::span<const uint8_t> src;  // the input's bytes
+  int src_fd = -1;               // the same input, open (or -1)
+  uint64_t keep = 0;
+  uint64_t size = 0;
+  std::vector<Piece> pieces;
+
+  std::vector<uint8_t> bytes() const;  // the whole image in memory (stdout, devices)
+};
+
+// write_file_atomic of an image: the same temp file, signals and rename, without building the
+// image in memory when the output is a regular file.
+void write_file_atomic(const std::string &path, const FileImage &image, unsigned mode = 0644);
+
 // True when both paths exist and name the same file (device and inode, links followed).
 bool same_file(const std::string &a, const std::string &b);
 

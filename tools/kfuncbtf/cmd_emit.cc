@@ -1,7 +1,8 @@
 // kfuncbtf emit OBJ [--btf FILE] [-B BASE] [-o OUT] [--update-elf [--in-place]] [--scopes FILE]
 //   [--features=LIST] [--features-strict] [--list-features] [--legacy-kfunc-sets]
 //   [--fatal-warnings] [--stats]
-// Rewrite OBJ's BTF for its kfuncs (SPEC §5) and write it as raw BTF or into a copy of the ELF.
+// Rewrite OBJ's BTF for its kfuncs (man kfuncbtf(1), WHAT EMIT WRITES) and write it as raw BTF or
+// into a copy of the ELF.
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -20,6 +21,7 @@
 #include "check/loader.h"
 #include "command.h"
 #include "elf/elf.h"
+#include "elf/rewrite.h"
 #include "kfunc/btf_ids.h"
 #include "kfunc/emit.h"
 #include "kfunc/kernel.h"
@@ -290,21 +292,19 @@ int run_emit(const Globals &g, const EmitOpts &o) {
 
   // Output: raw BTF, or a copy of the ELF with .BTF replaced; "-" is stdout, anything else
   // goes through write_file_atomic (temp file + rename; devices and pipes written in place).
-  if (!out.empty()) {
-    std::vector<uint8_t> image;
-    unsigned mode = 0644;
-    if (o.update_elf) {
-      image = replace_btf_section(elf->bytes(), bytes, o.file);
-      struct stat st;
-      if (fstat(elf->fd(), &st) == 0) mode = st.st_mode & 07777;
-      elf.reset();  // unmap OBJ before an in-place rename over it
-    }
-    std::span<const uint8_t> data = o.update_elf ? std::span<const uint8_t>(image) : bytes;
+  if (!out.empty() && o.update_elf) {
+    ElfRewrite rw = rewrite_btf(*elf, bytes);  // OBJ stays mapped and open until written
+    struct stat st;
+    unsigned mode = fstat(elf->fd(), &st) == 0 ? st.st_mode & 07777 : 0644;
     if (out == "-") {
-      write_stdout({reinterpret_cast<const char *>(data.data()), data.size()});
+      std::vector<uint8_t> image = rw.image.bytes();
+      write_stdout({reinterpret_cast<const char *>(image.data()), image.size()});
     } else {
-      write_file_atomic(out, data, mode);
+      write_file_atomic(out, rw.image, mode);
     }
+  } else if (!out.empty()) {
+    if (out == "-") write_stdout({reinterpret_cast<const char *>(bytes.data()), bytes.size()});
+    else write_file_atomic(out, bytes, 0644);
   }
   auto t_out = Clock::now();
 

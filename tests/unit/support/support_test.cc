@@ -109,6 +109,36 @@ TEST_CASE("atomic write replaces the file and leaves no temp file behind") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("an image is a prefix of its input plus pieces, the same from a file descriptor or memory") {
+  auto dir = std::filesystem::temp_directory_path() / ("kfb-img-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<uint8_t> input(300000);
+  for (size_t i = 0; i < input.size(); i++) input[i] = static_cast<uint8_t>(i * 7 + 1);
+  std::string in_path = (dir / "in.o").string();
+  write_file_atomic(in_path, input);
+  MappedFile in = MappedFile::open(in_path);
+  const uint8_t head[] = {0xaa, 0xbb}, tail[] = {1, 2, 3, 4};
+  FileImage im;
+  im.src = in.data();
+  im.keep = 200000;       // bytes past it are zeros ...
+  im.size = 400004;       // ... up to the end
+  im.pieces = {{0, head}, {400000, tail}, {1, tail}};  // later pieces win
+  std::vector<uint8_t> want(input.begin(), input.begin() + 200000);
+  want.resize(400004, 0);
+  std::copy(std::begin(tail), std::end(tail), want.begin() + 400000);
+  want[0] = 0xaa;
+  std::copy(std::begin(tail), std::end(tail), want.begin() + 1);
+  CHECK(im.bytes() == want);
+  for (int fd : {in.fd(), -1}) {  // copy_file_range from the descriptor, or from memory
+    im.src_fd = fd;
+    std::string out = (dir / ("out" + std::to_string(fd))).string();
+    write_file_atomic(out, im);
+    MappedFile got = MappedFile::open(out);
+    CHECK(std::vector<uint8_t>(got.data().begin(), got.data().end()) == want);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("missing input names the file") {
   CHECK_THROWS_WITH(MappedFile::open("/nonexistent/x"),
                     "/nonexistent/x: cannot open: No such file or directory");
