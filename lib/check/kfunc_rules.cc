@@ -1,4 +1,5 @@
-// kfunc rules (SPEC §6.2-6.4) on a loaded Btf, optionally with the ELF's kfunc list.
+// kfunc rules (man kfuncbtf(1), WHAT CHECK VERIFIES) on a loaded Btf, optionally with the ELF's
+// kfunc list.
 //
 // Rule ids (stable; the man page lists them):
 //   kfunc-reg-func       a kfunc is not a named FUNC whose type is a FUNC_PROTO; a set entry
@@ -15,7 +16,8 @@
 //   kfunc-twin-kfunc-tag F_impl carries bpf_kfunc but is not a kfunc itself
 //   kfunc-tag-component  a decl tag on a kfunc (or its twin) points past its parameters
 //   kfunc-arg-tag        bpf_kfunc_arg:<flag> / bpf_kfunc_ret:<flag>: unknown flag, bad index,
-//                        or the flag's type rule (SPEC §4) fails on the parameter's BTF type
+//                        or the flag's type rule (man kfuncbtf(1), PER-ARGUMENT FLAGS) fails on
+//                        the parameter's BTF type
 //   kfunc-scope-mask     bpf_kfunc_{scope,calls}:<ops>:0x<mask> malformed, no such struct, a
 //                        bit that names no member or a member that is not a function pointer
 //   kfunc-scope-member   the source form <ops>.<member> names no such struct / member, or not
@@ -53,6 +55,7 @@
 #include "kfunc/scopes.h"
 #include "support/diag.h"
 #include "support/error.h"
+#include "support/vocab.h"
 
 namespace kfb::check {
 
@@ -62,10 +65,10 @@ using btf::Type;
 
 namespace {
 
-constexpr std::string_view kArgTagPrefix = "bpf_kfunc_arg:";
-constexpr std::string_view kRetTagPrefix = "bpf_kfunc_ret:";
-constexpr std::string_view kImplSuffix = "_impl";
-constexpr size_t kKsymNameLen = 128;
+using vocab::kArgTagPrefix;
+using vocab::kImplSuffix;
+using vocab::kKsymNameLen;
+using vocab::kRetTagPrefix;
 constexpr uint32_t kIterFlags = KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY;
 
 struct StopRules {};  // --first: unwinds out of the rules after the first error
@@ -269,7 +272,7 @@ void Rules::collect() {
     std::string_view n = t.name();
     if (n.starts_with(kScopeTagPrefix) || n.starts_with(kCallsTagPrefix))
       if (scope_tag_kind(n) == ScopeTag::None) emitted_scopes_ = true;
-    if (n != "bpf_kfunc") continue;
+    if (n != vocab::kKfuncTag) continue;
     uint32_t target = t.type();
     if (!btf_.valid_id(target) || btf_.type(target).kind() != Kind::FUNC) {
       add(Severity::Error, "kfunc-reg-func", id, "bpf_kfunc", nullptr,
@@ -285,7 +288,8 @@ void Rules::collect() {
     for (const Kfunc &k : ks_->kfuncs) {
       if (!k.btf_id) {
         // No FUNC: resolve_btfids leaves the id 0, and registering the set fails. A warning,
-        // as SPEC §2 has it; with a DWARF definition scan_kfuncs already said so.
+        // as man kfuncbtf(1), FINDING KFUNCS has it; with a DWARF definition scan_kfuncs already
+        // said so.
         if (!k.sets.empty() && !k.has_dwarf)
           add(Severity::Warning, "kfunc-reg-func", 0, k.name, &k,
               strfmt("in set '%s' but has no FUNC in BTF: registering the set fails (-EINVAL)",
@@ -492,7 +496,7 @@ void Rules::twins(const KInfo &ki) {
     const Kfunc *ik = ks_->find(impl_name);
     bool tagged = false;
     for (uint32_t t : btf_.decl_tags_of(impl))
-      if (btf_.name(t) == "bpf_kfunc") tagged = true;
+      if (btf_.name(t) == vocab::kKfuncTag) tagged = true;
     if (tagged && !ik)
       err("kfunc-twin-kfunc-tag", ki,
           strfmt("twin %s carries a bpf_kfunc tag but is not a kfunc (in no set, no DWARF "
@@ -561,7 +565,8 @@ void Rules::arg_tags(const KInfo &ki, uint32_t func, const std::string &fname) {
     for (uint32_t i = 0; i < fp.vlen(); i++)
       flags[i] = split_suffixes(btf_.str(fp.params()[i].name_off)).flags;
   }
-  // The type rules of SPEC §4, on BTF types (through typedefs and modifiers).
+  // The type rules of man kfuncbtf(1), PER-ARGUMENT FLAGS, on BTF types (through typedefs and
+  // modifiers).
   for (uint32_t i = 0; i < fp.vlen(); i++) {
     uint32_t f = flags[i];
     if (!f) continue;

@@ -1,4 +1,5 @@
-// kfunc rules of `check` (SPEC §6.2-6.4): registration, twins, per-arg flags, scopes, nesting.
+// kfunc rules of `check` (man kfuncbtf(1), WHAT CHECK VERIFIES): registration, twins, per-arg
+// flags, scopes, nesting.
 //
 //   #include "check/kfunc_rules.h"
 //

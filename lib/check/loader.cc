@@ -46,6 +46,7 @@
 
 #include "support/cursor.h"
 #include "support/error.h"
+#include "support/vocab.h"
 
 namespace kfb::check {
 
@@ -75,7 +76,7 @@ constexpr uint32_t kMaxSize = 16 * 1024 * 1024;
 constexpr uint32_t kInfoMask = 0x9f00ffff;
 constexpr uint32_t kIntMask = 0x0fffffff;
 constexpr uint32_t kMaxResolveDepth = 32;
-constexpr size_t kKsymNameLen = 512;
+using vocab::kKsymNameLen;
 constexpr size_t kLogPiece = 1023;  // one vscnprintf into the kernel's 1024-byte buffer
 constexpr uint32_t kHdrSize = 24;    // struct btf_header before 7.x
 constexpr uint32_t kHdrSize7 = 32;   // 7.x: layout_off, layout_len follow str_len

@@ -13,6 +13,7 @@
 #include "diff/match.h"
 #include "support/error.h"
 #include "support/json.h"
+#include "support/vocab.h"
 
 namespace kfb::diff {
 
@@ -580,7 +581,7 @@ class Differ {
       if (t.kind() != Kind::DECL_TAG) continue;
       uint32_t f = t.type();
       x.tags[f].push_back(id);
-      if (t.component_idx() != -1 || t.name() != "bpf_kfunc") continue;
+      if (t.component_idx() != -1 || t.name() != vocab::kKfuncTag) continue;
       if (!b.valid_id(f) || !f || b.type(f).kind() != Kind::FUNC) continue;
       x.kfuncs.emplace(b.type(f).name(), f);
     }
@@ -622,7 +623,7 @@ class Differ {
     const std::vector<uint32_t> &tag_ids = func >= b.start_id() ? own_tags : b.decl_tags_of(func);
     for (uint32_t tid : tag_ids) {
       btf::Type t = b.type(tid);
-      if (t.name() == "bpf_kfunc" && t.component_idx() == -1) continue;
+      if (t.name() == vocab::kKfuncTag && t.component_idx() == -1) continue;
       std::string field = "tag " + std::string(t.name());
       int ci = t.component_idx();
       if (ci >= 0) {
@@ -677,7 +678,7 @@ class Differ {
     for (SideId sd : {Old, New})
       for (auto &[n, id] : kx_[sd].kfuncs) {
         wanted.emplace(n);
-        wanted.emplace(*names_impl.insert(std::string(n) + "_impl").first);
+        wanted.emplace(*names_impl.insert(std::string(n) + std::string(vocab::kImplSuffix)).first);
       }
     index_funcs(Old, wanted);
     index_funcs(New, wanted);
@@ -698,7 +699,7 @@ class Differ {
         r.kfunc_counts.removed++;
       }
       // Twins.
-      std::string twin = name + "_impl";
+      std::string twin = name + std::string(vocab::kImplSuffix);
       uint32_t to = in_o ? func_named(Old, twin) : 0, tn = in_n ? func_named(New, twin) : 0;
       size_t before = twins.size() + tags.size() + protos.size();
       if (tn && !to) twins.push_back({"kfunc", name, "twin " + twin, Change::Added, "", ""});

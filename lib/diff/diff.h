@@ -1,4 +1,5 @@
-// Semantic diff of two BTFs (SPEC §7): kfunc changes first, then types added, removed, changed.
+// Semantic diff of two BTFs (man kfuncbtf(1), DIFF): kfunc changes first, then types added,
+// removed, changed.
 //
 //   kfb::btf::Loaded a = kfb::btf::load("vmlinux.old"), b = kfb::btf::load("vmlinux.new");
 //   kfb::diff::DiffResult r = kfb::diff::diff_btf(*a.btf, *b.btf, {});

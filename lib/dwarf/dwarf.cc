@@ -63,6 +63,7 @@
 #include "support/cursor.h"
 #include "support/endian.h"
 #include "support/error.h"
+#include "support/vocab.h"
 
 #ifndef DW_TAG_LLVM_annotation
 #define DW_TAG_LLVM_annotation 0x6000  // clang's btf_decl_tag / btf_type_tag carrier
@@ -133,7 +134,7 @@ std::string c_int_spelling(std::string_view words) {
   return is_unsigned ? "unsigned " + base : base;
 }
 
-bool FuncDef::has_tag(const std::string &value) const {
+bool FuncDef::has_tag(std::string_view value) const {
   return std::find(tags.begin(), tags.end(), value) != tags.end();
 }
 
@@ -834,8 +835,8 @@ void Walker::walk_cu(const CuInfo &cu, size_t cu_index, std::vector<FuncDef> &ou
       // Tag search: the bpf_kfunc annotation is a direct child of the definition (or of the
       // abstract instance it refers to).
       std::vector<std::string> t = decl_tags(d.d);
-      if (holder && std::find(t.begin(), t.end(), "bpf_kfunc") == t.end()) t = decl_tags(holder.d);
-      if (std::find(t.begin(), t.end(), "bpf_kfunc") == t.end()) continue;
+      if (holder && std::find(t.begin(), t.end(), vocab::kKfuncTag) == t.end()) t = decl_tags(holder.d);
+      if (std::find(t.begin(), t.end(), vocab::kKfuncTag) == t.end()) continue;
     }
     if (flag(d.d, DW_AT_inline) && !has_pc) {
       // An abstract instance: its concrete out-of-line copy (if any) is reported instead; keep

@@ -48,7 +48,7 @@ struct FuncDef {
   bool has_pc = false;            // has code (low_pc/ranges); false: abstract or ICF-folded
   uint64_t die_offset = 0;        // .debug_info offset of the definition DIE
   size_t cu_index = 0;            // CU order in .debug_info
-  bool has_tag(const std::string &value) const;
+  bool has_tag(std::string_view value) const;
 };
 
 struct DwarfQuery {

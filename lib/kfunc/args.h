@@ -1,4 +1,5 @@
-// Per-argument flags of a kfunc (SPEC §4): name suffixes, types, kfunc-wide flags, and rules.
+// Per-argument flags of a kfunc (man kfuncbtf(1), PER-ARGUMENT FLAGS): name suffixes, types,
+// kfunc-wide flags, and rules.
 //
 //   kfb::SuffixSplit s = kfb::split_suffixes("p__arena__nullable");
 //   s.base == "p"; s.flags == (kfb::ARG_ARENA | kfb::ARG_NULLABLE);

@@ -1,4 +1,5 @@
-// The .BTF_ids decoder (SPEC §2.1): kfunc set8 sets and their entries with KF_* flags.
+// The .BTF_ids decoder (man kfuncbtf(1), FINDING KFUNCS): kfunc set8 sets and their entries with
+// KF_* flags.
 //
 //   auto elf = kfb::ElfFile::open("vmlinux.o");
 //   kfb::DiagSink diags;

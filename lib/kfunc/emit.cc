@@ -1,4 +1,4 @@
-// emit_kfunc_btf: the BTF rewrite of SPEC §5.
+// emit_kfunc_btf: the BTF rewrite of man kfuncbtf(1), WHAT EMIT WRITES.
 //
 // Design notes
 // ------------
@@ -13,7 +13,7 @@
 //   * a twin is done when F's proto has exactly the explicit parameters and an own FUNC F_impl
 //     exists whose proto has all of them (explicit prefix of the same types, then pointers).
 //     That is the state emit leaves behind, so a second run adds nothing: no second twin, no
-//     second trimmed proto (resolve_btfids would add one; SPEC asks for idempotence);
+//     second trimmed proto (resolve_btfids would add one; emit must be idempotent);
 //   * a scope mask tag for an ops struct is present when F has "bpf_kfunc_scope:<ops>:0x<m>";
 //     one with a different mask is an error, never a second tag.
 //
@@ -45,6 +45,7 @@
 #include "kfunc/scopes.h"
 #include "support/diag.h"
 #include "support/error.h"
+#include "support/vocab.h"
 
 namespace kfb {
 
@@ -63,8 +64,10 @@ std::string mask_hex(const std::vector<uint64_t> &words) {
 
 namespace {
 
-constexpr std::string_view kArgTagPrefix = "bpf_kfunc_arg:";
-constexpr std::string_view kRetTagPrefix = "bpf_kfunc_ret:";
+using vocab::kArgTagPrefix;
+using vocab::kFastcallTag;
+using vocab::kKfuncTag;
+using vocab::kRetTagPrefix;
 
 uint32_t skip_mods(const Btf &b, uint32_t id) {
   for (int guard = 0; guard < 64 && id && b.valid_id(id); guard++) {
@@ -421,7 +424,7 @@ bool Emitter::twin(const Kfunc &k, const Kfunc &m, uint32_t f, EmitRecord &rec, 
     std::vector<TagCopy> copies;
     for (uint32_t t : b_.decl_tags_of(f)) {
       Type tt = b_.type(t);
-      if (tt.name() == "bpf_kfunc") continue;
+      if (tt.name() == kKfuncTag) continue;
       copies.push_back({std::string(tt.name()), tt.component_idx(), tt.kflag()});
     }
     uint16_t linkage = b_.type(f).func_linkage();
@@ -613,8 +616,8 @@ void Emitter::process(const Kfunc &k, uint32_t f, EmitRecord &rec) {
 
   // 1-2. bpf_kfunc, bpf_fastcall.
   if (o_.features.tags) {
-    ensure_tag(f, "bpf_kfunc", -1, rec, st_.kfunc_tags);
-    if (k.flags & KF_FASTCALL) ensure_tag(f, "bpf_fastcall", -1, rec, st_.fastcall_tags);
+    ensure_tag(f, std::string(kKfuncTag), -1, rec, st_.kfunc_tags);
+    if (k.flags & KF_FASTCALL) ensure_tag(f, std::string(kFastcallTag), -1, rec, st_.fastcall_tags);
   }
 
   // 3. The twin.

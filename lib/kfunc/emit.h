@@ -1,6 +1,5 @@
 // emit: rewrite BTF for kfuncs (man kfuncbtf(1), WHAT EMIT WRITES): decl tags, _impl twins,
-// per-argument flag tags,
-// callback scope masks; optional sort by name and proto dedup.
+// per-argument flag tags, callback scope masks; optional sort by name and proto dedup.
 //
 //   kfb::btf::Btf btf = kfb::btf::Btf::parse(bytes, "vmlinux.o: .BTF");
 //   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, &btf, {}, diags);   // or built by hand (tests)
@@ -11,9 +10,8 @@
 //   if (!diags.errors()) kfb::write_file_atomic("vmlinux.btf", btf.write());
 //   printf("%zu twins, %zu arg tags\n", r.stats.twins_added, r.stats.arg_tags);
 //
-// What is appended, per kfunc F in ascending FUNC id order (man kfuncbtf(1), WHAT EMIT WRITES; the
-// .cc's header comment
-// explains the "already done" checks that make emit idempotent):
+// What is appended, per kfunc F in ascending FUNC id order (man kfuncbtf(1), WHAT EMIT WRITES;
+// the .cc's header comment explains the "already done" checks that make emit idempotent):
 //   [DECL_TAG bpf_kfunc][DECL_TAG bpf_fastcall]            feature "tags"
 //   [FUNC F_impl][copies of F's tags but bpf_kfunc][FUNC_PROTO trimmed]   "twins"
 //   [bpf_kfunc_arg:<flag> (i) / bpf_kfunc_ret:<flag> (-1) on F][... on F_impl]  "arg_flags"

@@ -1,4 +1,5 @@
-// KF_* kfunc flags (SPEC §3) and per-argument / return-value flags (SPEC §4), with names.
+// KF_* kfunc flags (man kfuncbtf(1), KF FLAGS) and per-argument / return-value flags
+// (PER-ARGUMENT FLAGS there), with names.
 //
 //   uint32_t f = kfb::KF_ACQUIRE | kfb::KF_RET_NULL | (1u << 30);
 //   kfb::kf_flags_string(f)        // "KF_ACQUIRE|KF_RET_NULL|0x40000000" ("0" when f == 0)
@@ -6,7 +7,8 @@
 //   kfb::arg_flag_names(kfb::ARG_ARENA | kfb::ARG_NULLABLE)   // {"arena", "nullable"}
 //   kfb::suffix_flag("__szk")      // kfb::ARG_CONST_SIZE; 0 for an unknown suffix
 //
-// Per-argument flag bits are numbered in the canonical order of SPEC §4's suffix table read row
+// Per-argument flag bits are numbered in the canonical order of the suffix table in man
+// kfuncbtf(1), PER-ARGUMENT FLAGS, read row
 // by row (implicit, str, size, irq_flag, const_size, arena, const, prog, ignore, nullable,
 // const_map, nonown_allowed, map, release, alloc, rcu, uninit, trusted, refcounted_kptr): iterating bits from 0 upwards gives
 // the order in which `emit` writes `bpf_kfunc_arg:<flag>` tags. Unknown KF_* bits are never

@@ -15,7 +15,8 @@
 // A Kfunc is plain data (no pointers into the ELF or the DWARF reader), so it outlives both.
 // `flags` is the KF_* word of its set entries (0 for a tag-only kfunc); `params` come from the
 // DWARF definition (empty and has_dwarf == false when there is none). Per-argument flags are
-// the union of name suffixes, type (under KF_IMPLICIT_ARGS) and kfunc-wide flags (SPEC §4);
+// the union of name suffixes, type (under KF_IMPLICIT_ARGS) and kfunc-wide flags (man kfuncbtf(1),
+// PER-ARGUMENT FLAGS);
 // rule violations went to the DiagSink with the kfunc's file:line.
 #pragma once
 
@@ -126,8 +127,8 @@ std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool lega
 // version), a warning for older ones, whose build accepts them (kernel.h).
 void report_flag_conflicts(const Kfunc &k, int kernel, const std::string &obj, DiagSink &diags);
 
-// Finds every kfunc of `elf`: .BTF_ids sets (SPEC §2.1), DWARF bpf_kfunc annotations (§2.2),
-// their DWARF prototypes, per-argument flags (§4) and BTF ids (when `btf` is given; needed for
+// Finds every kfunc of `elf` (man kfuncbtf(1), FINDING KFUNCS): .BTF_ids sets, DWARF bpf_kfunc
+// annotations, their DWARF prototypes, per-argument flags and BTF ids (when `btf` is given; needed for
 // a linked vmlinux whose sets resolve_btfids already sorted). Rule violations and warnings go to
 // `diags`; an input it cannot read at all throws kfb::Error.
 KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,

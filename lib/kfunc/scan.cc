@@ -1,4 +1,4 @@
-// scan_kfuncs: the discovery pipeline (SPEC §2) as one pass list.
+// scan_kfuncs: the discovery pipeline (man kfuncbtf(1), FINDING KFUNCS) as one pass list.
 //
 //   .BTF_ids sets ──┐
 //                   ├─ join by name ─ per-arg flags ─ scopes ─ BTF ids ─ warnings ─ sort
@@ -21,6 +21,7 @@
 #include "kfunc/scopes.h"
 #include "support/diag.h"
 #include "support/error.h"
+#include "support/vocab.h"
 
 namespace kfb {
 
@@ -153,7 +154,7 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
 
   // 3. Join by name.
   for (FuncDef &f : defs) {
-    bool tagged = f.has_tag("bpf_kfunc");
+    bool tagged = f.has_tag(vocab::kKfuncTag);
     auto it = by_name.find(f.name);
     if (it == by_name.end()) {
       if (!tagged) continue;

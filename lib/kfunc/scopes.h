@@ -1,5 +1,5 @@
-// Callback scopes and nesting edges of kfuncs (SPEC §5.5, §5.6): from DWARF annotations and
-// from a scope file.
+// Callback scopes and nesting edges of kfuncs (man kfuncbtf(1), WHAT EMIT WRITES): from DWARF
+// annotations and from a scope file.
 //
 //   kfb::OpsMember m;
 //   std::string why;
@@ -20,13 +20,14 @@
 #include <string_view>
 
 #include "kfunc/kfunc.h"
+#include "support/vocab.h"
 
 namespace kfb {
 
 enum class ScopeTag { None, Scope, Calls };
 
-constexpr std::string_view kScopeTagPrefix = "bpf_kfunc_scope:";
-constexpr std::string_view kCallsTagPrefix = "bpf_kfunc_calls:";
+using vocab::kCallsTagPrefix;
+using vocab::kScopeTagPrefix;
 
 // Which kind of source-form tag `tag` is ("<prefix><ops>.<member>"); None for other tags and
 // for the emitted mask form ("<prefix><ops>:0x<mask>").

@@ -76,7 +76,14 @@ int run_check(const Globals &g, const CheckOpts &opts) {
   std::span<const uint8_t> blob = in.bytes;
   btf::Source base;
   std::string bp = o.base;
-  if (co.mode == check::LoaderMode::Module) {
+  const ElfSection *distilled = in.elf ? in.elf->section(".BTF.base") : nullptr;
+  if (co.mode == check::LoaderMode::Module && distilled) {
+    // 7.x out-of-tree modules carry their base (resolve_btfids --distill_base): the split's ids
+    // refer to it; the kernel relocates it onto vmlinux when it loads the module.
+    base.bytes = in.elf->contents(*distilled);
+    base.what = o.file + ": .BTF.base";
+    co.base = base.bytes;
+  } else if (co.mode == check::LoaderMode::Module) {
     if (bp.empty()) bp = btf::default_base(o.file);
     if (bp.empty()) throw Error("--as module needs the base BTF (-B/--base-btf)");
     base = btf::Source::open(bp);
@@ -88,7 +95,8 @@ int run_check(const Globals &g, const CheckOpts &opts) {
   // The loader rules, in the kernel's order; the first failure wins.
   check::LoaderResult r = check::check_loader(blob, co);
 
-  // The kfunc rules (SPEC 6.2-6.4). Unlike the kernel, keep going after a loader failure while
+  // The kfunc rules (man kfuncbtf(1), WHAT CHECK VERIFIES). Unlike the kernel, keep going after a
+  // loader failure while
   // the BTF can still be read, and report every kfunc finding; --first stops at the first.
   DiagSink kdiags;
   check::KfuncFileResult kr;

@@ -354,7 +354,7 @@ TEST_CASE("kfunc-tag-component: a tag past F's parameters") {
   CHECK(ds[1].message == "argument flag 'implicit' has component_idx 1, not an argument of bpf_short");
 }
 
-TEST_CASE("kfunc-arg-tag: unknown flags and the SPEC §4 type rules on BTF types") {
+TEST_CASE("kfunc-arg-tag: unknown flags and the per-argument type rules on BTF types") {
   struct Case {
     std::vector<std::pair<const char *, int>> tags;
     const char *msg;
