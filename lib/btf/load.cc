@@ -1,6 +1,8 @@
 // BTF sources: raw bytes, or an ELF's .BTF through lib/elf (no libelf here).
 #include "btf/load.h"
 
+#include <elf.h>
+
 #include <cstring>
 
 #include "support/error.h"
@@ -58,14 +60,31 @@ std::unique_ptr<Btf> parse_any(std::span<const uint8_t> bytes, const std::string
   return std::make_unique<Btf>(Btf::parse(s.bytes, s.what, base));
 }
 
+std::unique_ptr<Btf> distilled_base(const ElfFile &elf) {
+  const ElfSection *s = elf.section(".BTF.base");
+  if (!s || s->type == SHT_NOBITS) return nullptr;
+  return std::make_unique<Btf>(Btf::parse(elf.contents(*s), elf.path() + ": .BTF.base"));
+}
+
+namespace {
+
+// The base of `in`: its own .BTF.base when it has one (the split's ids refer to it), else
+// `base_path` or the default.
+std::unique_ptr<Btf> base_of(const ElfFile *elf, const std::string &path, const std::string &base_path) {
+  if (elf)
+    if (std::unique_ptr<Btf> d = distilled_base(*elf)) return d;
+  std::string bp = base_path.empty() ? default_base(path) : base_path;
+  if (bp.empty()) return nullptr;
+  Source b = Source::open(bp);
+  return std::make_unique<Btf>(Btf::parse(b.bytes, b.what));
+}
+
+}  // namespace
+
 Loaded load(const std::string &path, const std::string &base_path) {
   Loaded out;
-  std::string bp = base_path.empty() ? default_base(path) : base_path;
-  if (!bp.empty()) {
-    Source b = Source::open(bp);
-    out.base = std::make_unique<Btf>(Btf::parse(b.bytes, b.what));
-  }
   Source s = Source::open(path);
+  out.base = base_of(s.elf.get(), path, base_path);
   out.from_elf = s.elf != nullptr;
   out.btf = std::make_unique<Btf>(Btf::parse(s.bytes, s.what, out.base.get()));
   return out;
@@ -73,10 +92,7 @@ Loaded load(const std::string &path, const std::string &base_path) {
 
 Loaded load_elf(const ElfFile &elf, const std::string &base_path) {
   Loaded out;
-  if (!base_path.empty()) {
-    Source b = Source::open(base_path);
-    out.base = std::make_unique<Btf>(Btf::parse(b.bytes, b.what));
-  }
+  out.base = base_of(&elf, elf.path(), base_path);
   Source s = Source::of_elf(elf);
   out.from_elf = true;
   out.btf = std::make_unique<Btf>(Btf::parse(s.bytes, s.what, out.base.get()));

@@ -63,10 +63,17 @@ struct Loaded {
 std::unique_ptr<Btf> parse_any(std::span<const uint8_t> bytes, const std::string &path,
                                const Btf *base = nullptr, bool *from_elf = nullptr);
 
-// Reads `path`; with `base_path` (raw or ELF) as base, else default_base(path).
+// A module's distilled base: the .BTF.base section that 7.x's resolve_btfids --distill_base
+// writes into out-of-tree modules (the split .BTF's ids refer to it; the kernel relocates it
+// onto vmlinux at load time). nullptr when there is none.
+std::unique_ptr<Btf> distilled_base(const ElfFile &elf);
+
+// Reads `path`, split on its own .BTF.base when it has one (`base_path` is then not used: the
+// split's ids are the distilled base's, and no relocation onto it is done), else on
+// `base_path` (raw or ELF), else on default_base(path).
 Loaded load(const std::string &path, const std::string &base_path = "");
 
-// The .BTF of an opened ELF, split on `base_path` when given.
+// The .BTF of an opened ELF, with load()'s choice of base.
 Loaded load_elf(const ElfFile &elf, const std::string &base_path = "");
 
 }  // namespace kfb::btf
