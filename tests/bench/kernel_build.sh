@@ -87,8 +87,9 @@ build() {
     export KFUNCBTF_EMIT="${KFUNCBTF_EMIT:---stats --scopes $scopes}"
   else
     # keeps pahole's input and output of the vmlinux step for standalone runs (perf, hyperfine)
-    shim pahole-$t "$o/times.txt" "$pahole" "for a; do case \$a in --btf_encode_detached=*) f=\${a#*=} ;; esac; done
-if [ -n \"\${f:-}\" ] && [ -f \"\$f\" ] && [ -z \"\${BTF_BASE:-}\" ]; then
+    # (vmlinux's only: a module's pahole has --btf_base)
+    shim pahole-$t "$o/times.txt" "$pahole" "for a; do case \$a in --btf_encode_detached=*) f=\${a#*=} ;; --btf_base*) m=1 ;; esac; done
+if [ -n \"\${f:-}\" ] && [ -f \"\$f\" ] && [ -z \"\${m:-}\" ]; then
   mkdir -p $work/keep && cp \"\$f\" $work/keep/vmlinux.BTF.1 && cp \"\${@: -1}\" $work/keep/tmp_vmlinux1
 fi"
   fi

@@ -57,6 +57,7 @@ static inline const char *kfb_errno_name(int e) {
   switch (e) {
     case 0: return "OK";
     case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
     case ENOENT: return "ENOENT";
     case E2BIG: return "E2BIG";
     case ENOMEM: return "ENOMEM";
