@@ -34,8 +34,9 @@
 // Threads. The CU list is cut into `jobs` contiguous ranges of roughly equal .debug_info bytes;
 // each thread builds its own InfoView and Dwarf_Debug (libdwarf is not safe to share; the
 // DebugSources behind them are, their copies made once), walks its range and returns
-// definitions tagged with their CU index; the merge concatenates ranges in order and keeps the first definition per name. The
-// output is therefore the same for any `jobs`.
+// definitions tagged with their CU index; the merge concatenates ranges in order and keeps, per
+// name, the first definition with code (a pc), else the first. The output is therefore the same
+// for any `jobs`.
 //
 // Types are rendered to C declarator syntax from DIE offsets, with a per-thread cache. Type units
 // (-fdebug-types-section) are kept in every view like dwz's partial units; DW_FORM_ref_sig8 and
