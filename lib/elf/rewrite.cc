@@ -31,11 +31,17 @@ ElfRewrite rewrite_btf(const ElfFile &elf, std::span<const uint8_t> btf) {
          "%llu to %zu bytes: relink instead, or write raw BTF with -o",
          path.c_str(), static_cast<unsigned long long>(s.size), btf.size());
 
+  // The new .BTF goes at its alignment past the end: an alignment that is no power of two or
+  // absurdly large (a corrupt header) would ask for an image of any size.
+  uint64_t align = s.addralign ? s.addralign : 1;
+  if ((align & (align - 1)) != 0 || align > (uint64_t{1} << 20))
+    fail("%s: .BTF: sh_addralign %llu is not a power of two up to 1 MiB", path.c_str(),
+         static_cast<unsigned long long>(s.addralign));
   bool is64 = elf.is64(), swap = elf.swap();
   size_t shent = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
   size_t nsec = elf.sections().size();
   uint64_t end = std::max<uint64_t>(in.size(), elf.shoff() + nsec * shent);
-  uint64_t btf_off = round_up(end, s.addralign ? s.addralign : 1);
+  uint64_t btf_off = round_up(end, align);
   uint64_t shoff = round_up(btf_off + btf.size(), is64 ? 8 : 4);
 
   r.ehdr.assign(in.begin(), in.begin() + (is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)));
