@@ -530,7 +530,20 @@ int main(int argc, char **argv) {
       std::string p = std::string(write_dir) + "/b" + std::to_string(i);
       std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char *>(b.data()), b.size());
       std::string klog;
-      for (char c : res.kernel_log) klog += c == '\n' ? std::string("\\n") : std::string(1, c);
+      // As qemu_init.c prints the kernel's log: \n, \xNN for other control bytes, DEL, bytes >=
+      // 0x80 and the backslash itself; printable ASCII as it is.
+      for (char ch : res.kernel_log) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if (c == '\n') {
+          klog += "\\n";
+        } else if (c < 0x20 || c >= 0x7f || c == '\\') {
+          char hex[8];
+          snprintf(hex, sizeof hex, "\\x%02x", c);
+          klog += hex;
+        } else {
+          klog += static_cast<char>(c);
+        }
+      }
       fprintf(expect, "%llu %s %s\n", (unsigned long long)i, res.ok ? "ok" : kfb_errno_name(res.err),
               klog.c_str());
       if (res.ok) accepted++; else rejected++;

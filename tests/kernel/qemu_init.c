@@ -43,8 +43,12 @@ int main(void) {
     }
     printf("KFB %u %s ", n, kfb_errno_name(err));
     if (nolog) fputs("<log too big>", stdout);
-    for (char *p = log; *p; p++) {
+    /* One line of printable ASCII whatever the names hold (the tty would turn a raw \n into
+     * \r\n and the host reader splits at \r): \n, and \xNN for other control bytes, DEL and
+     * bytes >= 0x80, as kfb_mutate writes the expected log. */
+    for (unsigned char *p = (unsigned char *)log; *p; p++) {
       if (*p == '\n') fputs("\\n", stdout);
+      else if (*p < 0x20 || *p >= 0x7f || *p == '\\') printf("\\x%02x", *p);
       else putchar(*p);
     }
     putchar('\n');

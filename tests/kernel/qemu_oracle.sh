@@ -36,11 +36,11 @@ grep -q '^KFB done ' "$T/got" || { tail -20 "$T/console"; echo "FAIL: the init d
 python3 - "$T/expect" "$T/got" "$ser" <<'PY'
 import sys
 exp = {}
-for line in open(sys.argv[1], encoding="latin-1"):
+for line in open(sys.argv[1], encoding="latin-1", newline="\n"):
     i, verdict, *log = line.rstrip("\n").split(" ", 2)
     exp[int(i)] = (verdict, log[0] if log else "")
 got = {}
-for line in open(sys.argv[2], encoding="latin-1"):
+for line in open(sys.argv[2], encoding="latin-1", newline="\n"):
     parts = line.rstrip("\n").split(" ", 3)
     if parts[1] == "done":
         continue
