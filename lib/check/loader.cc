@@ -72,6 +72,46 @@ namespace {
 
 constexpr uint32_t kMaxType = 0xfffff;
 constexpr uint32_t kMaxNameOffset = 0xffffff;
+// lib/sort.c's __sort_r (the bottom-up heapsort with the two-largest pop of Linux 6.11 and
+// later; on two elements it orders as the older one does), on elements of one unit: the same
+// comparisons and swaps, so a comparator that is not an order gives the kernel's permutation.
+template <typename T, typename Cmp>
+void kernel_sort(T *base, size_t num, Cmp cmp) {
+  size_t n = num, a = num / 2, shift = 0;
+  if (!a) return;
+  auto parent = [](size_t i) {
+    i -= 1;
+    i -= i & 1;
+    return i / 2;
+  };
+  for (;;) {
+    size_t b, c, d;
+    if (a) {
+      a -= size_t{1} << shift;
+    } else if (n > 3) {
+      n -= 1;
+      std::swap(base[0], base[n]);
+      shift = cmp(base[1], base[2]) <= 0;
+      a = size_t{1} << shift;
+      n -= 1;
+      std::swap(base[a], base[n]);
+    } else {
+      break;
+    }
+    for (b = a; c = 2 * b + 1, (d = c + 1) < n;) b = cmp(base[c], base[d]) > 0 ? c : d;
+    if (d == n) b = c;
+    while (b != a && cmp(base[a], base[b]) >= 0) b = parent(b);
+    c = b;
+    while (b != a) {
+      b = parent(b);
+      std::swap(base[b], base[c]);
+    }
+  }
+  n -= 1;
+  std::swap(base[0], base[n]);
+  if (n == 2 && cmp(base[0], base[1]) > 0) std::swap(base[0], base[1]);
+}
+
 constexpr uint32_t kMaxSize = 16 * 1024 * 1024;
 constexpr uint32_t kInfoMask = 0x9f00ffff;
 constexpr uint32_t kIntMask = 0x0fffffff;
@@ -579,7 +619,9 @@ int Loader::check_sec_info() {
     if (!d) d = static_cast<int>(x.len - y.len);
     return d;
   };
-  std::sort(secs, secs + nr, [&](const Sec &x, const Sec &y) { return cmp(x, y) < 0; });
+  // The kernel's sort(), not std::sort: the comparator is not transitive when offsets differ by
+  // 2^31 or more, and then only lib/sort.c's own heapsort gives the kernel's order (and message).
+  kernel_sort(secs, nr, cmp);
   uint32_t total = 0;
   uint32_t expected = static_cast<uint32_t>(blob_.size()) - hdr_.hdr_len;
   for (size_t i = 0; i < nr; i++) {
