@@ -53,30 +53,27 @@ Source Source::of_elf(const ElfFile &elf) {
   return s;
 }
 
-std::unique_ptr<Btf> parse_any(std::span<const uint8_t> bytes, const std::string &path,
-                               const Btf *base, bool *from_elf) {
-  Source s = Source::from_memory(bytes, path);
-  if (from_elf) *from_elf = s.elf != nullptr;
-  return std::make_unique<Btf>(Btf::parse(s.bytes, s.what, base));
-}
-
-std::unique_ptr<Btf> distilled_base(const ElfFile &elf) {
-  const ElfSection *s = elf.section(".BTF.base");
-  if (!s || s->type == SHT_NOBITS) return nullptr;
-  return std::make_unique<Btf>(Btf::parse(elf.contents(*s), elf.path() + ": .BTF.base"));
+std::optional<Source> base_source(const ElfFile *elf, const std::string &path,
+                                  const std::string &base_path) {
+  if (elf) {
+    const ElfSection *d = elf->section(".BTF.base");
+    if (d && d->type != SHT_NOBITS) {
+      Source s;
+      s.bytes = elf->contents(*d);
+      s.what = elf->path() + ": .BTF.base";
+      return s;
+    }
+  }
+  std::string bp = base_path.empty() ? default_base(path) : base_path;
+  if (bp.empty()) return std::nullopt;
+  return Source::open(bp);
 }
 
 namespace {
 
-// The base of `in`: its own .BTF.base when it has one (the split's ids refer to it), else
-// `base_path` or the default.
 std::unique_ptr<Btf> base_of(const ElfFile *elf, const std::string &path, const std::string &base_path) {
-  if (elf)
-    if (std::unique_ptr<Btf> d = distilled_base(*elf)) return d;
-  std::string bp = base_path.empty() ? default_base(path) : base_path;
-  if (bp.empty()) return nullptr;
-  Source b = Source::open(bp);
-  return std::make_unique<Btf>(Btf::parse(b.bytes, b.what));
+  std::optional<Source> b = base_source(elf, path, base_path);
+  return b ? std::make_unique<Btf>(Btf::parse(b->bytes, b->what)) : nullptr;
 }
 
 }  // namespace

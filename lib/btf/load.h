@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -59,14 +60,12 @@ struct Loaded {
   bool from_elf = false;
 };
 
-// Parses raw BTF or an ELF's .BTF from `bytes`, read from `path` (for messages).
-std::unique_ptr<Btf> parse_any(std::span<const uint8_t> bytes, const std::string &path,
-                               const Btf *base = nullptr, bool *from_elf = nullptr);
-
-// A module's distilled base: the .BTF.base section that 7.x's resolve_btfids --distill_base
-// writes into out-of-tree modules (the split .BTF's ids refer to it; the kernel relocates it
-// onto vmlinux at load time). nullptr when there is none.
-std::unique_ptr<Btf> distilled_base(const ElfFile &elf);
+// The base BTF a split input `path` (ELF `elf`, or nullptr) is read on: its own .BTF.base, the
+// distilled base that 7.x's resolve_btfids --distill_base writes into out-of-tree modules (the
+// split's ids refer to it; the kernel relocates it onto vmlinux at load time, kfuncbtf does
+// not), else `base_path`, else default_base(path); nullopt when there is none.
+std::optional<Source> base_source(const ElfFile *elf, const std::string &path,
+                                  const std::string &base_path);
 
 // Reads `path`, split on its own .BTF.base when it has one (`base_path` is then not used: the
 // split's ids are the distilled base's, and no relocation onto it is done), else on

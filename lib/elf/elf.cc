@@ -70,14 +70,19 @@ void ElfFile::init() {
   machine_ = eh.u16();
   eh.u32();  // e_version
   uint64_t shoff;
+  uint64_t phoff;
   if (is64_) {
-    eh.u64(), eh.u64();  // e_entry, e_phoff
+    eh.u64();  // e_entry
+    phoff = eh.u64();
     shoff = eh.u64();
   } else {
-    eh.u32(), eh.u32();
+    eh.u32();
+    phoff = eh.u32();
     shoff = eh.u32();
   }
-  eh.u32(), eh.u16(), eh.u16(), eh.u16();  // e_flags, e_ehsize, e_phentsize, e_phnum
+  eh.u32(), eh.u16();  // e_flags, e_ehsize
+  uint16_t phentsize = eh.u16(), phnum = eh.u16();
+  phdrs_end_ = phnum ? phoff + uint64_t{phentsize} * phnum : 0;
   uint16_t shentsize = eh.u16();
   uint16_t e_shnum = eh.u16(), e_shstrndx = eh.u16();
   size_t want_shent = is64_ ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);

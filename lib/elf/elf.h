@@ -77,6 +77,7 @@ class ElfFile {
 
   const std::vector<ElfSection> &sections() const { return sections_; }
   uint64_t shoff() const { return shoff_; }  // e_shoff: where the section header table is
+  uint64_t phdrs_end() const { return phdrs_end_; }  // e_phoff + e_phnum * e_phentsize, or 0
   const ElfSection *section(std::string_view name) const;  // first with that name
   // The section's bytes in the file (empty for SHT_NOBITS).
   std::span<const uint8_t> data(const ElfSection &s) const;
@@ -115,6 +116,7 @@ class ElfFile {
   uint16_t machine_ = 0;
   std::vector<ElfSection> sections_;
   uint64_t shoff_ = 0;
+  uint64_t phdrs_end_ = 0;
   std::vector<ElfSymbol> decode_symbols() const;
   mutable std::once_flag syms_once_;
   mutable std::vector<ElfSymbol> syms_;

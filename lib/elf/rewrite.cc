@@ -60,7 +60,7 @@ ElfRewrite rewrite_btf(const ElfFile &elf, std::span<const uint8_t> btf) {
   // Past the last other section's bytes the input holds only what moves (the old table, the
   // old .BTF when it was last): the prefix ends there and the rest is zeros, as libelf fills
   // the gap before a section it writes.
-  uint64_t last = r.ehdr.size();
+  uint64_t last = std::max<uint64_t>(r.ehdr.size(), elf.phdrs_end());  // program headers stay
   for (const ElfSection &o : elf.sections())
     if (o.index != s.index && o.type != SHT_NOBITS && o.type != SHT_NULL) last = std::max(last, o.offset + o.size);
   r.image.keep = std::min<uint64_t>(last, in.size());

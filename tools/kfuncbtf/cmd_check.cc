@@ -74,20 +74,13 @@ int run_check(const Globals &g, const CheckOpts &opts) {
 
   // Read the input and, for split BTF, its base (a module in /sys/kernel/btf defaults to vmlinux).
   std::span<const uint8_t> blob = in.bytes;
-  btf::Source base;
-  std::string bp = o.base;
-  const ElfSection *distilled = in.elf ? in.elf->section(".BTF.base") : nullptr;
-  if (co.mode == check::LoaderMode::Module && distilled) {
-    // 7.x out-of-tree modules carry their base (resolve_btfids --distill_base): the split's ids
-    // refer to it; the kernel relocates it onto vmlinux when it loads the module.
-    base.bytes = in.elf->contents(*distilled);
-    base.what = o.file + ": .BTF.base";
-    co.base = base.bytes;
-  } else if (co.mode == check::LoaderMode::Module) {
-    if (bp.empty()) bp = btf::default_base(o.file);
-    if (bp.empty()) throw Error("--as module needs the base BTF (-B/--base-btf)");
-    base = btf::Source::open(bp);
-    co.base = base.bytes;
+  // The base of a module: its own .BTF.base (7.x out-of-tree modules), else -B, else vmlinux
+  // for /sys/kernel/btf/<module> (btf::base_source, as every reader of BTF chooses it).
+  std::optional<btf::Source> base;
+  if (co.mode == check::LoaderMode::Module) {
+    base = btf::base_source(in.elf.get(), o.file, o.base);
+    if (!base) throw Error("--as module needs the base BTF (-B/--base-btf)");
+    co.base = base->bytes;
   } else if (!o.base.empty()) {
     throw Error("-B/--base-btf is only used with --as module");
   }
@@ -111,13 +104,9 @@ int run_check(const Globals &g, const CheckOpts &opts) {
       // The BTF model is parsed from the bytes read above (the loader rules parse in the
       // kernel's order on their own), on the same base; any other /sys/kernel/btf file than
       // vmlinux is split on vmlinux, as btf::load has it.
+      if (!base && co.mode != check::LoaderMode::Module) base = btf::base_source(in.elf.get(), o.file, "");
       std::unique_ptr<btf::Btf> kbase;
-      if (co.mode == check::LoaderMode::Module) {
-        kbase = std::make_unique<btf::Btf>(btf::Btf::parse(base.bytes, base.what));
-      } else if (std::string vb = btf::default_base(o.file); !vb.empty()) {
-        btf::Source vmlinux = btf::Source::open(vb);
-        kbase = std::make_unique<btf::Btf>(btf::Btf::parse(vmlinux.bytes, vmlinux.what));
-      }
+      if (base) kbase = std::make_unique<btf::Btf>(btf::Btf::parse(base->bytes, base->what));
       auto b = std::make_unique<btf::Btf>(btf::Btf::parse(in.bytes, in.what, kbase.get()));
       kr = check::check_kfunc_file(*b, in.elf.get(), ko, kdiags);
       kran = true;
