@@ -910,18 +910,6 @@ void add_scan_warning(DiagSink &diags, const std::string &path, const char *why)
   diags.add(std::move(d));
 }
 
-KfuncList kfuncs_from_sets(const ElfFile &elf, const Btf &b, bool legacy, DiagSink &diags) {
-  KfuncList ks;
-  ks.kfuncs = set_kfuncs(elf, &b, legacy, diags);  // sorted, as KfuncList::find needs
-  int kernel = kernel_version_of(elf);
-  for (Kfunc &k : ks.kfuncs) {
-    for (uint32_t id : b.find(k.name, btf::Kind::FUNC))
-      if (!k.btf_id || id >= b.start_id()) k.btf_id = id;
-    report_flag_conflicts(k, kernel, elf.path(), diags);
-  }
-  return ks;
-}
-
 }  // namespace
 
 KfuncFileResult check_kfunc_file(const Btf &b, const ElfFile *elf, const KfuncFileOptions &o,
@@ -941,12 +929,17 @@ KfuncFileResult check_kfunc_file(const Btf &b, const ElfFile *elf, const KfuncFi
     so.jobs = o.jobs;
     so.all = true;  // tag-only kfuncs anywhere (a twin's bpf_kfunc tag is judged by this)
     so.legacy_kfunc_sets = ro.legacy_kfunc_sets;
-    try {
-      ks = scan_kfuncs(*elf, &b, so, diags);
-    } catch (const Error &e) {
-      // No usable DWARF: the sets alone still give every kfunc's flags (iterator rules).
-      add_scan_warning(diags, elf->path(), e.what());
-      ks = kfuncs_from_sets(*elf, b, ro.legacy_kfunc_sets, diags);
+    // No usable DWARF: the sets alone still give every kfunc's flags (iterator rules).
+    if (!elf->section(".debug_info")) {
+      add_scan_warning(diags, elf->path(), "no DWARF (.debug_info)");
+      ks = kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
+    } else {
+      try {
+        ks = scan_kfuncs(*elf, &b, so, diags);
+      } catch (const Error &e) {
+        add_scan_warning(diags, elf->path(), e.what());
+        ks = kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
+      }
     }
     sets = decode_all_set8(*elf, &b);
     ro.sets = &sets;

@@ -97,13 +97,6 @@ struct EmitResult {
 EmitResult emit_kfunc_btf(btf::Btf &btf, const KfuncList &ks, const EmitOptions &opt,
                           DiagSink &diags);
 
-// The kfuncs of an object that has no DWARF at all (.debug_info absent): the .BTF_ids kfunc
-// sets give names and KF_* flags, the BTF gives everything else (has_dwarf == false, so emit
-// reads parameter names and types from each FUNC_PROTO), and bpf_kfunc_scope:/bpf_kfunc_calls:
-// source-form tags already in the BTF give scopes. Adds one warning (rule "kfunc-no-dwarf").
-KfuncList kfuncs_without_dwarf(const ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
-                               DiagSink &diags);
-
 // An ELF image equal to `elf_bytes` with its .BTF section's contents replaced by `btf`, in
 // memory: elf/rewrite.h's layout and refusals. `path` names the input in messages.
 std::vector<uint8_t> replace_btf_section(std::span<const uint8_t> elf_bytes,

@@ -2,6 +2,8 @@
 
 #include <elf.h>
 
+#include <algorithm>
+
 #include "elf/elf.h"
 
 namespace kfb {
@@ -34,6 +36,19 @@ int kernel_version_of(const ElfFile &elf) {
     std::string_view text(reinterpret_cast<const char *>(d.data() + off), s.size);
     if (!text.starts_with(kPrefix)) continue;
     if (int v = parse_kernel_version(text.substr(kPrefix.size()))) return v;
+  }
+  // A stripped image (extract-vmlinux of a vmlinuz) has no linux_banner symbol, but the
+  // banner text is still the first "Linux version <digit>" string of .rodata.
+  if (!elf.symbols().empty()) return 0;
+  const ElfSection *ro = elf.section(".rodata");
+  if (!ro || ro->type == SHT_NOBITS) return 0;
+  std::span<const uint8_t> d = elf.data(*ro);
+  std::string_view text(reinterpret_cast<const char *>(d.data()), d.size());
+  for (size_t at = text.find(kPrefix); at != std::string_view::npos; at = text.find(kPrefix, at + 1)) {
+    std::string_view rest = text.substr(at + kPrefix.size());
+    rest = rest.substr(0, std::min(rest.find('\0'), rest.size()));
+    if (!rest.empty() && rest[0] >= '0' && rest[0] <= '9')
+      if (int v = parse_kernel_version(rest)) return v;
   }
   return 0;
 }

@@ -122,6 +122,13 @@ struct ScanOptions {
 std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
                               DiagSink &diags, BtfIdsStats *stats = nullptr);
 
+// The kfuncs of an object without DWARF (.debug_info absent): set_kfuncs' names and KF_* flags
+// (with no symbol table, the BTF's bpf_kfunc-tagged FUNCs), each one's FUNC (has_dwarf false:
+// parameters are its FUNC_PROTO's; btf_id 0 when there is none), its function-level decl tags
+// and the scopes their bpf_kfunc_scope:/bpf_kfunc_calls: tags give. Flag conflicts reported.
+KfuncList kfuncs_from_btf(const ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
+                          DiagSink &diags);
+
 // Reports k.flag_conflicts, at the kfunc's source line when DWARF gave one (else at `obj`): an
 // error for the kernels whose resolve_btfids refuses them (7.3 and later, and an unknown
 // version), a warning for older ones, whose build accepts them (kernel.h).

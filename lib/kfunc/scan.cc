@@ -77,6 +77,31 @@ std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool lega
     if (std::find(k.sets.begin(), k.sets.end(), e.set) == k.sets.end()) k.sets.push_back(e.set);
   }
   for (const FlagConflict &c : ids.conflicts) by_name.at(c.name).flag_conflicts.push_back(c.message());
+  // A stripped image (extract-vmlinux of a vmlinuz, strip -s) keeps .BTF_ids but not the
+  // symbols that say where its sets start: its kfuncs are then the FUNCs that the BTF tags
+  // bpf_kfunc (pahole 1.27+ and resolve_btfids tag every set member), KF_* flags unknown.
+  if (in.present && in.symbols.empty() && !in.section.empty()) {
+    Diag d;
+    d.severity = Severity::Warning;
+    d.rule = "kfunc-no-symtab";
+    d.file = elf.path();
+    d.message = btf ? "no symbol table: the .BTF_ids kfunc sets cannot be read; kfuncs are the "
+                      "FUNCs the BTF tags bpf_kfunc, their KF_* flags unknown"
+                    : "no symbol table: the .BTF_ids kfunc sets cannot be read";
+    diags.add(std::move(d));
+    if (btf)
+      for (uint32_t t : btf->find(vocab::kKfuncTag, btf::Kind::DECL_TAG)) {
+        btf::Type tag = btf->type(t);
+        if (tag.component_idx() != -1 || !btf->valid_id(tag.type())) continue;
+        btf::Type f = btf->type(tag.type());
+        if (f.kind() != btf::Kind::FUNC || f.name().empty()) continue;
+        auto [it, fresh] = by_name.try_emplace(std::string(f.name()));
+        if (fresh) {
+          it->second.name = it->first;
+          it->second.source = KfuncSource::Tag;
+        }
+      }
+  }
   std::vector<Kfunc> out;
   out.reserve(by_name.size());
   for (auto &[name, k] : by_name) out.push_back(std::move(k));

@@ -25,6 +25,7 @@ set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$root/tests/kernel/qemu.sh"
 bin=${KFB_BUILD:-$root/build}
 series=${KFB_KSERIES:-7.3}
 cache=${KFB_CACHE:-/var/cache/kfuncbtf}
@@ -181,17 +182,12 @@ boot() {
   command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
   command -v cpio >/dev/null || die "cpio is not installed"
   r=$(mktemp -d)
-  mkdir -p "$r/root/dev"
-  gcc -static -O2 -I "$root/tests/kernel" -o "$r/root/init" "$root/tests/kernel/kbuild_init.c"
+  mkdir -p "$r/root"
   cp "$o/kfb_kmod/kfb_kmod.ko" "$r/root/"
-  mknod "$r/root/dev/console" c 5 1
-  (cd "$r/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$r/initrd.gz"
   local t0=$SECONDS
-  timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nographic -no-reboot \
-    -kernel "$o/arch/x86/boot/bzImage" -initrd "$r/initrd.gz" \
-    -append "console=ttyS0 panic=-1" > "$o/console.txt" 2>&1 || true
+  kfb_qemu_boot "$root/tests/kernel/kbuild_init.c" "$r/root" "$o/arch/x86/boot/bzImage" "$o/console.txt" 300 >/dev/null
   rm -rf "$r"
-  tr -d '\r' < "$o/console.txt" | grep -a '^KFB ' > "$o/boot.txt" || true
+  grep -a '^KFB ' "$o/console.txt" > "$o/boot.txt" || true
   echo "$t: booted and checked in $((SECONDS - t0)) s"
   sed "s/^/$t: /" "$o/boot.txt"
   grep -q '^KFB done 0$' "$o/boot.txt" || die "$t: a check failed in the booted kernel (console: $o/console.txt)"

@@ -5,6 +5,7 @@
 #   tests/bench/realkernel.sh fetch            # download + extract 6.12, 6.1, 7.2, 7.3; prints the vmlinux paths
 #   tests/bench/realkernel.sh path 6.12        # print the cached vmlinux path (fetching it if needed)
 #   tests/bench/realkernel.sh vmlinuz 7.3      # the bootable vmlinuz of that kernel (7.2, 7.3)
+#   tests/bench/realkernel.sh image 7.3        # the stripped ELF inside that vmlinuz
 #   tests/bench/realkernel.sh source 7.3       # the linux-source-7.3 tree, unpacked (6.12, 7.2, 7.3)
 #   KFUNCBTF=build/kfuncbtf tests/bench/realkernel.sh check   # scan 6.12 vs the bpftool oracle
 #   tests/bench/realkernel.sh vmlinux-o        # build (once, ~7 min on 2 cores) a real 6.1 vmlinux.o
@@ -120,6 +121,32 @@ fetch_vmlinuz() {
   echo "$vz"
 }
 
+# fetch_image SERIES (7.x): prints the path of the ELF inside that kernel's vmlinuz (the image
+# the kernel runs: stripped, no symbols and no DWARF, the same .BTF and .BTF_ids as the debug
+# vmlinux), decompressed once from the first zstd, xz or gzip stream that yields an ELF and
+# cached next to the vmlinuz as vmlinux-<abi>.
+fetch_image() {
+  local vz out magic dec off
+  vz=$(fetch_vmlinuz "$1")
+  out=$(dirname "$vz")/vmlinux-${vz##*/vmlinuz-}
+  if [ ! -s "$out" ]; then
+    for magic in '\x28\xb5\x2f\xfd:zstd' '\xfd\x37\x7a\x58\x5a\x00:xz' '\x1f\x8b\x08:gzip'; do
+      dec=${magic##*:}
+      command -v "$dec" >/dev/null || continue
+      for off in $(LC_ALL=C grep -obUaP "${magic%:*}" "$vz" | cut -d: -f1); do
+        tail -c +$((off + 1)) "$vz" | "$dec" -dc 2>/dev/null > "$out.tmp" || true
+        if [ "$(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+          mv "$out.tmp" "$out"
+          break 2
+        fi
+      done
+    done
+    rm -f "$out.tmp"
+    [ -s "$out" ] || { echo "realkernel: no ELF found inside $vz (zstd, xz, gzip)" >&2; return 2; }
+  fi
+  echo "$out"
+}
+
 # fetch_source SERIES: prints the path of the unpacked linux-source-SERIES tree (7.x from the
 # private unstable/experimental configuration; 6.12 is Debian 12's own package, installed by apt).
 fetch_source() {
@@ -178,8 +205,9 @@ case "$cmd" in
   fetch) fetch_one 6.12; fetch_one 6.1; fetch_one 7.2; fetch_one 7.3 ;;
   path) fetch_one "${2:?series}" ;;
   vmlinuz) fetch_vmlinuz "${2:?series (7.2 or 7.3)}" ;;
+  image) fetch_image "${2:?series (7.2 or 7.3)}" ;;
   source) fetch_source "${2:?series (6.12, 7.2 or 7.3)}" ;;
   vmlinux-o) build_vmlinux_o ;;
   check) shift; exec "$(dirname "$0")/check_realkernel.sh" "$(fetch_one 6.12)" "$@" ;;
-  *) echo "usage: $0 fetch|path SERIES|vmlinuz SERIES|source SERIES|check|vmlinux-o" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|path SERIES|vmlinuz SERIES|image SERIES|source SERIES|check|vmlinux-o" >&2; exit 2 ;;
 esac

@@ -40,3 +40,19 @@ expect_exit 1 "$KFUNCBTF" emit "$KFB_FIXTURES/bad-module-dup-kfunc.ko" -B "$KFB_
 expect_grep "bad_dup_kfunc.c:12: bpf_task_acquire: kfunc bpf_task_acquire (id: " "$T/err"
 expect_grep ") is already present in vmlinux" "$T/err"
 expect_eq "$(cat "$T/dup.btf")" sentinel
+
+# A stripped image (strip -s; what extract-vmlinux gives from a vmlinuz): no DWARF and no
+# symbols, so the .BTF_ids sets cannot be read; the kfuncs are the FUNCs the BTF tags bpf_kfunc,
+# and neither emit nor check flags a twin that is itself tagged (7.3's legacy _impl kfuncs).
+need strip
+strip -s -o "$T/stripped.elf" "$KFB_FIXTURES/clang-dwarf5.elf"
+"$KFUNCBTF" dump "$T/stripped.elf" > "$T/dump"
+tagged=$(grep -c "DECL_TAG 'bpf_kfunc' type_id=[0-9]* component_idx=-1" "$T/dump")
+[ "$tagged" -ge 40 ] || die "the fixture's BTF tags only $tagged kfuncs"
+expect_exit 0 "$KFUNCBTF" emit "$T/stripped.elf" -o "$T/stripped.btf"
+expect_grep "  kfuncs:          $tagged processed, 0 without a FUNC" "$T/out"
+expect_eq "$(cat "$T/err")" "kfuncbtf: $T/stripped.elf: warning: no DWARF (.debug_info): kfunc parameters come from BTF, scopes from its decl tags
+kfuncbtf: $T/stripped.elf: warning: no symbol table: the .BTF_ids kfunc sets cannot be read; kfuncs are the FUNCs the BTF tags bpf_kfunc, their KF_* flags unknown"
+expect_exit 0 "$KFUNCBTF" check --kernel 6.18 --as vmlinux "$T/stripped.elf"  # unsorted: not a 7.x vmlinux
+expect_eq "$(cat "$T/out")" "$T/stripped.elf: warning: kfuncs from .BTF_ids and BTF only (no source lines, no DWARF rules): no DWARF (.debug_info)
+$T/stripped.elf: warning: no symbol table: the .BTF_ids kfunc sets cannot be read; kfuncs are the FUNCs the BTF tags bpf_kfunc, their KF_* flags unknown"

@@ -13,6 +13,8 @@ first_cmd=$(awk '/^\.\/tools\/install-deps/ && ++n == 2 { print NR; exit }' "$re
 grep -qxF -- "${cmds[1]}" "$KFB_SRC/.ci/run" || die ".ci/run does not run the README's test command: ${cmds[1]}"
 case "${cmds[0]}" in ./tools/install-deps*) ;; *) die "first command must install dependencies" ;; esac
 case "${cmds[1]}" in ./tools/install-deps*) ;; *) die "second command must install dependencies" ;; esac
+# ... and the kernels the QEMU tests boot (without them CI would only see those tests skip).
+case "${cmds[1]}" in "./tools/install-deps --tests "*) ;; *) die "second command must fetch the test kernels (--tests)" ;; esac
 # Every file the commands name exists and is executable.
 for f in tools/install-deps tests/run-all; do
   [ -x "$KFB_SRC/$f" ] || die "$f is missing or not executable"

@@ -12,26 +12,20 @@
 set -eu -o pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build} ser=${2:-7.3} count=${3:-2000} seed=${4:-1}
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 77; }
-command -v cpio >/dev/null || { echo "SKIP: cpio not installed"; exit 77; }
+. "$src/tests/kernel/qemu.sh"
+kfb_qemu_need
 cache=${KFB_CACHE:-/var/cache/kfuncbtf}
 vz=$(ls "$cache"/linux-binary-"$ser"*/vmlinuz-* 2>/dev/null | head -1 || true)
 [ -n "$vz" ] || { echo "SKIP: no cached $ser vmlinuz (tests/bench/realkernel.sh vmlinuz $ser)"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-mkdir -p "$T/root/dev" "$T/root/blobs"
+mkdir -p "$T/root/blobs"
 KFB_DIFF_KERNEL=$ser KFB_DIFF_WRITE=$T/root/blobs KFB_FIXTURES=${KFB_FIXTURES:-$build/testdata} \
   "$build/tests/kernel/kfb_mutate" "$count" "$seed"
 mv "$T/root/blobs/expect" "$T/expect"
-gcc -static -O2 -I "$src/tests/kernel" -o "$T/root/init" "$src/tests/kernel/qemu_init.c"
-mknod "$T/root/dev/console" c 5 1
-(cd "$T/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$T/initrd.gz"
-start=$(date +%s)
-timeout 1800 qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 1 -nographic -no-reboot \
-  -kernel "$vz" -initrd "$T/initrd.gz" -append "console=ttyS0 quiet panic=-1" > "$T/console" 2>&1 || true
-echo "boot + $count loads under QEMU: $(($(date +%s) - start)) s ($(basename "$vz"))"
-tr -d '\r' < "$T/console" | grep -a '^KFB ' > "$T/got" || true
+kfb_qemu_boot "$src/tests/kernel/qemu_init.c" "$T/root" "$vz" "$T/console"
+grep -a '^KFB ' "$T/console" > "$T/got" || true
 grep -q '^KFB done ' "$T/got" || { tail -20 "$T/console"; echo "FAIL: the init did not finish"; exit 1; }
 python3 - "$T/expect" "$T/got" "$ser" <<'PY'
 import sys

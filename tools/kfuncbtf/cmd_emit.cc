@@ -194,8 +194,16 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   sopt.legacy_kfunc_sets = o.legacy;
   sopt.all = o.all;
   // No DWARF at all (built without -g): names and flags from .BTF_ids, the rest from BTF.
-  KfuncList ks = elf->section(".debug_info") ? scan_kfuncs(*elf, &btf, sopt, diags)
-                                             : kfuncs_without_dwarf(*elf, btf, o.legacy, diags);
+  bool dwarf = elf->section(".debug_info") != nullptr;
+  if (!dwarf) {
+    Diag w;
+    w.severity = Severity::Warning;
+    w.rule = "kfunc-no-dwarf";
+    w.file = elf->path();
+    w.message = "no DWARF (.debug_info): kfunc parameters come from BTF, scopes from its decl tags";
+    diags.add(std::move(w));
+  }
+  KfuncList ks = dwarf ? scan_kfuncs(*elf, &btf, sopt, diags) : kfuncs_from_btf(*elf, btf, o.legacy, diags);
   size_t scope_lines_elsewhere = 0;
   if (!o.scopes.empty()) {
     MappedFile sf = MappedFile::open(o.scopes);
@@ -211,7 +219,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     eo.features = features;
     eo.ptr_size = elf->is64() ? 8 : 4;
     eo.kernel = kernel_version_of(*elf);
-    eo.warn_missing_func = false;  // scan_kfuncs warned about every kfunc without a FUNC
+    eo.warn_missing_func = !dwarf;  // scan_kfuncs warned about every kfunc without a FUNC
     res = emit_kfunc_btf(btf, ks, eo, diags);
     res.stats.scope_lines_elsewhere = scope_lines_elsewhere;
     if (o.fatal_warnings) diags.promote_warnings();
