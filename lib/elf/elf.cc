@@ -358,4 +358,46 @@ std::vector<ElfSymbol> ElfFile::decode_symbols() const {
   return syms_;
 }
 
+std::string_view ElfFile::linux_banner() const {
+  std::call_once(banner_once_, [this] {
+    constexpr std::string_view kPrefix = "Linux version ";
+    auto text_of = [this](const ElfSection &sec) {
+      std::span<const uint8_t> d = sec.type == SHT_NOBITS ? std::span<const uint8_t>() : data(sec);
+      return std::string_view(reinterpret_cast<const char *>(d.data()), d.size());
+    };
+    std::vector<ElfSymbol> none;
+    const std::vector<ElfSymbol> *syms = &none;
+    try {
+      syms = &symbols();
+    } catch (const Error &) {  // no usable table: the stripped-image search below
+    }
+    for (const ElfSymbol &s : *syms) {
+      if (s.name != "linux_banner" || s.type != STT_OBJECT) continue;
+      if (s.shndx == SHN_UNDEF || s.shndx >= sections_.size()) continue;
+      const ElfSection &sec = sections_[s.shndx];  // NOBITS: the __weak empty declaration
+      std::string_view text = text_of(sec);
+      uint64_t off = s.value - (type_ == ET_REL ? 0 : sec.addr);
+      if (off > text.size() || s.size > text.size() - off) continue;
+      text = text.substr(off, s.size);
+      if (text.starts_with(kPrefix)) {
+        banner_ = text.substr(0, text.find('\0'));
+        return;
+      }
+    }
+    if (!syms->empty()) return;
+    const ElfSection *ro = section(".rodata");
+    if (!ro) return;
+    std::string_view text = text_of(*ro);
+    for (size_t at = text.find(kPrefix); at != std::string_view::npos; at = text.find(kPrefix, at + 1)) {
+      std::string_view rest = text.substr(at);
+      rest = rest.substr(0, rest.find('\0'));
+      if (rest.size() > kPrefix.size() && rest[kPrefix.size()] >= '0' && rest[kPrefix.size()] <= '9') {
+        banner_ = rest;
+        return;
+      }
+    }
+  });
+  return banner_;
+}
+
 }  // namespace kfb

@@ -99,6 +99,11 @@ class ElfFile {
   // its end, ...) throws kfb::Error naming the section, on this call and every later one.
   const std::vector<ElfSymbol> &symbols() const;
 
+  // The kernel's banner, "Linux version <release> (...": the linux_banner object
+  // (init/version.c, init/version-timestamp.c) or, in a stripped image with no symbols at all,
+  // the first "Linux version <digit>" string of .rodata; "" when there is none. Found once.
+  std::string_view linux_banner() const;
+
   // The libelf handle over the same bytes (owned by this object).
   Elf *libelf() const { return elf_; }
 
@@ -121,6 +126,8 @@ class ElfFile {
   mutable std::once_flag syms_once_;
   mutable std::vector<ElfSymbol> syms_;
   mutable std::string syms_error_;
+  mutable std::once_flag banner_once_;
+  mutable std::string_view banner_;
   struct Inflated;
   std::unique_ptr<Inflated[]> inflated_;  // by section index
   void check_inflated_total() const;
