@@ -198,7 +198,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   if (!dwarf) {
     Diag w;
     w.severity = Severity::Warning;
-    w.rule = "kfunc-no-dwarf";
+    w.rule = "kfunc-no-debug-info";
     w.file = elf->path();
     w.message = "no DWARF (.debug_info): kfunc parameters come from BTF, scopes from its decl tags";
     diags.add(std::move(w));
