@@ -4,6 +4,8 @@
 #include <elf.h>
 
 #include <cstring>
+#include <exception>
+#include <thread>
 
 #include "support/error.h"
 
@@ -94,6 +96,34 @@ Loaded load_elf(const ElfFile &elf, const std::string &base_path) {
   out.from_elf = true;
   out.btf = std::make_unique<Btf>(Btf::parse(s.bytes, s.what, out.base.get()));
   return out;
+}
+
+std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string &base_a,
+                                    const std::string &path_b, const std::string &base_b,
+                                    bool parallel) {
+  std::pair<Loaded, Loaded> r;
+  if (!parallel) {
+    r.first = load(path_a, base_a);
+    r.second = load(path_b, base_b);
+    return r;
+  }
+  std::exception_ptr err;
+  std::thread t([&] {
+    try {
+      r.second = load(path_b, base_b);
+    } catch (...) {
+      err = std::current_exception();
+    }
+  });
+  try {
+    r.first = load(path_a, base_a);
+  } catch (...) {
+    t.join();
+    throw;
+  }
+  t.join();
+  if (err) std::rethrow_exception(err);
+  return r;
 }
 
 }  // namespace kfb::btf

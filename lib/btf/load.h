@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "btf/btf.h"
 #include "elf/elf.h"
@@ -71,6 +72,12 @@ std::optional<Source> base_source(const ElfFile *elf, const std::string &path,
 // split's ids are the distilled base's, and no relocation onto it is done), else on
 // `base_path` (raw or ELF), else on default_base(path).
 Loaded load(const std::string &path, const std::string &base_path = "");
+
+// Two inputs at once, each on its own base (diff's OLD and NEW); with `parallel` the second is
+// read on another thread. Either one's error is thrown here, the first input's first.
+std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string &base_a,
+                                    const std::string &path_b, const std::string &base_b,
+                                    bool parallel);
 
 // The .BTF of an opened ELF, with load()'s choice of base.
 Loaded load_elf(const ElfFile &elf, const std::string &base_path = "");

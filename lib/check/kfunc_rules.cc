@@ -952,6 +952,25 @@ KfuncFileResult check_kfunc_file(const Btf &b, const ElfFile *elf, const KfuncFi
   return res;
 }
 
+void check_vmlinux_order(const Btf &b, const std::string &file, const std::string &kernel,
+                         DiagSink &diags) {
+  uint32_t bad = b.first_unsorted_by_name();
+  if (!bad) return;
+  Type t = b.type(bad), p = b.type(bad - 1);
+  Diag d;
+  d.severity = Severity::Error;
+  d.rule = "vmlinux-sorted";
+  d.type_id = bad;
+  d.kind = btf::kind_name(t.kind());
+  d.name = std::string(t.name());
+  d.file = file;
+  d.message = strfmt("types are not sorted by name: [%u] %s '%s' comes after [%u] %s '%s' "
+                     "(Linux %s finds vmlinux types by binary search and never checks the order)",
+                     bad, btf::kind_name(t.kind()), std::string(t.name()).c_str(), bad - 1,
+                     btf::kind_name(p.kind()), std::string(p.name()).c_str(), kernel.c_str());
+  diags.add(std::move(d));
+}
+
 BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf) {
   BtfIdsInput in = BtfIdsInput::from_elf(elf, /*legacy=*/true);
   BtfIdResolver resolve = func_resolver(btf);

@@ -75,6 +75,12 @@ struct KfuncFileResult {
 KfuncFileResult check_kfunc_file(const btf::Btf &btf, const ElfFile *elf,
                                  const KfuncFileOptions &o, DiagSink &diags);
 
+// What Linux 7.x assumes of vmlinux BTF without checking it: types sorted by name, anonymous
+// ones first (resolve_btfids' order; btf_find_by_name_kind() binary-searches it). The first
+// pair out of order is one error (rule vmlinux-sorted) naming both types and `kernel` ("7.3").
+void check_vmlinux_order(const btf::Btf &btf, const std::string &file, const std::string &kernel,
+                         DiagSink &diags);
+
 // Every set8 of `elf` with its entries named, flag or not (a resolved set names its pairs
 // through `btf`). The decoder's own diagnostics are dropped: scan_kfuncs reports them.
 BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf);

@@ -8,7 +8,6 @@
 // `all`, every CU that can hold an annotation is read too, and definitions tagged
 // btf_decl_tag("bpf_kfunc") join as kfuncs of source "tag" (or "both").
 #include <algorithm>
-#include <chrono>
 #include <map>
 
 #include "btf/btf.h"
@@ -21,6 +20,7 @@
 #include "kfunc/scopes.h"
 #include "support/diag.h"
 #include "support/error.h"
+#include "support/process.h"
 #include "support/vocab.h"
 
 namespace kfb {
@@ -134,13 +134,7 @@ void report_flag_conflicts(const Kfunc &k, int kernel, const std::string &obj, D
 KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
                       DiagSink &diags) {
   KfuncList out;
-  auto t = std::chrono::steady_clock::now();
-  auto lap = [&t] {
-    auto now = std::chrono::steady_clock::now();
-    double d = std::chrono::duration<double>(now - t).count();
-    t = now;
-    return d;
-  };
+  Laps t;
   // 1. The .BTF_ids sets; a resolved (linked) object names its pairs through its BTF.
   BtfIdsStats in;
   std::map<std::string, Kfunc> by_name;
@@ -158,20 +152,20 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
     diags.add(std::move(d));
   }
 
-  out.stats.t_btf_ids = lap();
+  out.stats.t_btf_ids = t.lap();
   out.stats.sets = in.sets;
   out.stats.entries = in.entries;
 
   // 2. DWARF definitions: the set kfuncs by name, plus tagged ones anywhere with `all`.
   //    No .BTF_ids means tags are the only source, so every CU is searched then.
   auto dw = DwarfReader::open(elf);
-  out.stats.t_dwarf_open = lap();
+  out.stats.t_dwarf_open = t.lap();
   DwarfQuery q;
   q.names = names;
   q.all = opt.all || !in.present;
   q.jobs = opt.jobs;
   std::vector<FuncDef> defs = dw->find(q);
-  out.stats.t_dwarf_find = lap();
+  out.stats.t_dwarf_find = t.lap();
   out.stats.cus = dw->stats().cus;
   out.stats.cus_read = dw->stats().cus_read;
   out.stats.dies = dw->stats().dies;
@@ -225,7 +219,7 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   std::stable_sort(out.kfuncs.begin(), out.kfuncs.end(), [](const Kfunc &a, const Kfunc &b) {
     return a.name != b.name ? a.name < b.name : a.btf_id < b.btf_id;
   });
-  out.stats.t_join = lap();
+  out.stats.t_join = t.lap();
   return out;
 }
 

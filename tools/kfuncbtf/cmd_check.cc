@@ -35,6 +35,7 @@ struct CheckOpts {
   bool kfunc_rules = true;         // --no-kfunc-rules turns them off
   bool legacy_kfunc_sets = false;  // every set8 is a kfunc set (pre-6.9 kernels)
   bool fatal_warnings = false;
+  bool stats = false;
 };
 
 // The rule set for a kernel version (kernel.h): each version gets the newest set at or below it.
@@ -60,6 +61,7 @@ std::string default_kernel(const std::string &file, const btf::Source &in) {
 
 int run_check(const Globals &g, const CheckOpts &opts) {
   CheckOpts o = opts;
+  Laps t;
   btf::Source in = btf::Source::open(o.file);  // an ELF is checked by lib/elf first
   if (o.kernel.empty()) o.kernel = default_kernel(o.file, in);
   check::CheckOptions co;
@@ -86,7 +88,9 @@ int run_check(const Globals &g, const CheckOpts &opts) {
   }
 
   // The loader rules, in the kernel's order; the first failure wins.
+  double t_read = t.lap();
   check::LoaderResult r = check::check_loader(blob, co);
+  double t_loader = t.lap();
 
   // The kfunc rules (man kfuncbtf(1), WHAT CHECK VERIFIES). Unlike the kernel, keep going after a
   // loader failure while
@@ -110,26 +114,8 @@ int run_check(const Globals &g, const CheckOpts &opts) {
       auto b = std::make_unique<btf::Btf>(btf::Btf::parse(in.bytes, in.what, kbase.get()));
       kr = check::check_kfunc_file(*b, in.elf.get(), ko, kdiags);
       kran = true;
-      // What 7.x assumes of vmlinux BTF without checking it: sorted by name (resolve_btfids'
-      // order), since btf_find_by_name_kind() binary-searches it.
       bool v7 = co.kernel == check::KernelVersion::V7_2 || co.kernel == check::KernelVersion::V7_3;
-      if (co.mode == check::LoaderMode::Vmlinux && v7) {
-        if (uint32_t bad = b->first_unsorted_by_name()) {
-          btf::Type t = b->type(bad), p = b->type(bad - 1);
-          Diag d;
-          d.severity = Severity::Error;
-          d.rule = "vmlinux-sorted";
-          d.type_id = bad;
-          d.kind = btf::kind_name(t.kind());
-          d.name = std::string(t.name());
-          d.file = o.file;
-          d.message = strfmt("types are not sorted by name: [%u] %s '%s' comes after [%u] %s '%s' "
-                             "(Linux %s finds vmlinux types by binary search and never checks the order)",
-                             bad, btf::kind_name(t.kind()), std::string(t.name()).c_str(), bad - 1,
-                             btf::kind_name(p.kind()), std::string(p.name()).c_str(), o.kernel.c_str());
-          kdiags.add(std::move(d));
-        }
-      }
+      if (co.mode == check::LoaderMode::Vmlinux && v7) check::check_vmlinux_order(*b, o.file, o.kernel, kdiags);
     } catch (const Error &e) {
       if (r.ok) throw;  // readable for the kernel but not for us: cannot run
     }
@@ -137,6 +123,7 @@ int run_check(const Globals &g, const CheckOpts &opts) {
     kdiags.sort();
   }
   bool kfunc_errors = kdiags.errors() > 0;
+  double t_kfunc = t.lap();
 
   if (g.json || g.pretty) {
     std::string out;
@@ -206,6 +193,10 @@ int run_check(const Globals &g, const CheckOpts &opts) {
     printf("%s: kfunc rules: %zu kfuncs%s, %zu errors, %zu warnings, %zu notes\n", o.file.c_str(),
            kr.kfuncs, kr.from_elf ? " (ELF scanned)" : " (BTF alone)", kdiags.errors(),
            kdiags.warnings(), kdiags.count(Severity::Note));
+  if (o.stats) {
+    fflush(stdout);
+    print_stats(t, {{"read", t_read}, {"loader rules", t_loader}, {"kfunc rules", t_kfunc}, {"output", t.lap()}});
+  }
   return r.ok && !kfunc_errors ? kExitOk : kExitFindings;
 }
 
@@ -230,6 +221,7 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
   sub->add_flag("--legacy-kfunc-sets", o->legacy_kfunc_sets,
                 "Every set8 is a kfunc set (kernels before 6.9 never set BTF_SET8_KFUNCS)");
   sub->add_flag("--fatal-warnings", o->fatal_warnings, "Warnings count as errors (exit 1)");
+  sub->add_flag("--stats", o->stats, "Per-phase times and peak RSS to stderr");
   return [&g, o, sub] {
     o->first_given = sub->get_option("--first")->count() > 0;
     return run_check(g, *o);

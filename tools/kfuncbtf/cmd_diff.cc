@@ -2,13 +2,9 @@
 // kfuncbtf diff OBJ [--btf FILE] [--legacy-kfunc-sets]: each kfunc's DWARF prototype against
 // its BTF.
 // Exit 0: same; 1: different; 2: cannot compare (message names the file).
-#include <malloc.h>
-#include <sys/mman.h>
-
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "btf/load.h"
 #include "command.h"
@@ -19,6 +15,7 @@
 #include "support/diag.h"
 #include "support/error.h"
 #include "support/json.h"
+#include "support/process.h"
 
 namespace kfb::tool {
 namespace {
@@ -30,26 +27,10 @@ struct DiffOpts {
   bool legacy = false;
   bool kfuncs_only = false;
   bool stat = false;
+  bool stats = false;
 };
 
 void put(const std::string &s) { write_stdout(s); }
-
-// Backs the first `bytes` of the heap with transparent huge pages (where the kernel offers
-// them on request, THP "madvise" mode as on Debian). A vmlinux diff touches ~40 MB of heap:
-// as 4 KiB pages that is ~3,500 page faults, over a third of the run's CPU time on a VM,
-// where each fault costs ~20 us; as 2 MiB pages, ~20. The block is allocated once and freed
-// at once: with the thresholds above it stays in the heap for the allocations that follow,
-// and one arena serves all threads so that -j's allocations land there too.
-void huge_heap(size_t bytes) {
-  mallopt(M_ARENA_MAX, 1);
-  void *p = malloc(bytes);
-  if (!p) return;
-  constexpr uintptr_t kHuge = 2 << 20;
-  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE);  // a hint
-  free(p);
-}
 
 int run_protos(const Globals &g, const DiffOpts &o) {
   // The object's own .BTF (or --btf) names the FUNCs; scan finds the kfuncs and their DWARF
@@ -77,40 +58,16 @@ int run_diff(const Globals &g, const DiffOpts &o) {
   if (o.files.size() == 1) return run_protos(g, o);
   if (!o.btf.empty() || o.legacy)
     throw Error("diff: --btf and --legacy-kfunc-sets apply to the one-argument form (diff OBJ)");
-  // The diff of two vmlinux BTFs allocates ~50 MB of short-lived vectors and strings; keep
-  // freed memory in the heap instead of unmapping it, so it is not faulted in again.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
-  mallopt(M_TOP_PAD, 16 << 20);
-  huge_heap(64 << 20);
   if (!o.base.empty() && (!o.old_base.empty() || !o.new_base.empty()))
     throw Error("diff: give either -B/--base-btf or --old-base/--new-base, not both");
+  Laps t;
+  prepare_heap(64 << 20);  // a vmlinux diff allocates ~50 MB of short-lived vectors and strings
 
-  // Both sides, each on its own base (a base of the wrong byte order is refused by the parser).
-  //    With -j, NEW is read on a second thread; an error there is rethrown here.
-  btf::Loaded a, b;
-  auto load_new = [&] { b = btf::load(o.files[1], o.new_base.empty() ? o.base : o.new_base); };
-  if (g.jobs > 1) {
-    std::exception_ptr err;
-    std::thread t([&] {
-      try {
-        load_new();
-      } catch (...) {
-        err = std::current_exception();
-      }
-    });
-    try {
-      a = btf::load(o.files[0], o.old_base.empty() ? o.base : o.old_base);
-    } catch (...) {
-      t.join();
-      throw;
-    }
-    t.join();
-    if (err) std::rethrow_exception(err);
-  } else {
-    a = btf::load(o.files[0], o.old_base.empty() ? o.base : o.old_base);
-    load_new();
-  }
+  // Both sides, each on its own base (a base of the wrong byte order is refused by the parser);
+  // with -j, NEW is read on a second thread.
+  auto [a, b] = btf::load_pair(o.files[0], o.old_base.empty() ? o.base : o.old_base, o.files[1],
+                               o.new_base.empty() ? o.base : o.new_base, g.jobs > 1);
+  double t_read = t.lap();
 
   // Pair by identity, compare, order: kfunc changes, then added, removed, changed types.
   diff::DiffOptions opt;
@@ -123,6 +80,7 @@ int run_diff(const Globals &g, const DiffOpts &o) {
     diff::DiffResult r = diff::diff_btf(*a.btf, *b.btf, opt);
     json ? diff::format_stat_json(r, g.pretty, out) : diff::format_stat_text(r, out);
     put(out);
+    if (o.stats) print_stats(t, {{"read", t_read}, {"diff", t.lap()}});
     return r.different() ? kExitFindings : kExitOk;
   }
 
@@ -157,6 +115,7 @@ int run_diff(const Globals &g, const DiffOpts &o) {
     out += "no differences\n";
   }
   put(out);
+  if (o.stats) print_stats(t, {{"read", t_read}, {"diff and output", t.lap()}});
   return r.different() ? kExitFindings : kExitOk;
 }
 
@@ -176,6 +135,7 @@ const CommandRegistration reg{"diff", 40, [](CLI::App &app, Globals &g) -> RunFn
                 "diff OBJ: set8s without BTF_SET8_KFUNCS are kfunc sets too (kernels before 6.9)");
   sub->add_flag("--kfuncs-only", o->kfuncs_only, "Only kfunc changes (and exit status)");
   sub->add_flag("--stat", o->stat, "Counts per kind: added removed changed same");
+  sub->add_flag("--stats", o->stats, "Per-phase times and peak RSS to stderr");
   return [&g, o] { return run_diff(g, *o); };
 }};
 

@@ -15,17 +15,23 @@ struct DumpOpts {
   std::string file;
   std::string base;
   std::string format = "raw";
+  bool stats = false;
 };
 
 int run_dump(const Globals &g, const DumpOpts &o) {
   // Read the BTF (raw or ELF .BTF; split on -B, or on vmlinux for /sys/kernel/btf/<module>).
+  Laps t;
   btf::Loaded in = btf::load(o.file, o.base);
+  double t_read = t.lap();
 
-  if (o.format == "none") return kExitOk;  // parse only (benchmarks)
-
-  // Format into one reused 256 KiB buffer, written with one fwrite per chunk.
-  if (g.json || o.format == "json") btf::dump_json(*in.btf, g.pretty, write_stdout);
-  else btf::dump_raw(*in.btf, write_stdout);
+  // Format into one reused 256 KiB buffer, written with one fwrite per chunk ("none": parse only).
+  if (o.format == "none") {
+  } else if (g.json || o.format == "json") {
+    btf::dump_json(*in.btf, g.pretty, write_stdout);
+  } else {
+    btf::dump_raw(*in.btf, write_stdout);
+  }
+  if (o.stats) print_stats(t, {{"read", t_read}, {"format", t.lap()}});
   return kExitOk;
 }
 
@@ -41,6 +47,7 @@ const CommandRegistration reg{"dump", 50, [](CLI::App &app, Globals &g) -> RunFn
                   "raw (bpftool's text, default), json (bpftool -j; with --pretty: bpftool -p), "
                   "none (parse only)")
       ->check(CLI::IsMember({"raw", "json", "none"}));
+  sub->add_flag("--stats", o->stats, "Per-phase times and peak RSS to stderr");
   return [&g, o] { return run_dump(g, *o); };
 }};
 

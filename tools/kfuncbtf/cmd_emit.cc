@@ -3,16 +3,14 @@
 //   [--fatal-warnings] [--stats]
 // Rewrite OBJ's BTF for its kfuncs (man kfuncbtf(1), WHAT EMIT WRITES) and write it as raw BTF or
 // into a copy of the ELF.
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <span>
-#include <map>
 #include <cstdio>
+#include <cstring>
+#include <map>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "btf/btf.h"
@@ -32,6 +30,7 @@
 #include "support/error.h"
 #include "support/file.h"
 #include "support/json.h"
+#include "support/process.h"
 
 namespace kfb::tool {
 namespace {
@@ -53,11 +52,6 @@ struct EmitOpts {
   bool fatal_warnings = false;
   bool stats = false;
 };
-
-using Clock = std::chrono::steady_clock;
-double secs(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
 
 void print_diags(const Globals &g, const DiagSink &diags) {
   for (const Diag &d : diags.all())
@@ -126,7 +120,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     list_features();
     return kExitOk;
   }
-  auto t0 = Clock::now();
+  Laps t;
   std::vector<std::string> ignored;
   EmitFeatures features = parse_features(o.features, o.features_strict, &ignored);
   for (const std::string &n : ignored) warn_msg(g, strfmt("unknown feature '%s' ignored", n.c_str()));
@@ -185,7 +179,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
                            "resolved (ids filled by resolve_btfids): sort before resolving, or drop sort",
                            o.file.c_str(), s.name.c_str()));
   }
-  auto t_read = Clock::now();
+  double t_read = t.lap();
 
   // Kfuncs: .BTF_ids sets + DWARF (+ a scope file); rule violations stop us here.
   DiagSink diags;
@@ -209,7 +203,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     MappedFile sf = MappedFile::open(o.scopes);
     scope_lines_elsewhere = apply_scope_file(o.scopes, sf.data(), ks, diags, btf.base() != nullptr);
   }
-  auto t_scan = Clock::now();
+  double t_scan = t.lap();
   if (o.fatal_warnings) diags.promote_warnings();
 
   // The rewrite (lib/kfunc/emit), unless the scan already found rule violations.
@@ -224,7 +218,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     res.stats.scope_lines_elsewhere = scope_lines_elsewhere;
     if (o.fatal_warnings) diags.promote_warnings();
   }
-  auto t_emit = Clock::now();
+  double t_emit = t.lap();
   diags.sort();
   if (diags.errors()) {
     print_diags(g, diags);
@@ -234,7 +228,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
 
   // Bytes, then the kernel's loader rules on them (user BTF; split BTF in module mode).
   std::vector<uint8_t> bytes = btf.write();
-  auto t_write = Clock::now();
+  double t_write = t.lap();
   {
     std::string where = (o.btf.empty() ? o.file : o.btf) + " (emitted): .BTF";
     btf::Btf::parse(bytes, where, loaded.base.get());  // the writer's output reads back
@@ -296,7 +290,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
       return kExitFindings;
     }
   }
-  auto t_check = Clock::now();
+  double t_check = t.lap();
 
   // Output: raw BTF, or a copy of the ELF with .BTF replaced; "-" is stdout, anything else
   // goes through write_file_atomic (temp file + rename; devices and pipes written in place).
@@ -314,7 +308,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     if (out == "-") write_stdout({reinterpret_cast<const char *>(bytes.data()), bytes.size()});
     else write_file_atomic(out, bytes, 0644);
   }
-  auto t_out = Clock::now();
+  double t_out = t.lap();
 
   print_diags(g, diags);
   std::string text;
@@ -327,8 +321,6 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     throw Error("writing the summary failed");
 
   if (o.stats) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     const ScanStats &ss = ks.stats;
     const EmitStats &s = res.stats;
     fprintf(stderr,
@@ -336,12 +328,11 @@ int run_emit(const Globals &g, const EmitOpts &o) {
             "write %.3f s, check %.3f s, output %.3f s; total %.3f s\n"
             "kfuncbtf: stats: %zu kfuncs, %zu twins (%zu new), %zu tags added, %zu types added; "
             "peak RSS %ld MB\n",
-            secs(t0, t_read), secs(t_read, t_scan), ss.cus_read, ss.cus, ss.dies, secs(t_scan, t_emit),
-            secs(t_emit, t_write), secs(t_write, t_check), secs(t_check, t_out), secs(t0, t_out),
+            t_read, t_scan, ss.cus_read, ss.cus, ss.dies, t_emit, t_write, t_check, t_out, t.total(),
             s.kfuncs, s.twins_added + s.twins_reused, s.twins_added,
             s.kfunc_tags + s.fastcall_tags + s.copied_tags + s.arg_tags + s.ret_tags + s.scope_tags +
                 s.calls_tags,
-            s.added(), ru.ru_maxrss / 1024);
+            s.added(), peak_rss_mb());
   }
   return kExitOk;
 }

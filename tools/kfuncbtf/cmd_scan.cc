@@ -1,9 +1,7 @@
 // kfuncbtf scan OBJ [--btf FILE] [-B BASE] [--all] [--legacy-kfunc-sets] [--fatal-warnings]:
 // list every kfunc of an object (.BTF_ids sets and DWARF bpf_kfunc tags) with its flags,
 // prototype, per-argument flags and source line.
-#include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +14,7 @@
 #include "support/diag.h"
 #include "support/error.h"
 #include "support/json.h"
+#include "support/process.h"
 
 namespace kfb::tool {
 namespace {
@@ -128,11 +127,11 @@ void print_json(const KfuncList &ks, const DiagSink &diags, bool pretty, std::st
 }
 
 int run_scan(const Globals &g, const ScanOpts &o) {
-  auto t0 = std::chrono::steady_clock::now();
+  Laps t;
   // The object, once.
   auto elf = ElfFile::open(o.file);
   elf->symbols();
-  auto t_elf = std::chrono::steady_clock::now();
+  double t_elf = t.lap();
 
   // Its BTF: --btf FILE, else the ELF's own .BTF (needed to name the pairs of sorted sets).
   btf::Loaded loaded;
@@ -143,7 +142,7 @@ int run_scan(const Globals &g, const ScanOpts &o) {
   }
 
   // Sets + DWARF -> kfuncs with per-arg flags; findings into the sink.
-  auto t_btf = std::chrono::steady_clock::now();
+  double t_btf = t.lap();
   DiagSink diags;
   ScanOptions opt;
   opt.jobs = g.jobs;
@@ -167,18 +166,14 @@ int run_scan(const Globals &g, const ScanOpts &o) {
       error_msg(DiagSink::format(d));
   }
   if (o.stats) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
     const ScanStats &st = ks.stats;
     fprintf(stderr,
             "kfuncbtf: stats: elf+symbols %.3f s, btf %.3f s, .BTF_ids %.3f s (%zu sets, %zu "
             "entries), dwarf open %.3f s (%zu CUs), dwarf find %.3f s (%zu CUs read%s, %zu DIEs), "
             "join %.3f s; %zu kfuncs; total %.3f s, peak RSS %ld MB\n",
-            sec(t0, t_elf), sec(t_elf, t_btf), st.t_btf_ids, st.sets, st.entries, st.t_dwarf_open,
+            t_elf, t_btf, st.t_btf_ids, st.sets, st.entries, st.t_dwarf_open,
             st.cus, st.t_dwarf_find, st.cus_read, st.aranges ? " via aranges" : "", st.dies,
-            st.t_join, ks.kfuncs.size(), secs, ru.ru_maxrss / 1024);
+            st.t_join, ks.kfuncs.size(), t.total(), peak_rss_mb());
   }
   return diags.errors() ? kExitFindings : kExitOk;
 }

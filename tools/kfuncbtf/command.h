@@ -15,11 +15,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "support/diag.h"
 #include "support/json.h"
-#include <functional>
-#include <string>
-#include <vector>
+#include "support/process.h"
 
 namespace kfb::tool {
 
@@ -55,6 +59,10 @@ void warn_msg(const Globals &g, const std::string &msg);
 // main() also checks stdout when a command returns, so every report (printf'd or not) that
 // cannot be written is exit 2 with that one message.
 void write_stdout(std::string_view s);
+
+// --stats: "kfuncbtf: stats: read 0.012 s, check 0.200 s; total 0.213 s, peak RSS 60 MB" to
+// stderr, one "name seconds" per phase (as Laps::lap() measured them).
+void print_stats(const Laps &t, std::initializer_list<std::pair<const char *, double>> phases);
 
 // "diagnostics": [{severity, rule, name, file, line, message}, ...] (scan's and emit's JSON).
 void write_diags_json(JsonWriter &j, const DiagSink &diags);

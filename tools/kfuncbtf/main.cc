@@ -47,6 +47,17 @@ void warn_msg(const Globals &g, const std::string &msg) {
   if (!g.quiet) fprintf(stderr, "kfuncbtf: warning: %s\n", msg.c_str());
 }
 
+void print_stats(const Laps &t, std::initializer_list<std::pair<const char *, double>> phases) {
+  std::string line = "kfuncbtf: stats: ";
+  const char *sep = "";
+  for (const auto &[name, secs] : phases) {
+    line += strfmt("%s%s %.3f s", sep, name, secs);
+    sep = ", ";
+  }
+  line += strfmt("; total %.3f s, peak RSS %ld MB\n", t.total(), peak_rss_mb());
+  fputs(line.c_str(), stderr);
+}
+
 void write_diags_json(JsonWriter &j, const DiagSink &diags) {
   j.key("diagnostics").begin_array();
   for (const Diag &d : diags.all()) {
