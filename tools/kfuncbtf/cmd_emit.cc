@@ -15,6 +15,7 @@
 
 #include "btf/btf.h"
 #include "btf/load.h"
+#include "check/emitted.h"
 #include "check/kfunc_rules.h"
 #include "check/loader.h"
 #include "command.h"
@@ -148,37 +149,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   }
   btf::Btf &btf = *loaded.btf;
   const std::vector<uint8_t> input_bytes = btf.write();  // for the loader check's baseline
-  // A finished 7.x vmlinux is sorted by name (resolve_btfids sorts it, and the kernel finds
-  // vmlinux types by binary search without checking the order): the output stays sorted.
-  bool keep_sorted = !features.sort && !btf.is_split() && btf.own_type_cnt() > 1 &&
-                     kernel_version_of(*elf) >= 700 && btf.first_unsorted_by_name() == 0;
-  BtfIds sets_before;  // the .BTF_ids sets named through the input's ids (sorting renumbers them)
-  if (keep_sorted) {
-    features.sort = true;
-    sets_before = check::decode_all_set8(*elf, &btf);
-    if (o.update_elf)
-      for (const BtfIdsSet &s : sets_before.sets)
-        if (s.resolved)
-          throw Error(strfmt("%s: its BTF is sorted by name and .BTF_ids set '%s' is resolved (a finished "
-                             "vmlinux): keeping the BTF sorted renumbers types, which --update-elf cannot "
-                             "carry into .BTF_ids; run emit before resolve_btfids (after pahole, as in "
-                             "scripts/gen-btf.sh), or write raw BTF with -o",
-                             o.file.c_str(), s.name.c_str()));
-  } else if (features.sort) {
-    // Sorting renumbers every type; a linked object whose .BTF_ids already holds BTF ids
-    // (resolve_btfids ran) would then point at the wrong types.
-    BtfIds ids;
-    try {
-      ids = check::decode_all_set8(*elf, &btf);
-    } catch (const Error &) {
-      // A malformed .BTF_ids: the scan below reports it.
-    }
-    for (const BtfIdsSet &s : ids.sets)
-      if (s.resolved)
-        throw Error(strfmt("%s: --features=sort renumbers types, but .BTF_ids set '%s' is already "
-                           "resolved (ids filled by resolve_btfids): sort before resolving, or drop sort",
-                           o.file.c_str(), s.name.c_str()));
-  }
+  check::SortPlan plan = check::plan_sort(*elf, btf, features.sort, o.update_elf);
   double t_read = t.lap();
 
   // Kfuncs: .BTF_ids sets + DWARF (+ a scope file); rule violations stop us here.
@@ -237,27 +208,9 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     // The rules of the kernel the object comes from: 7.x's, or 6.18's (the running kernel's
     // generation) for older and unknown ones.
     co.kernel = kernel_version_of(*elf) >= 702 ? check::KernelVersion::V7_3 : check::KernelVersion::V6_18;
-    std::vector<uint8_t> base_bytes;
-    if (btf.is_split()) {
-      base_bytes = btf.base()->write();
-      co.mode = check::LoaderMode::Module;
-      co.base = base_bytes;
-    }
-    check::LoaderResult lr = check::check_loader(bytes, co);
-    if (!lr.ok) {
-      // Input the running kernel's loader refuses anyway (another byte order, 4-byte pointers:
-      // BTF of another target) cannot be judged by it: then emit only must not make it worse.
-      std::vector<uint8_t> in_bytes = input_bytes;
-      check::LoaderResult li = check::check_loader(in_bytes, co);
-      // (Same errno, pass and reason; the type may differ when sort renumbered types.)
-      if (!li.ok && li.err == lr.err && li.rule == lr.rule && li.reason == lr.reason) {
-        if (!g.quiet)
-          warn_msg(g, "the input BTF already fails the running kernel's loader rules (" + li.reason +
-                          "), as BTF built for another target does: only the emitted bytes' "
-                          "structure was checked");
-        lr.ok = true;
-      }
-    }
+    std::string note;
+    check::LoaderResult lr = check::check_emitted_loader(bytes, input_bytes, btf, co, &note);
+    if (!note.empty()) warn_msg(g, note);
     if (!lr.ok) {
       print_diags(g, diags);
       error_msg("the emitted BTF fails the kernel's loader rules: " + check::format_finding(lr, co));
@@ -265,22 +218,9 @@ int run_emit(const Globals &g, const EmitOpts &o) {
       return kExitFindings;
     }
   }
-  // ... and check's kfunc rules (twins, per-arg tags, scope masks, nesting cycles) on the
-  // result, with the kfunc list renumbered to the final ids.
   {
-    KfuncList after = ks;
-    std::map<std::string, uint32_t> final_ids;
-    for (const EmitRecord &r : res.records) final_ids[r.name] = r.func_id;
-    for (Kfunc &k : after.kfuncs)
-      if (auto it = final_ids.find(k.name); it != final_ids.end()) k.btf_id = it->second;
-    check::KfuncRuleOptions ko;
-    ko.input = o.file;
-    ko.legacy_kfunc_sets = o.legacy;
-    ko.ptr_size = elf->is64() ? 8 : 4;
-    BtfIds sets = keep_sorted ? std::move(sets_before) : check::decode_all_set8(*elf, &btf);
-    ko.sets = &sets;
     DiagSink kd;
-    check::check_kfunc_rules(btf, &after, ko, kd);
+    check::check_emitted_kfuncs(btf, ks, res.records, *elf, plan, o.legacy, o.file, kd);
     if (kd.errors()) {
       kd.sort();
       print_diags(g, diags);

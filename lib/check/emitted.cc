@@ -1,0 +1,82 @@
+#include "check/emitted.h"
+
+#include <map>
+
+#include "btf/btf.h"
+#include "check/kfunc_rules.h"
+#include "elf/elf.h"
+#include "kfunc/kernel.h"
+#include "support/error.h"
+
+namespace kfb::check {
+
+SortPlan plan_sort(const ElfFile &elf, const btf::Btf &btf, bool &sort, bool update_elf) {
+  SortPlan plan;
+  plan.keep_sorted = !sort && !btf.is_split() && btf.own_type_cnt() > 1 &&
+                     kernel_version_of(elf) >= 700 && btf.first_unsorted_by_name() == 0;
+  if (plan.keep_sorted) {
+    sort = true;
+    plan.sets_before = decode_all_set8(elf, &btf);
+    if (update_elf)
+      for (const BtfIdsSet &s : plan.sets_before.sets)
+        if (s.resolved)
+          throw Error(strfmt("%s: its BTF is sorted by name and .BTF_ids set '%s' is resolved (a finished "
+                             "vmlinux): keeping the BTF sorted renumbers types, which --update-elf cannot "
+                             "carry into .BTF_ids; run emit before resolve_btfids (after pahole, as in "
+                             "scripts/gen-btf.sh), or write raw BTF with -o",
+                             elf.path().c_str(), s.name.c_str()));
+  } else if (sort) {
+    BtfIds ids;
+    try {
+      ids = decode_all_set8(elf, &btf);
+    } catch (const Error &) {
+      // A malformed .BTF_ids: the scan reports it.
+    }
+    for (const BtfIdsSet &s : ids.sets)
+      if (s.resolved)
+        throw Error(strfmt("%s: --features=sort renumbers types, but .BTF_ids set '%s' is already "
+                           "resolved (ids filled by resolve_btfids): sort before resolving, or drop sort",
+                           elf.path().c_str(), s.name.c_str()));
+  }
+  return plan;
+}
+
+LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<const uint8_t> input_bytes,
+                                  const btf::Btf &btf, CheckOptions opts, std::string *note) {
+  std::vector<uint8_t> base_bytes;
+  if (btf.is_split()) {
+    base_bytes = btf.base()->write();
+    opts.mode = LoaderMode::Module;
+    opts.base = base_bytes;
+  }
+  LoaderResult lr = check_loader(bytes, opts);
+  if (lr.ok) return lr;
+  // Same errno, pass and reason (the type may differ when sort renumbered types).
+  LoaderResult li = check_loader(input_bytes, opts);
+  if (!li.ok && li.err == lr.err && li.rule == lr.rule && li.reason == lr.reason) {
+    if (note)
+      *note = "the input BTF already fails the running kernel's loader rules (" + li.reason +
+              "), as BTF built for another target does: only the emitted bytes' structure was checked";
+    lr.ok = true;
+  }
+  return lr;
+}
+
+void check_emitted_kfuncs(const btf::Btf &btf, const KfuncList &ks, const std::vector<EmitRecord> &records,
+                          const ElfFile &elf, SortPlan &plan, bool legacy_kfunc_sets,
+                          const std::string &input, DiagSink &diags) {
+  KfuncList after = ks;
+  std::map<std::string, uint32_t> final_ids;
+  for (const EmitRecord &r : records) final_ids[r.name] = r.func_id;
+  for (Kfunc &k : after.kfuncs)
+    if (auto it = final_ids.find(k.name); it != final_ids.end()) k.btf_id = it->second;
+  KfuncRuleOptions ko;
+  ko.input = input;
+  ko.legacy_kfunc_sets = legacy_kfunc_sets;
+  ko.ptr_size = elf.is64() ? 8 : 4;
+  BtfIds sets = plan.keep_sorted ? std::move(plan.sets_before) : decode_all_set8(elf, &btf);
+  ko.sets = &sets;
+  check_kfunc_rules(btf, &after, ko, diags);
+}
+
+}  // namespace kfb::check
