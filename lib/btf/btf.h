@@ -22,7 +22,7 @@
 // writing vmlinux's 5.5 MB takes a few ms. Type, Member, ... are cheap views; they stay valid
 // until the next mutation (add_*, set_type, remap) of the Btf they came from.
 //
-// parse() rejects only what cannot be represented or printed (see the .cc's header comment);
+// parse() rejects only what cannot be represented or printed (see read.cc's header comment);
 // the kernel's loader rules are lib/check's business. The writer lays out header, types,
 // strings (type_off 0, str_off = type_len); parse -> write is byte-identical for every BTF
 // pahole, libbpf or the kernel produce. Names in a split BTF without its base do not resolve:

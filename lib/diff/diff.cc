@@ -1,64 +1,24 @@
 // diff_btf: pair types (match.h), compare each changed pair field by field, and put kfunc
 // changes first. Everything printed is derived from names and keys, never from ids, and
 // sorted by (kind, name, content hash), so renumbering alone changes nothing.
+// The kfunc section is diff_kfuncs.cc, the text and JSON output diff_format.cc; Differ is
+// declared in diff_impl.h.
 #include "diff/diff.h"
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "diff/cname.h"
+#include "diff/diff_impl.h"
 #include "diff/match.h"
 #include "support/error.h"
-#include "support/json.h"
-#include "support/vocab.h"
 
 namespace kfb::diff {
 
-const char *change_name(Change c) {
-  switch (c) {
-    case Change::Added: return "added";
-    case Change::Removed: return "removed";
-    default: return "changed";
-  }
-}
-
-void append_line(std::string &s, const Line &l) {
-  s += l.kind;
-  s += ' ';
-  s += l.name;
-  s += ": ";
-  if (!l.field.empty()) {
-    s += l.field;
-    s += ": ";
-  }
-  s += change_name(l.change);
-  if (l.change == Change::Changed) {
-    s += ": ";
-    s += l.old_value;
-    s += " -> ";
-    s += l.new_value;
-  } else {
-    const std::string &v = l.change == Change::Added ? l.new_value : l.old_value;
-    if (!v.empty()) {
-      s += ": ";
-      s += v;
-    }
-  }
-}
-
-std::string line_text(const Line &l) {
-  std::string s;
-  append_line(s, l);
-  return s;
-}
+namespace detail {
 
 namespace {
-
-using btf::Btf;
-using btf::Kind;
 
 const char *func_linkage_name(uint32_t l) {
   switch (l) {
@@ -85,9 +45,7 @@ std::string int_encoding(uint8_t e) {
   return s.empty() ? "(none)" : s;
 }
 
-std::string_view str_or_empty(const Btf &b, uint32_t off) {
-  return b.valid_str(off) ? b.str(off) : std::string_view();
-}
+}  // namespace
 
 // One type to report. A named type's name is a view of its BTF's strings; an anonymous
 // type's description is spelled into Differ::anon_names_ at [name_at, name_at + name_len),
@@ -109,667 +67,444 @@ struct Entry {
   }
 };
 
-class Differ {
- public:
-  Differ(const Btf &a, const Btf &b, const DiffOptions &opt, const LineSink *sink)
-      : m_(a, b, opt.jobs), cw_{CWriter(a), CWriter(b)}, opt_(opt), sink_(sink) {}
+DiffResult Differ::run() {
+  DiffResult r;
+  r.old_types = btf(Old).own_type_cnt();
+  r.new_types = btf(New).own_type_cnt();
+  kfuncs(r);
+  if (sink_)
+    for (const Line &l : r.kfuncs) (*sink_)(l, true);
+  types(r);
+  if (opt_.kfuncs_only) r.types.clear();
+  return r;
+}
 
-  DiffResult run() {
-    DiffResult r;
-    r.old_types = btf(Old).own_type_cnt();
-    r.new_types = btf(New).own_type_cnt();
-    kfuncs(r);
-    if (sink_)
-      for (const Line &l : r.kfuncs) (*sink_)(l, true);
-    types(r);
-    if (opt_.kfuncs_only) r.types.clear();
-    return r;
+// Appends the name of a named type, the "[...]" description of an anonymous one.
+void Differ::display(std::string &d, SideId s, uint32_t id, bool bracket) {
+  const Btf &b = btf(s);
+  if (id == 0) {
+    d += bracket ? "[void]" : "void";
+    return;
   }
-
- private:
-  const Btf &btf(SideId s) const { return m_.btf(s); }
-
-  // A named type is called by its name; an anonymous one by a "[...]" description.
-  static bool named(btf::Type t) {
-    Kind k = t.kind();
-    return t.name_off() != 0 && !t.name().empty() && k != Kind::DECL_TAG && k != Kind::TYPE_TAG;
+  btf::Type t = b.type(id);
+  std::string_view nm = t.name();
+  Kind k = t.kind();
+  if (named(t)) {
+    d += nm;
+    return;
   }
-
-  // Appends the name of a named type, the "[...]" description of an anonymous one.
-  void display(std::string &d, SideId s, uint32_t id, bool bracket = true) {
-    const Btf &b = btf(s);
-    if (id == 0) {
-      d += bracket ? "[void]" : "void";
-      return;
-    }
-    btf::Type t = b.type(id);
-    std::string_view nm = t.name();
-    Kind k = t.kind();
-    if (named(t)) {
-      d += nm;
-      return;
-    }
-    if (bracket) d += '[';
-    switch (k) {
-      case Kind::STRUCT:
-      case Kind::UNION:
-      case Kind::ENUM:
-      case Kind::ENUM64: {
-        d += k == Kind::STRUCT ? "struct {" : k == Kind::UNION ? "union {" : "enum {";
-        if ((k == Kind::ENUM || k == Kind::ENUM64) && t.vlen() > 0) {
-          d += str_or_empty(b, k == Kind::ENUM ? t.enums()[0].name_off : t.enum64s()[0].name_off);
-          d += t.vlen() > 1 ? ", ...}" : "}";
-        } else {
-          std::string_view p = m_.anon_path(s, id);
-          if (!p.empty() || k == Kind::ENUM || k == Kind::ENUM64 || t.vlen() == 0) {
-            d += "...}";
-          } else {  // unused: its first member says which one it is
-            const btf::Member &m0 = t.members()[0];
-            cw_[s].decl(d, m0.type, str_or_empty(b, m0.name_off));
-            d += t.vlen() > 1 ? "; ...}" : ";}";
-          }
-          if (!p.empty()) {
-            d += " in ";
-            d += p;
-          }
-        }
-        break;
-      }
-      case Kind::FUNC_PROTO:
-        cw_[s].proto(d, id, true);
-        break;
-      case Kind::DECL_TAG: {
-        d += nm;
-        d += " on ";
-        uint32_t tgt = t.type();
-        d += b.valid_id(tgt) ? btf::kind_name(b.type(tgt).kind()) : "?";
-        d += ' ';
-        if (b.valid_id(tgt)) display(d, s, tgt, false);
-        else d += '?';
-        if (t.component_idx() >= 0) d += strfmt(" #%d", t.component_idx());
-        break;
-      }
-      default:
-        cw_[s].type(d, id);
-        break;
-    }
-    if (bracket) d += ']';
-  }
-  std::string display(SideId s, uint32_t id, bool bracket = true) {
-    std::string d;
-    display(d, s, id, bracket);
-    return d;
-  }
-
-  // A one-line C summary of a whole type for added/removed lines (nothing when the subject
-  // says it), appended to `out`.
-  void summary(std::string &out, SideId s, uint32_t id) {
-    const Btf &b = btf(s);
-    btf::Type t = b.type(id);
-    auto count = [&](const char *what) {
-      out += "size ";
-      out += std::to_string(t.size());
-      if (!what) return;
-      out += ", ";
-      out += std::to_string(t.vlen());
-      out += what;
-    };
-    switch (t.kind()) {
-      case Kind::FUNC:
-        out += func_linkage_name(t.func_linkage());
-        out += ' ';
-        cw_[s].type(out, id);
-        break;
-      case Kind::VAR:
-        out += var_linkage_name(t.var_linkage());
-        out += ' ';
-        cw_[s].type(out, id);
-        break;
-      case Kind::TYPEDEF:
-        out += "typedef ";
-        cw_[s].decl(out, t.type(), t.name());
-        break;
-      case Kind::STRUCT:
-      case Kind::UNION:
-        count(" members");
-        break;
-      case Kind::ENUM:
-      case Kind::ENUM64:
-        count(" values");
-        break;
-      case Kind::DATASEC:
-        count(" entries");
-        break;
-      case Kind::INT:
-      case Kind::FLOAT:
-        count(nullptr);
-        break;
-      default:
-        break;
-    }
-  }
-
-  bool same_key(uint32_t o, uint32_t n) const { return m_.key(Old, o) == m_.key(New, n); }
-
-  // ---- field-by-field comparison of a changed pair
-  struct Cmp {
-    std::vector<Line> &lines;
-    const std::string &kind, &name;
-    void add(std::string field, Change c, std::string ov, std::string nv) {
-      lines.push_back({kind, name, std::move(field), c, std::move(ov), std::move(nv)});
-    }
-    void num(const char *field, uint64_t a, uint64_t b) {
-      if (a != b) add(field, Change::Changed, std::to_string(a), std::to_string(b));
-    }
-    void str(std::string field, const std::string &a, const std::string &b) {
-      if (a != b) add(std::move(field), Change::Changed, a, b);
-    }
-  };
-
-  void type_field(Cmp &c, std::string field, uint32_t o, uint32_t n) {
-    if (same_key(o, n)) return;
-    c.add(std::move(field), Change::Changed, c_type(btf(Old), o), c_type(btf(New), n));
-  }
-
-  static std::string member_label(std::string_view nm, unsigned &unnamed) {
-    if (!nm.empty()) return std::string(nm);
-    return "#" + std::to_string(unnamed++);
-  }
-
-  std::string member_decl(SideId s, const btf::Member &mb, bool kflag, const std::string &label) {
-    const Btf &b = btf(s);
-    std::string d = c_decl(b, mb.type, str_or_empty(b, mb.name_off));
-    if (mb.bitfield_size(kflag)) d += ":" + std::to_string(mb.bitfield_size(kflag));
-    return d + " at bit " + std::to_string(mb.bit_offset(kflag)) + (label[0] == '#' ? " (" + label + ")" : "");
-  }
-
-  void compare_members(Cmp &c, btf::Type o, btf::Type n) {
-    struct M {
-      std::string label;
-      const btf::Member *m;
-    };
-    auto list = [&](SideId s, btf::Type t) {
-      std::vector<M> v;
-      unsigned unnamed = 0;
-      for (const btf::Member &mb : t.members())
-        v.push_back({member_label(str_or_empty(btf(s), mb.name_off), unnamed), &mb});
-      return v;
-    };
-    std::vector<M> mo = list(Old, o), mn = list(New, n);
-    size_t before = c.lines.size();
-    std::unordered_map<std::string_view, size_t> in_new;
-    for (size_t i = 0; i < mn.size(); i++) in_new.emplace(mn[i].label, i);
-    std::unordered_map<std::string_view, size_t> in_old;
-    for (size_t i = 0; i < mo.size(); i++) in_old.emplace(mo[i].label, i);
-    for (const M &a : mo) {
-      auto it = in_new.find(a.label);
-      if (it == in_new.end()) {
-        c.add("member " + a.label, Change::Removed, member_decl(Old, *a.m, o.kflag(), a.label), "");
-        continue;
-      }
-      const btf::Member &b = *mn[it->second].m;
-      type_field(c, "member " + a.label + " type", a.m->type, b.type);
-      c.num(("member " + a.label + " offset").c_str(), a.m->bit_offset(o.kflag()), b.bit_offset(n.kflag()));
-      c.num(("member " + a.label + " bitfield size").c_str(), a.m->bitfield_size(o.kflag()), b.bitfield_size(n.kflag()));
-    }
-    for (const M &b : mn)
-      if (!in_old.count(b.label))
-        c.add("member " + b.label, Change::Added, "", member_decl(New, *b.m, n.kflag(), b.label));
-    // Same members, other order (offsets equal): say so rather than nothing.
-    if (c.lines.size() == before && mo.size() == mn.size()) {
-      for (size_t i = 0; i < mo.size(); i++)
-        if (mo[i].label != mn[i].label) {
-          c.add("member order", Change::Changed, mo[i].label, mn[i].label);
-          break;
-        }
-    }
-  }
-
-  template <typename E>
-  void compare_enums(Cmp &c, btf::Type o, btf::Type n, std::span<const E> eo, std::span<const E> en) {
-    auto val = [](const E &e, bool sgn) -> std::string {
-      if constexpr (std::is_same_v<E, btf::Enum>)
-        return sgn ? std::to_string(e.sval()) : std::to_string(e.val);
-      else
-        return sgn ? std::to_string(static_cast<int64_t>(e.val())) : std::to_string(e.val());
-    };
-    std::unordered_map<std::string_view, const E *> vn, vo;
-    for (const E &e : en) vn.emplace(str_or_empty(btf(New), e.name_off), &e);
-    for (const E &e : eo) vo.emplace(str_or_empty(btf(Old), e.name_off), &e);
-    for (const E &e : eo) {
-      std::string_view nm = str_or_empty(btf(Old), e.name_off);
-      auto it = vn.find(nm);
-      if (it == vn.end()) c.add("value " + std::string(nm), Change::Removed, val(e, o.kflag()), "");
-      else c.str("value " + std::string(nm), val(e, o.kflag()), val(*it->second, n.kflag()));
-    }
-    for (const E &e : en) {
-      std::string_view nm = str_or_empty(btf(New), e.name_off);
-      if (!vo.count(nm)) c.add("value " + std::string(nm), Change::Added, "", val(e, n.kflag()));
-    }
-  }
-
-  void compare_protos(Cmp &c, uint32_t po, uint32_t pn) {
-    const Btf &bo = btf(Old), &bn = btf(New);
-    bool ok_o = bo.valid_id(po) && po && bo.type(po).kind() == Kind::FUNC_PROTO;
-    bool ok_n = bn.valid_id(pn) && pn && bn.type(pn).kind() == Kind::FUNC_PROTO;
-    if (!ok_o || !ok_n) {
-      type_field(c, "type", po, pn);
-      return;
-    }
-    btf::Type to = bo.type(po), tn = bn.type(pn);
-    type_field(c, "return type", to.type(), tn.type());
-    auto ps_o = to.params(), ps_n = tn.params();
-    c.num("params", ps_o.size(), ps_n.size());
-    size_t common = std::min(ps_o.size(), ps_n.size());
-    for (size_t i = 0; i < common; i++) {
-      std::string p = "param " + std::to_string(i);
-      c.str(p + " name", std::string(str_or_empty(bo, ps_o[i].name_off)),
-            std::string(str_or_empty(bn, ps_n[i].name_off)));
-      type_field(c, p + " type", ps_o[i].type, ps_n[i].type);
-    }
-    for (size_t i = common; i < ps_o.size(); i++)
-      c.add("param " + std::to_string(i), Change::Removed,
-            c_decl(bo, ps_o[i].type, str_or_empty(bo, ps_o[i].name_off)), "");
-    for (size_t i = common; i < ps_n.size(); i++)
-      c.add("param " + std::to_string(i), Change::Added, "",
-            c_decl(bn, ps_n[i].type, str_or_empty(bn, ps_n[i].name_off)));
-  }
-
-  void compare_datasec(Cmp &c, btf::Type o, btf::Type n) {
-    struct V {
-      std::string label;
-      const btf::VarSecinfo *v;
-    };
-    auto list = [&](SideId s, btf::Type t) {
-      std::vector<V> out;
-      std::map<std::string, unsigned> seen;
-      for (const btf::VarSecinfo &v : t.secinfos()) {
-        std::string l = display(s, v.type, false);
-        unsigned k = seen[l]++;
-        if (k) l += " #" + std::to_string(k);
-        out.push_back({l, &v});
-      }
-      return out;
-    };
-    std::vector<V> vo = list(Old, o), vn = list(New, n);
-    std::unordered_map<std::string_view, const btf::VarSecinfo *> mn, mo;
-    for (const V &v : vn) mn.emplace(v.label, v.v);
-    for (const V &v : vo) mo.emplace(v.label, v.v);
-    for (const V &v : vo) {
-      auto it = mn.find(v.label);
-      if (it == mn.end()) {
-        c.add("entry " + v.label, Change::Removed, strfmt("offset %u size %u", v.v->offset, v.v->size), "");
-        continue;
-      }
-      c.num(("entry " + v.label + " offset").c_str(), v.v->offset, it->second->offset);
-      c.num(("entry " + v.label + " size").c_str(), v.v->size, it->second->size);
-    }
-    for (const V &v : vn)
-      if (!mo.count(v.label))
-        c.add("entry " + v.label, Change::Added, "", strfmt("offset %u size %u", v.v->offset, v.v->size));
-  }
-
-  void compare(std::vector<Line> &out, Entry &e, uint32_t oid, uint32_t nid) {
-    std::string kind = btf::kind_name(e.kind), name(e.name);
-    size_t before = out.size();
-    Cmp c{out, kind, name};
-    btf::Type o = btf(Old).type(oid), n = btf(New).type(nid);
-    switch (o.kind()) {
-      case Kind::INT:
-        c.num("size", o.size(), n.size());
-        c.num("bits", o.int_bits(), n.int_bits());
-        c.num("bit offset", o.int_offset(), n.int_offset());
-        c.str("encoding", int_encoding(o.int_encoding()), int_encoding(n.int_encoding()));
-        break;
-      case Kind::FLOAT:
-        c.num("size", o.size(), n.size());
-        break;
-      case Kind::FWD:
-        c.str("kind", o.fwd_is_union() ? "union" : "struct", n.fwd_is_union() ? "union" : "struct");
-        break;
-      case Kind::TYPEDEF:
-        type_field(c, "type", o.type(), n.type());
-        break;
-      case Kind::STRUCT:
-      case Kind::UNION:
-        c.num("size", o.size(), n.size());
-        compare_members(c, o, n);
-        break;
-      case Kind::ENUM:
-        c.num("size", o.size(), n.size());
-        c.str("signed", o.kflag() ? "true" : "false", n.kflag() ? "true" : "false");
-        compare_enums(c, o, n, o.enums(), n.enums());
-        break;
-      case Kind::ENUM64:
-        c.num("size", o.size(), n.size());
-        c.str("signed", o.kflag() ? "true" : "false", n.kflag() ? "true" : "false");
-        compare_enums(c, o, n, o.enum64s(), n.enum64s());
-        break;
-      case Kind::FUNC:
-        c.str("linkage", func_linkage_name(o.func_linkage()), func_linkage_name(n.func_linkage()));
-        if (!same_key(o.type(), n.type())) compare_protos(c, o.type(), n.type());
-        break;
-      case Kind::VAR:
-        c.str("linkage", var_linkage_name(o.var_linkage()), var_linkage_name(n.var_linkage()));
-        type_field(c, "type", o.type(), n.type());
-        break;
-      case Kind::DATASEC:
-        c.num("size", o.size(), n.size());
-        compare_datasec(c, o, n);
-        break;
-      case Kind::ARRAY:
-        type_field(c, "index type", o.array().index_type, n.array().index_type);
-        break;
-      case Kind::DECL_TAG:
-        c.num("kflag", o.kflag(), n.kflag());
-        break;
-      default:
-        break;
-    }
-    if (out.size() == before)  // signatures differ in something not printed above
-      c.add("content", Change::Changed, strfmt("%016llx", (unsigned long long)m_.sig_hash(Old, oid)),
-            strfmt("%016llx", (unsigned long long)m_.sig_hash(New, nid)));
-  }
-
-  void types(DiffResult &r) {
-    // 1. Counts, and one entry per type to report (no lines yet: they are made in output
-    //    order below, straight into r.types, so nothing big is built twice).
-    std::vector<Entry> entries;
-    bool lines = !opt_.kfuncs_only && !opt_.counts_only;
-    const Btf &bo = btf(Old), &bn = btf(New);
-    if (lines) entries.reserve(bo.own_type_cnt() + bn.own_type_cnt());  // untouched pages are free
-    auto entry = [&](SideId s, uint32_t id, btf::Type t, Change c) -> Entry & {
-      Entry &e = entries.emplace_back();
-      e.change = c;
-      e.kind = static_cast<uint8_t>(t.kind_raw());
-      if (named(t)) {
-        e.name = t.name();
+  if (bracket) d += '[';
+  switch (k) {
+    case Kind::STRUCT:
+    case Kind::UNION:
+    case Kind::ENUM:
+    case Kind::ENUM64: {
+      d += k == Kind::STRUCT ? "struct {" : k == Kind::UNION ? "union {" : "enum {";
+      if ((k == Kind::ENUM || k == Kind::ENUM64) && t.vlen() > 0) {
+        d += str_or_empty(b, k == Kind::ENUM ? t.enums()[0].name_off : t.enum64s()[0].name_off);
+        d += t.vlen() > 1 ? ", ...}" : "}";
       } else {
-        e.name_at = static_cast<uint32_t>(anon_names_.size());
-        display(anon_names_, s, id);
-        e.name_len = static_cast<uint32_t>(anon_names_.size() - e.name_at);
+        std::string_view p = m_.anon_path(s, id);
+        if (!p.empty() || k == Kind::ENUM || k == Kind::ENUM64 || t.vlen() == 0) {
+          d += "...}";
+        } else {  // unused: its first member says which one it is
+          const btf::Member &m0 = t.members()[0];
+          cw_[s].decl(d, m0.type, str_or_empty(b, m0.name_off));
+          d += t.vlen() > 1 ? "; ...}" : ";}";
+        }
+        if (!p.empty()) {
+          d += " in ";
+          d += p;
+        }
       }
-      return e;
-    };
-    for (uint32_t id = bo.start_id(); id < bo.type_cnt(); id++) {
-      btf::Type t = bo.type(id);
-      unsigned k = t.kind_raw();
-      uint32_t p = m_.peer(Old, id);
-      if (p && m_.same(id, p)) {
-        r.kinds[k].same++;
-        continue;
-      }
-      if (p) r.kinds[k].changed++;
-      else r.kinds[k].removed++;
-      if (!lines) continue;
-      Entry &e = entry(Old, id, t, p ? Change::Changed : Change::Removed);
-      e.oid = id;
-      e.nid = p;
-      e.h1 = e.h2 = m_.sig_hash(Old, id);
-      if (p) {
-        uint64_t h = m_.sig_hash(New, p);
-        e.h1 = std::min(e.h1, h);
-        e.h2 = std::max(e.h2, h);
-      }
+      break;
     }
-    for (uint32_t id = bn.start_id(); id < bn.type_cnt(); id++) {
-      if (m_.peer(New, id)) continue;
-      btf::Type t = bn.type(id);
-      r.kinds[t.kind_raw()].added++;
-      if (!lines) continue;
-      Entry &e = entry(New, id, t, Change::Added);
-      e.oid = 0;
-      e.nid = id;
-      e.h1 = e.h2 = m_.sig_hash(New, id);
+    case Kind::FUNC_PROTO:
+      cw_[s].proto(d, id, true);
+      break;
+    case Kind::DECL_TAG: {
+      d += nm;
+      d += " on ";
+      uint32_t tgt = t.type();
+      d += b.valid_id(tgt) ? btf::kind_name(b.type(tgt).kind()) : "?";
+      d += ' ';
+      if (b.valid_id(tgt)) display(d, s, tgt, false);
+      else d += '?';
+      if (t.component_idx() >= 0) d += strfmt(" #%d", t.component_idx());
+      break;
     }
-    if (!lines) return;
-    // The descriptions are all spelled: point the anonymous entries at them.
-    for (Entry &e : entries) {
-      if (e.name_at != UINT32_MAX) e.name = std::string_view(anon_names_).substr(e.name_at, e.name_len);
-      e.set_order();
-    }
-    // 2. Output order: added, removed, changed; then kind, name, content hash.
-    std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
-      if (a.order != b.order) return a.order < b.order;
-      if (a.name != b.name) return a.name < b.name;
-      if (a.h1 != b.h1) return a.h1 < b.h1;
-      return a.h2 < b.h2;
-    });
-    // 3. The lines: into r.types, or one type at a time through the sink. Added and removed
-    //    lines are spelled into one reused Line, a changed type's lines into one reused
-    //    vector, so a vmlinux-sized diff never holds its ~90k lines at once.
-    std::vector<Line> scratch;
-    std::vector<Line> &out = sink_ ? scratch : r.types;
-    if (!sink_) r.types.reserve(entries.size() + entries.size() / 4);
-    Line one;
-    for (Entry &e : entries) {
-      if (e.change == Change::Changed) {
-        if (sink_) scratch.clear();
-        compare(out, e, e.oid, e.nid);
-        if (sink_)
-          for (const Line &l : scratch) (*sink_)(l, false);
-        continue;
-      }
-      one.kind = btf::kind_name(e.kind);
-      one.name = e.name;
-      one.change = e.change;
-      one.old_value.clear();
-      one.new_value.clear();
-      if (e.change == Change::Added) summary(one.new_value, New, e.nid);
-      else summary(one.old_value, Old, e.oid);
-      if (sink_) (*sink_)(one, false);
-      else r.types.push_back(one);
-    }
+    default:
+      cw_[s].type(d, id);
+      break;
   }
+  if (bracket) d += ']';
+}
+std::string Differ::display(SideId s, uint32_t id, bool bracket) {
+  std::string d;
+  display(d, s, id, bracket);
+  return d;
+}
 
-  // ---- kfuncs
-  // Per side, from one pass over the own types (no name index of all 127k types is needed
-  // for ~200 kfuncs): FUNCs carrying a bpf_kfunc tag (component_idx -1) by name, DECL_TAGs by
-  // target, and FUNCs by name for the kfunc and twin names of both sides.
-  struct KfIndex {
-    std::map<std::string_view, uint32_t> kfuncs;
-    std::unordered_map<uint32_t, std::vector<uint32_t>> tags;
-    std::unordered_map<std::string_view, uint32_t> funcs;
+// A one-line C summary of a whole type for added/removed lines (nothing when the subject
+// says it), appended to `out`.
+void Differ::summary(std::string &out, SideId s, uint32_t id) {
+  const Btf &b = btf(s);
+  btf::Type t = b.type(id);
+  auto count = [&](const char *what) {
+    out += "size ";
+    out += std::to_string(t.size());
+    if (!what) return;
+    out += ", ";
+    out += std::to_string(t.vlen());
+    out += what;
   };
-  KfIndex kx_[2];
-
-  void index_kfuncs(SideId s) {
-    KfIndex &x = kx_[s];
-    const Btf &b = btf(s);
-    for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
-      btf::Type t = b.type(id);
-      if (t.kind() != Kind::DECL_TAG) continue;
-      uint32_t f = t.type();
-      x.tags[f].push_back(id);
-      if (t.component_idx() != -1 || t.name() != vocab::kKfuncTag) continue;
-      if (!b.valid_id(f) || !f || b.type(f).kind() != Kind::FUNC) continue;
-      x.kfuncs.emplace(b.type(f).name(), f);
-    }
+  switch (t.kind()) {
+    case Kind::FUNC:
+      out += func_linkage_name(t.func_linkage());
+      out += ' ';
+      cw_[s].type(out, id);
+      break;
+    case Kind::VAR:
+      out += var_linkage_name(t.var_linkage());
+      out += ' ';
+      cw_[s].type(out, id);
+      break;
+    case Kind::TYPEDEF:
+      out += "typedef ";
+      cw_[s].decl(out, t.type(), t.name());
+      break;
+    case Kind::STRUCT:
+    case Kind::UNION:
+      count(" members");
+      break;
+    case Kind::ENUM:
+    case Kind::ENUM64:
+      count(" values");
+      break;
+    case Kind::DATASEC:
+      count(" entries");
+      break;
+    case Kind::INT:
+    case Kind::FLOAT:
+      count(nullptr);
+      break;
+    default:
+      break;
   }
+}
 
-  void index_funcs(SideId s, const std::unordered_set<std::string_view> &wanted) {
-    KfIndex &x = kx_[s];
-    const Btf &b = btf(s);
-    if (wanted.empty()) return;
-    for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
-      btf::Type t = b.type(id);
-      if (t.kind() != Kind::FUNC) continue;
-      std::string_view nm = t.name();
-      if (wanted.count(nm)) x.funcs.emplace(nm, id);  // the first (lowest id) wins
-    }
+// ---- field-by-field comparison of a changed pair
+struct Differ::Cmp {
+  std::vector<Line> &lines;
+  const std::string &kind, &name;
+  void add(std::string field, Change c, std::string ov, std::string nv) {
+    lines.push_back({kind, name, std::move(field), c, std::move(ov), std::move(nv)});
   }
-
-  // The FUNC of that name on side s (own first, then a split BTF's base), or 0.
-  uint32_t func_named(SideId s, std::string_view name) const {
-    auto it = kx_[s].funcs.find(name);
-    if (it != kx_[s].funcs.end()) return it->second;
-    const Btf &b = btf(s);
-    if (!b.is_split()) return 0;
-    std::vector<uint32_t> ids = b.find(name, Kind::FUNC);
-    return ids.empty() ? 0 : ids.front();
+  void num(const char *field, uint64_t a, uint64_t b) {
+    if (a != b) add(field, Change::Changed, std::to_string(a), std::to_string(b));
   }
-
-  // Tags on `func` other than bpf_kfunc: "tag <value>[ arg N (name)]" -> count.
-  std::map<std::string, unsigned> tag_fields(SideId s, uint32_t func) const {
-    std::map<std::string, unsigned> out;
-    if (!func) return out;
-    const Btf &b = btf(s);
-    btf::Type f = b.type(func);
-    std::span<const btf::Param> ps;
-    if (b.valid_id(f.type()) && f.type() && b.type(f.type()).kind() == Kind::FUNC_PROTO)
-      ps = b.type(f.type()).params();
-    auto tit = kx_[s].tags.find(func);
-    const std::vector<uint32_t> own_tags = tit == kx_[s].tags.end() ? std::vector<uint32_t>{} : tit->second;
-    const std::vector<uint32_t> &tag_ids = func >= b.start_id() ? own_tags : b.decl_tags_of(func);
-    for (uint32_t tid : tag_ids) {
-      btf::Type t = b.type(tid);
-      if (t.name() == vocab::kKfuncTag && t.component_idx() == -1) continue;
-      std::string field = "tag " + std::string(t.name());
-      int ci = t.component_idx();
-      if (ci >= 0) {
-        field += " arg " + std::to_string(ci);
-        if (static_cast<size_t>(ci) < ps.size()) {
-          std::string_view pn = str_or_empty(b, ps[ci].name_off);
-          if (!pn.empty()) field += " (" + std::string(pn) + ")";
-        } else {
-          field += " (past the last parameter)";
-        }
-      }
-      out[field]++;
-    }
-    return out;
+  void str(std::string field, const std::string &a, const std::string &b) {
+    if (a != b) add(std::move(field), Change::Changed, a, b);
   }
-
-  void tag_lines(std::vector<Line> &out, const char *kind, const std::string &name, uint32_t fo, uint32_t fn) {
-    std::map<std::string, unsigned> to = tag_fields(Old, fo), tn = tag_fields(New, fn);
-    std::set<std::string> all;
-    for (auto &[f, n] : to) all.insert(f);
-    for (auto &[f, n] : tn) all.insert(f);
-    for (const std::string &f : all) {
-      unsigned a = to.count(f) ? to[f] : 0, b = tn.count(f) ? tn[f] : 0;
-      for (unsigned i = b; i < a; i++) out.push_back({kind, name, f, Change::Removed, "", ""});
-      for (unsigned i = a; i < b; i++) out.push_back({kind, name, f, Change::Added, "", ""});
-    }
-  }
-
-  // The `sp` proto's parameters are a strict prefix of the `lp` proto's (names and types), with
-  // the same return type: emit's trimmed prototype (lp on side ls, sp on the other side).
-  bool params_prefix(SideId ls, uint32_t lp, uint32_t sp) const {
-    SideId ss = ls == Old ? New : Old;
-    const Btf &bl = btf(ls), &bs = btf(ss);
-    auto ok = [](const Btf &b, uint32_t p) { return b.valid_id(p) && p && b.type(p).kind() == Kind::FUNC_PROTO; };
-    if (!ok(bl, lp) || !ok(bs, sp)) return false;
-    btf::Type tl = bl.type(lp), ts = bs.type(sp);
-    if (m_.key(ls, tl.type()) != m_.key(ss, ts.type())) return false;
-    auto a = tl.params(), b = ts.params();
-    if (b.size() >= a.size()) return false;
-    for (size_t i = 0; i < b.size(); i++)
-      if (m_.key(ls, a[i].type) != m_.key(ss, b[i].type) ||
-          str_or_empty(bl, a[i].name_off) != str_or_empty(bs, b[i].name_off))
-        return false;
-    return true;
-  }
-
-  void kfuncs(DiffResult &r) {
-    index_kfuncs(Old);
-    index_kfuncs(New);
-    std::set<std::string, std::less<>> names_impl;  // storage for the "_impl" names
-    std::unordered_set<std::string_view> wanted;      // looked up once per FUNC
-    for (SideId sd : {Old, New})
-      for (auto &[n, id] : kx_[sd].kfuncs) {
-        wanted.emplace(n);
-        wanted.emplace(*names_impl.insert(std::string(n) + std::string(vocab::kImplSuffix)).first);
-      }
-    index_funcs(Old, wanted);
-    index_funcs(New, wanted);
-    auto &ko = kx_[Old].kfuncs, &kn = kx_[New].kfuncs;
-    std::set<std::string_view> names;
-    for (auto &[n, id] : ko) names.insert(n);
-    for (auto &[n, id] : kn) names.insert(n);
-    std::vector<Line> added_removed, twins, tags, protos;
-    std::set<std::string_view> changed;
-    for (std::string_view nm : names) {
-      std::string name(nm);
-      bool in_o = ko.count(nm), in_n = kn.count(nm);
-      if (in_n && !in_o) {
-        added_removed.push_back({"kfunc", name, "", Change::Added, "", c_type(btf(New), kn[nm])});
-        r.kfunc_counts.added++;
-      } else if (in_o && !in_n) {
-        added_removed.push_back({"kfunc", name, "", Change::Removed, c_type(btf(Old), ko[nm]), ""});
-        r.kfunc_counts.removed++;
-      }
-      // Twins.
-      std::string twin = name + std::string(vocab::kImplSuffix);
-      uint32_t to = in_o ? func_named(Old, twin) : 0, tn = in_n ? func_named(New, twin) : 0;
-      size_t before = twins.size() + tags.size() + protos.size();
-      if (tn && !to) twins.push_back({"kfunc", name, "twin " + twin, Change::Added, "", ""});
-      if (to && !tn) twins.push_back({"kfunc", name, "twin " + twin, Change::Removed, "", ""});
-      // Tags on the kfunc, then on its twin.
-      uint32_t fo = func_named(Old, nm), fn = func_named(New, nm);
-      tag_lines(tags, "kfunc", name, fo, fn);
-      if (to || tn) tag_lines(tags, "twin", twin, to ? to : func_named(Old, twin), tn ? tn : func_named(New, twin));
-      // Prototype.
-      if (fo && fn) {
-        uint32_t po = btf(Old).type(fo).type(), pn = btf(New).type(fn).type();
-        if (!same_key(po, pn)) {
-          const char *field = params_prefix(Old, po, pn)   ? "proto trimmed"
-                              : params_prefix(New, pn, po) ? "proto extended"
-                                                           : "proto";
-          protos.push_back({"kfunc", name, field, Change::Changed,
-                            c_proto(btf(Old), po, true), c_proto(btf(New), pn, true)});
-        }
-      }
-      if (in_o && in_n) {
-        if (twins.size() + tags.size() + protos.size() != before) r.kfunc_counts.changed++;
-        else r.kfunc_counts.same++;
-      }
-    }
-    for (auto *v : {&added_removed, &twins, &tags, &protos})
-      for (Line &l : *v) r.kfuncs.push_back(std::move(l));
-  }
-
-  Matcher m_;
-  CWriter cw_[2];
-  std::string anon_names_;  // descriptions of the anonymous types in entries (see Entry)
-  DiffOptions opt_;
-  const LineSink *sink_;
 };
 
-void stat_rows(const DiffResult &r, const std::function<void(const char *, const Counts &)> &row) {
-  Counts total;
-  for (unsigned k = 0; k <= btf::kKindMax; k++) {
-    const Counts &c = r.kinds[k];
-    if (!c.added && !c.removed && !c.changed && !c.same) continue;
-    row(btf::kind_name(k), c);
-    total.added += c.added;
-    total.removed += c.removed;
-    total.changed += c.changed;
-    total.same += c.same;
+void Differ::type_field(Cmp &c, std::string field, uint32_t o, uint32_t n) {
+  if (same_key(o, n)) return;
+  c.add(std::move(field), Change::Changed, c_type(btf(Old), o), c_type(btf(New), n));
+}
+
+std::string Differ::member_label(std::string_view nm, unsigned &unnamed) {
+  if (!nm.empty()) return std::string(nm);
+  return "#" + std::to_string(unnamed++);
+}
+
+std::string Differ::member_decl(SideId s, const btf::Member &mb, bool kflag, const std::string &label) {
+  const Btf &b = btf(s);
+  std::string d = c_decl(b, mb.type, str_or_empty(b, mb.name_off));
+  if (mb.bitfield_size(kflag)) d += ":" + std::to_string(mb.bitfield_size(kflag));
+  return d + " at bit " + std::to_string(mb.bit_offset(kflag)) + (label[0] == '#' ? " (" + label + ")" : "");
+}
+
+void Differ::compare_members(Cmp &c, btf::Type o, btf::Type n) {
+  struct M {
+    std::string label;
+    const btf::Member *m;
+  };
+  auto list = [&](SideId s, btf::Type t) {
+    std::vector<M> v;
+    unsigned unnamed = 0;
+    for (const btf::Member &mb : t.members())
+      v.push_back({member_label(str_or_empty(btf(s), mb.name_off), unnamed), &mb});
+    return v;
+  };
+  std::vector<M> mo = list(Old, o), mn = list(New, n);
+  size_t before = c.lines.size();
+  std::unordered_map<std::string_view, size_t> in_new;
+  for (size_t i = 0; i < mn.size(); i++) in_new.emplace(mn[i].label, i);
+  std::unordered_map<std::string_view, size_t> in_old;
+  for (size_t i = 0; i < mo.size(); i++) in_old.emplace(mo[i].label, i);
+  for (const M &a : mo) {
+    auto it = in_new.find(a.label);
+    if (it == in_new.end()) {
+      c.add("member " + a.label, Change::Removed, member_decl(Old, *a.m, o.kflag(), a.label), "");
+      continue;
+    }
+    const btf::Member &b = *mn[it->second].m;
+    type_field(c, "member " + a.label + " type", a.m->type, b.type);
+    c.num(("member " + a.label + " offset").c_str(), a.m->bit_offset(o.kflag()), b.bit_offset(n.kflag()));
+    c.num(("member " + a.label + " bitfield size").c_str(), a.m->bitfield_size(o.kflag()), b.bitfield_size(n.kflag()));
   }
-  row("total", total);
-  row("kfunc", r.kfunc_counts);
+  for (const M &b : mn)
+    if (!in_old.count(b.label))
+      c.add("member " + b.label, Change::Added, "", member_decl(New, *b.m, n.kflag(), b.label));
+  // Same members, other order (offsets equal): say so rather than nothing.
+  if (c.lines.size() == before && mo.size() == mn.size()) {
+    for (size_t i = 0; i < mo.size(); i++)
+      if (mo[i].label != mn[i].label) {
+        c.add("member order", Change::Changed, mo[i].label, mn[i].label);
+        break;
+      }
+  }
 }
 
-void json_lines(JsonWriter &j, const std::vector<Line> &lines) {
-  j.begin_array();
-  for (const Line &l : lines) json_line(j, l);
-  j.end_array();
+template <typename E>
+void Differ::compare_enums(Cmp &c, btf::Type o, btf::Type n, std::span<const E> eo, std::span<const E> en) {
+  auto val = [](const E &e, bool sgn) -> std::string {
+    if constexpr (std::is_same_v<E, btf::Enum>)
+      return sgn ? std::to_string(e.sval()) : std::to_string(e.val);
+    else
+      return sgn ? std::to_string(static_cast<int64_t>(e.val())) : std::to_string(e.val());
+  };
+  std::unordered_map<std::string_view, const E *> vn, vo;
+  for (const E &e : en) vn.emplace(str_or_empty(btf(New), e.name_off), &e);
+  for (const E &e : eo) vo.emplace(str_or_empty(btf(Old), e.name_off), &e);
+  for (const E &e : eo) {
+    std::string_view nm = str_or_empty(btf(Old), e.name_off);
+    auto it = vn.find(nm);
+    if (it == vn.end()) c.add("value " + std::string(nm), Change::Removed, val(e, o.kflag()), "");
+    else c.str("value " + std::string(nm), val(e, o.kflag()), val(*it->second, n.kflag()));
+  }
+  for (const E &e : en) {
+    std::string_view nm = str_or_empty(btf(New), e.name_off);
+    if (!vo.count(nm)) c.add("value " + std::string(nm), Change::Added, "", val(e, n.kflag()));
+  }
 }
 
-}  // namespace
-
-void json_line(JsonWriter &j, const Line &l) {
-  j.begin_object();
-  j.key("kind").value(l.kind);
-  j.key("name").value(l.name);
-  if (!l.field.empty()) j.key("field").value(l.field);
-  j.key("change").value(change_name(l.change));
-  if (l.change != Change::Added && (l.change == Change::Changed || !l.old_value.empty()))
-    j.key("old").value(l.old_value);
-  if (l.change != Change::Removed && (l.change == Change::Changed || !l.new_value.empty()))
-    j.key("new").value(l.new_value);
-  j.end_object();
+void Differ::compare_protos(Cmp &c, uint32_t po, uint32_t pn) {
+  const Btf &bo = btf(Old), &bn = btf(New);
+  bool ok_o = bo.valid_id(po) && po && bo.type(po).kind() == Kind::FUNC_PROTO;
+  bool ok_n = bn.valid_id(pn) && pn && bn.type(pn).kind() == Kind::FUNC_PROTO;
+  if (!ok_o || !ok_n) {
+    type_field(c, "type", po, pn);
+    return;
+  }
+  btf::Type to = bo.type(po), tn = bn.type(pn);
+  type_field(c, "return type", to.type(), tn.type());
+  auto ps_o = to.params(), ps_n = tn.params();
+  c.num("params", ps_o.size(), ps_n.size());
+  size_t common = std::min(ps_o.size(), ps_n.size());
+  for (size_t i = 0; i < common; i++) {
+    std::string p = "param " + std::to_string(i);
+    c.str(p + " name", std::string(str_or_empty(bo, ps_o[i].name_off)),
+          std::string(str_or_empty(bn, ps_n[i].name_off)));
+    type_field(c, p + " type", ps_o[i].type, ps_n[i].type);
+  }
+  for (size_t i = common; i < ps_o.size(); i++)
+    c.add("param " + std::to_string(i), Change::Removed,
+          c_decl(bo, ps_o[i].type, str_or_empty(bo, ps_o[i].name_off)), "");
+  for (size_t i = common; i < ps_n.size(); i++)
+    c.add("param " + std::to_string(i), Change::Added, "",
+          c_decl(bn, ps_n[i].type, str_or_empty(bn, ps_n[i].name_off)));
 }
+
+void Differ::compare_datasec(Cmp &c, btf::Type o, btf::Type n) {
+  struct V {
+    std::string label;
+    const btf::VarSecinfo *v;
+  };
+  auto list = [&](SideId s, btf::Type t) {
+    std::vector<V> out;
+    std::map<std::string, unsigned> seen;
+    for (const btf::VarSecinfo &v : t.secinfos()) {
+      std::string l = display(s, v.type, false);
+      unsigned k = seen[l]++;
+      if (k) l += " #" + std::to_string(k);
+      out.push_back({l, &v});
+    }
+    return out;
+  };
+  std::vector<V> vo = list(Old, o), vn = list(New, n);
+  std::unordered_map<std::string_view, const btf::VarSecinfo *> mn, mo;
+  for (const V &v : vn) mn.emplace(v.label, v.v);
+  for (const V &v : vo) mo.emplace(v.label, v.v);
+  for (const V &v : vo) {
+    auto it = mn.find(v.label);
+    if (it == mn.end()) {
+      c.add("entry " + v.label, Change::Removed, strfmt("offset %u size %u", v.v->offset, v.v->size), "");
+      continue;
+    }
+    c.num(("entry " + v.label + " offset").c_str(), v.v->offset, it->second->offset);
+    c.num(("entry " + v.label + " size").c_str(), v.v->size, it->second->size);
+  }
+  for (const V &v : vn)
+    if (!mo.count(v.label))
+      c.add("entry " + v.label, Change::Added, "", strfmt("offset %u size %u", v.v->offset, v.v->size));
+}
+
+void Differ::compare(std::vector<Line> &out, Entry &e, uint32_t oid, uint32_t nid) {
+  std::string kind = btf::kind_name(e.kind), name(e.name);
+  size_t before = out.size();
+  Cmp c{out, kind, name};
+  btf::Type o = btf(Old).type(oid), n = btf(New).type(nid);
+  switch (o.kind()) {
+    case Kind::INT:
+      c.num("size", o.size(), n.size());
+      c.num("bits", o.int_bits(), n.int_bits());
+      c.num("bit offset", o.int_offset(), n.int_offset());
+      c.str("encoding", int_encoding(o.int_encoding()), int_encoding(n.int_encoding()));
+      break;
+    case Kind::FLOAT:
+      c.num("size", o.size(), n.size());
+      break;
+    case Kind::FWD:
+      c.str("kind", o.fwd_is_union() ? "union" : "struct", n.fwd_is_union() ? "union" : "struct");
+      break;
+    case Kind::TYPEDEF:
+      type_field(c, "type", o.type(), n.type());
+      break;
+    case Kind::STRUCT:
+    case Kind::UNION:
+      c.num("size", o.size(), n.size());
+      compare_members(c, o, n);
+      break;
+    case Kind::ENUM:
+      c.num("size", o.size(), n.size());
+      c.str("signed", o.kflag() ? "true" : "false", n.kflag() ? "true" : "false");
+      compare_enums(c, o, n, o.enums(), n.enums());
+      break;
+    case Kind::ENUM64:
+      c.num("size", o.size(), n.size());
+      c.str("signed", o.kflag() ? "true" : "false", n.kflag() ? "true" : "false");
+      compare_enums(c, o, n, o.enum64s(), n.enum64s());
+      break;
+    case Kind::FUNC:
+      c.str("linkage", func_linkage_name(o.func_linkage()), func_linkage_name(n.func_linkage()));
+      if (!same_key(o.type(), n.type())) compare_protos(c, o.type(), n.type());
+      break;
+    case Kind::VAR:
+      c.str("linkage", var_linkage_name(o.var_linkage()), var_linkage_name(n.var_linkage()));
+      type_field(c, "type", o.type(), n.type());
+      break;
+    case Kind::DATASEC:
+      c.num("size", o.size(), n.size());
+      compare_datasec(c, o, n);
+      break;
+    case Kind::ARRAY:
+      type_field(c, "index type", o.array().index_type, n.array().index_type);
+      break;
+    case Kind::DECL_TAG:
+      c.num("kflag", o.kflag(), n.kflag());
+      break;
+    default:
+      break;
+  }
+  if (out.size() == before)  // signatures differ in something not printed above
+    c.add("content", Change::Changed, strfmt("%016llx", (unsigned long long)m_.sig_hash(Old, oid)),
+          strfmt("%016llx", (unsigned long long)m_.sig_hash(New, nid)));
+}
+
+void Differ::types(DiffResult &r) {
+  // 1. Counts, and one entry per type to report (no lines yet: they are made in output
+  //    order below, straight into r.types, so nothing big is built twice).
+  std::vector<Entry> entries;
+  bool lines = !opt_.kfuncs_only && !opt_.counts_only;
+  const Btf &bo = btf(Old), &bn = btf(New);
+  if (lines) entries.reserve(bo.own_type_cnt() + bn.own_type_cnt());  // untouched pages are free
+  auto entry = [&](SideId s, uint32_t id, btf::Type t, Change c) -> Entry & {
+    Entry &e = entries.emplace_back();
+    e.change = c;
+    e.kind = static_cast<uint8_t>(t.kind_raw());
+    if (named(t)) {
+      e.name = t.name();
+    } else {
+      e.name_at = static_cast<uint32_t>(anon_names_.size());
+      display(anon_names_, s, id);
+      e.name_len = static_cast<uint32_t>(anon_names_.size() - e.name_at);
+    }
+    return e;
+  };
+  for (uint32_t id = bo.start_id(); id < bo.type_cnt(); id++) {
+    btf::Type t = bo.type(id);
+    unsigned k = t.kind_raw();
+    uint32_t p = m_.peer(Old, id);
+    if (p && m_.same(id, p)) {
+      r.kinds[k].same++;
+      continue;
+    }
+    if (p) r.kinds[k].changed++;
+    else r.kinds[k].removed++;
+    if (!lines) continue;
+    Entry &e = entry(Old, id, t, p ? Change::Changed : Change::Removed);
+    e.oid = id;
+    e.nid = p;
+    e.h1 = e.h2 = m_.sig_hash(Old, id);
+    if (p) {
+      uint64_t h = m_.sig_hash(New, p);
+      e.h1 = std::min(e.h1, h);
+      e.h2 = std::max(e.h2, h);
+    }
+  }
+  for (uint32_t id = bn.start_id(); id < bn.type_cnt(); id++) {
+    if (m_.peer(New, id)) continue;
+    btf::Type t = bn.type(id);
+    r.kinds[t.kind_raw()].added++;
+    if (!lines) continue;
+    Entry &e = entry(New, id, t, Change::Added);
+    e.oid = 0;
+    e.nid = id;
+    e.h1 = e.h2 = m_.sig_hash(New, id);
+  }
+  if (!lines) return;
+  // The descriptions are all spelled: point the anonymous entries at them.
+  for (Entry &e : entries) {
+    if (e.name_at != UINT32_MAX) e.name = std::string_view(anon_names_).substr(e.name_at, e.name_len);
+    e.set_order();
+  }
+  // 2. Output order: added, removed, changed; then kind, name, content hash.
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+    if (a.order != b.order) return a.order < b.order;
+    if (a.name != b.name) return a.name < b.name;
+    if (a.h1 != b.h1) return a.h1 < b.h1;
+    return a.h2 < b.h2;
+  });
+  // 3. The lines: into r.types, or one type at a time through the sink. Added and removed
+  //    lines are spelled into one reused Line, a changed type's lines into one reused
+  //    vector, so a vmlinux-sized diff never holds its ~90k lines at once.
+  std::vector<Line> scratch;
+  std::vector<Line> &out = sink_ ? scratch : r.types;
+  if (!sink_) r.types.reserve(entries.size() + entries.size() / 4);
+  Line one;
+  for (Entry &e : entries) {
+    if (e.change == Change::Changed) {
+      if (sink_) scratch.clear();
+      compare(out, e, e.oid, e.nid);
+      if (sink_)
+        for (const Line &l : scratch) (*sink_)(l, false);
+      continue;
+    }
+    one.kind = btf::kind_name(e.kind);
+    one.name = e.name;
+    one.change = e.change;
+    one.old_value.clear();
+    one.new_value.clear();
+    if (e.change == Change::Added) summary(one.new_value, New, e.nid);
+    else summary(one.old_value, Old, e.oid);
+    if (sink_) (*sink_)(one, false);
+    else r.types.push_back(one);
+  }
+}
+
+}  // namespace detail
 
 bool DiffResult::different() const {
   if (!kfuncs.empty() || !types.empty()) return true;
@@ -779,65 +514,16 @@ bool DiffResult::different() const {
 }
 
 DiffResult diff_btf(const btf::Btf &old_btf, const btf::Btf &new_btf, const DiffOptions &opt) {
-  DiffResult r = Differ(old_btf, new_btf, opt, nullptr).run();
+  DiffResult r = detail::Differ(old_btf, new_btf, opt, nullptr).run();
   r.kfuncs_only = opt.kfuncs_only;
   return r;
 }
 
 DiffResult diff_btf(const btf::Btf &old_btf, const btf::Btf &new_btf, const DiffOptions &opt,
                     const LineSink &sink) {
-  DiffResult r = Differ(old_btf, new_btf, opt, &sink).run();
+  DiffResult r = detail::Differ(old_btf, new_btf, opt, &sink).run();
   r.kfuncs_only = opt.kfuncs_only;
   return r;
-}
-
-void format_text(const DiffResult &r, std::string &out) {
-  if (r.kfuncs.empty() && r.types.empty()) {
-    out += "no differences\n";
-    return;
-  }
-  size_t n = r.kfuncs.size() + r.types.size();
-  out.reserve(out.size() + n * 96);
-  for (const auto *v : {&r.kfuncs, &r.types})
-    for (const Line &l : *v) {
-      append_line(out, l);
-      out += '\n';
-    }
-}
-
-void format_json(const DiffResult &r, bool pretty, std::string &out) {
-  JsonWriter j(out, pretty);
-  j.begin_object();
-  j.key("kfuncs");
-  json_lines(j, r.kfuncs);
-  j.key("types");
-  json_lines(j, r.types);
-  j.end_object();
-  j.finish();
-}
-
-void format_stat_text(const DiffResult &r, std::string &out) {
-  out += strfmt("%-12s %8s %8s %8s %8s\n", "kind", "added", "removed", "changed", "same");
-  stat_rows(r, [&](const char *name, const Counts &c) {
-    out += strfmt("%-12s %8u %8u %8u %8u\n", name, c.added, c.removed, c.changed, c.same);
-  });
-}
-
-void format_stat_json(const DiffResult &r, bool pretty, std::string &out) {
-  JsonWriter j(out, pretty);
-  j.begin_object();
-  j.key("stat").begin_object();
-  stat_rows(r, [&](const char *name, const Counts &c) {
-    j.key(name).begin_object();
-    j.key("added").value(c.added);
-    j.key("removed").value(c.removed);
-    j.key("changed").value(c.changed);
-    j.key("same").value(c.same);
-    j.end_object();
-  });
-  j.end_object();
-  j.end_object();
-  j.finish();
 }
 
 }  // namespace kfb::diff
