@@ -104,36 +104,6 @@ bool Rules::is_func_ptr(uint32_t id) const {
   return to && btf_.type(to).kind() == Kind::FUNC_PROTO;
 }
 
-std::string Rules::type_str(uint32_t id, int depth) const {
-  if (!id) return "void";
-  if (!btf_.valid_id(id) || depth > 16) return "?";
-  Type t = btf_.type(id);
-  std::string n(t.name());
-  switch (t.kind()) {
-    case Kind::INT:
-    case Kind::TYPEDEF:
-    case Kind::FLOAT: return n;
-    case Kind::STRUCT: return "struct " + n;
-    case Kind::UNION: return "union " + n;
-    case Kind::ENUM:
-    case Kind::ENUM64: return "enum " + n;
-    case Kind::FWD: return (t.fwd_is_union() ? "union " : "struct ") + n;
-    case Kind::PTR: {
-      std::string in = type_str(t.type(), depth + 1);
-      return in + (in.ends_with("*") ? "*" : " *");
-    }
-    case Kind::CONST: return "const " + type_str(t.type(), depth + 1);
-    case Kind::VOLATILE: return "volatile " + type_str(t.type(), depth + 1);
-    case Kind::RESTRICT: return type_str(t.type(), depth + 1) + " restrict";
-    case Kind::TYPE_TAG:  // kflag: a type attribute (address_space(1) on an arena pointer)
-      return type_str(t.type(), depth + 1) +
-             (t.kflag() ? " __attribute__((" + n + "))" : " __tag(" + n + ")");
-    case Kind::ARRAY: return type_str(t.array().type, depth + 1) + "[]";
-    case Kind::FUNC_PROTO: return "function";
-    default: return btf::kind_name(t.kind());
-  }
-}
-
 bool Rules::same_sans_attrs(uint32_t x, uint32_t y, int depth) const {
   auto strip = [this](uint32_t id) {
     for (int guard = 0; guard < 64 && id && btf_.valid_id(id); guard++) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "btf/btf.h"
+#include "btf/cname.h"
 #include "check/kfunc_rules.h"
 #include "kfunc/flags.h"
 #include "kfunc/kfunc.h"
@@ -63,7 +64,7 @@ class Rules {
   bool same_sans_attrs(uint32_t x, uint32_t y, int depth = 0) const;
   bool is_scalar(uint32_t id) const;
   bool is_func_ptr(uint32_t id) const;
-  std::string type_str(uint32_t id, int depth = 0) const;
+  std::string type_str(uint32_t id) const { return btf::c_type(btf_, id); }  // for messages
   std::optional<Type> proto_of(uint32_t func) const;
   unsigned ptr_size() const;
 

@@ -9,7 +9,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "diff/cname.h"
+#include "btf/cname.h"
 #include "diff/diff_impl.h"
 #include "diff/match.h"
 #include "support/error.h"

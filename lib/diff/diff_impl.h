@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "btf/btf.h"
-#include "diff/cname.h"
+#include "btf/cname.h"
 #include "diff/diff.h"
 #include "diff/match.h"
 
@@ -20,6 +20,7 @@ namespace kfb::diff::detail {
 
 using btf::Btf;
 using btf::Kind;
+using btf::CWriter;
 
 inline std::string_view str_or_empty(const Btf &b, uint32_t off) {
   return b.valid_str(off) ? b.str(off) : std::string_view();

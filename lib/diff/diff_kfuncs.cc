@@ -6,7 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "diff/cname.h"
+#include "btf/cname.h"
 #include "diff/diff_impl.h"
 #include "support/vocab.h"
 

@@ -4,13 +4,17 @@
 // none), both with spacing normalized.
 #include "diff/proto.h"
 
-#include "diff/cname.h"
+#include <cctype>
+
+#include "btf/cname.h"
+#include "dwarf/ctype.h"
 
 namespace kfb::diff {
 
 namespace {
 
 using btf::Kind;
+using btf::Spell;
 
 std::string dwarf_proto(const Kfunc &k) {
   std::string s = k.ret.type.text;
@@ -76,6 +80,57 @@ std::vector<Line> diff_protos(const KfuncList &kfuncs, const btf::Btf &btf) {
     for (size_t i = common; i < ps.size(); i++)
       add("param " + std::to_string(i), Change::Added, "",
           c_decl(btf, ps[i].type, btf.valid_str(ps[i].name_off) ? btf.str(ps[i].name_off) : "", sp));
+  }
+  return out;
+}
+
+std::string normalize_c_type(std::string_view s) {
+  auto tight = [](char c) {
+    return c == '*' || c == '(' || c == ')' || c == '[' || c == ']' || c == ',';
+  };
+  std::string spaced;
+  bool pending_space = false;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && !spaced.empty() && !tight(spaced.back()) && !tight(c)) spaced += ' ';
+    pending_space = false;
+    spaced += c;
+  }
+
+  // Integer keyword runs in one spelling: gcc's BTF says "long unsigned int" where clang's and
+  // DWARF's C spelling say "unsigned long".
+  auto ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  auto keyword = [](std::string_view w) {
+    return w == "signed" || w == "unsigned" || w == "short" || w == "long" || w == "int" || w == "char";
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < spaced.size()) {
+    if (!ident(spaced[i])) {
+      out += spaced[i++];
+      continue;
+    }
+    // A run of keywords joined by single spaces, ending before a non-keyword word.
+    size_t run_end = i, j = i;
+    while (j < spaced.size()) {
+      size_t e = j;
+      while (e < spaced.size() && ident(spaced[e])) e++;
+      if (!keyword(std::string_view(spaced).substr(j, e - j))) break;
+      run_end = e;
+      if (e + 1 < spaced.size() && spaced[e] == ' ' && ident(spaced[e + 1])) j = e + 1;
+      else break;
+    }
+    if (run_end > i) {
+      std::string_view run = std::string_view(spaced).substr(i, run_end - i);
+      std::string c = c_int_spelling(run);
+      out += c.empty() ? std::string(run) : c;
+      i = run_end;
+    } else {
+      while (i < spaced.size() && ident(spaced[i])) out += spaced[i++];
+    }
   }
   return out;
 }

@@ -17,6 +17,8 @@
 // Kfuncs without a DWARF definition are skipped (scan reports them).
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "btf/btf.h"
@@ -26,5 +28,12 @@
 namespace kfb::diff {
 
 std::vector<Line> diff_protos(const KfuncList &kfuncs, const btf::Btf &btf);
+
+// Spacing-insensitive form for comparing spellings from different sources: whitespace runs
+// become one space, and no space is kept next to * ( ) [ ] , or at either end; integer
+// keyword runs take one spelling ("long unsigned int" and "unsigned long" both "unsigned long").
+std::string normalize_c_type(std::string_view s);
+//   kfb::diff::normalize_c_type(" const char  * ")     // "const char*"
+//   kfb::diff::normalize_c_type("long unsigned int *")  // "unsigned long*"
 
 }  // namespace kfb::diff

@@ -316,7 +316,7 @@ TEST_CASE("kfunc-twin-proto: F_impl does not extend F") {
   a.func("bpf_b_impl", a.int_, {{"p", a.b.add_ptr(a.u64)}});
   a.kfunc("bpf_b", a.int_, {{"p", ap}});
   CHECK(only(run(a.b)).message ==
-        "twin bpf_b_impl arg 0 'p' is 'u64 *', not 'int __attribute__((address_space(1))) *' as in bpf_b");
+        "twin bpf_b_impl arg 0 'p' is 'u64 *', not '__attribute__((address_space(1))) int *' as in bpf_b");
 }
 
 TEST_CASE("kfunc-twin-kfunc-tag: F_impl tagged bpf_kfunc without being a kfunc") {

@@ -9,7 +9,8 @@
 
 #include "btf/btf.h"
 #include "btf/load.h"
-#include "diff/cname.h"
+#include "btf/cname.h"
+#include "diff/proto.h"
 #include "diff/diff.h"
 #include "support/file.h"
 
@@ -301,7 +302,7 @@ TEST_CASE("CWriter appends the spellings the functions return, through tags and 
   uint32_t loop = b.add_ptr(0);  // PTR -> CONST -> itself
   b.set_type(loop, b.add_const(loop));
 
-  kfb::diff::CWriter w(b);
+  kfb::btf::CWriter w(b);
   std::string out = "x: ";
   w.decl(out, arr, "handlers");
   out += " | ";
@@ -316,7 +317,7 @@ TEST_CASE("CWriter appends the spellings the functions return, through tags and 
         " | int (char * __tag(rcu) volatile p, ...) | int (char * __tag(rcu) volatile, ...)");
   CHECK(c_decl(b, arr, "handlers") == "int (*handlers[4])(char * __tag(rcu) volatile, ...)");
   CHECK(c_proto(b, fp, true) == "int (char * __tag(rcu) volatile p, ...)");
-  kfb::diff::Spell no_tags;
+  kfb::btf::Spell no_tags;
   no_tags.type_tags = false;
   CHECK(c_type(b, vtag, no_tags) == "char * volatile");
   std::string cyc = c_type(b, loop);

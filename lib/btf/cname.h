@@ -1,15 +1,13 @@
 // C spelling of BTF types, the way bpftool's C dump and lib/dwarf's CType write them.
 //
 //   const kfb::btf::Btf &btf = ...;
-//   kfb::diff::c_type(btf, ptr_id)             // "struct task_struct *"
-//   kfb::diff::c_type(btf, arr_id)             // "u8 [16]"
-//   kfb::diff::c_type(btf, fnptr_id)           // "int (*)(void *, u32)"
-//   kfb::diff::c_decl(btf, fnptr_id, "cb")     // "int (*cb)(void *, u32)"
-//   kfb::diff::c_proto(btf, proto_id, true)    // "void *(u64 local_type_id__k, void *meta__ign)"
-//   kfb::diff::CWriter w(btf);                 // many spellings into one reused buffer:
+//   kfb::btf::c_type(btf, ptr_id)             // "struct task_struct *"
+//   kfb::btf::c_type(btf, arr_id)             // "u8 [16]"
+//   kfb::btf::c_type(btf, fnptr_id)           // "int (*)(void *, u32)"
+//   kfb::btf::c_decl(btf, fnptr_id, "cb")     // "int (*cb)(void *, u32)"
+//   kfb::btf::c_proto(btf, proto_id, true)    // "void *(u64 local_type_id__k, void *meta__ign)"
+//   kfb::btf::CWriter w(btf);                 // many spellings into one reused buffer:
 //   w.decl(buf, fnptr_id, "cb");               // appends "int (*cb)(void *, u32)" to buf
-//   kfb::diff::normalize_c_type(" const char  * ")   // "const char*"
-//   kfb::diff::normalize_c_type("long unsigned int *")   // "unsigned long*"
 //
 // Typedef names are kept, never expanded; an anonymous struct prints as "struct {...}";
 // qualifiers on a pointer follow the star ("char * const"); a variadic prototype ends in
@@ -27,7 +25,7 @@
 
 #include "btf/btf.h"
 
-namespace kfb::diff {
+namespace kfb::btf {
 
 struct Spell {
   bool type_tags = true;
@@ -74,9 +72,4 @@ std::string c_decl(const btf::Btf &btf, uint32_t id, std::string_view name, Spel
 // A FUNC_PROTO as "RET (PARAMS)", with parameter names when `names`.
 std::string c_proto(const btf::Btf &btf, uint32_t proto_id, bool names, Spell sp = {});
 
-// Spacing-insensitive form for comparing spellings from different sources: whitespace runs
-// become one space, and no space is kept next to * ( ) [ ] , or at either end; integer
-// keyword runs take one spelling ("long unsigned int" and "unsigned long" both "unsigned long").
-std::string normalize_c_type(std::string_view s);
-
-}  // namespace kfb::diff
+}  // namespace kfb::btf
