@@ -165,7 +165,7 @@ int64_t Btf::find_str(std::string_view s) const {
   }
   if (s.find('\0') != std::string_view::npos) return -1;
   size_t mask = ix.str_slots.size() - 1;
-  size_t i = hash_bytes(s) & mask;
+  size_t i = hash::bytes64(s) & mask;
   while (ix.str_slots[i]) {
     uint32_t local = ix.str_slots[i] - 1;
     if (std::string_view(strs_.data() + local) == s) return start_str_off_ + local;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "btf/btf.h"
+#include "support/hash.h"
 
 namespace kfb::btf {
 
@@ -50,17 +51,7 @@ struct Btf::Index {
 
 namespace detail {
 
-inline uint64_t hash_bytes(std::string_view s, uint64_t seed = 0) {
-  // FNV-1a, 64 bit: names are short, this is plenty.
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h ^ (h >> 29);
-}
-
-inline uint64_t name_kind_hash(std::string_view name, unsigned kind) { return hash_bytes(name, kind * 0x9e3779b97f4a7c15ull); }
+inline uint64_t name_kind_hash(std::string_view name, unsigned kind) { return hash::bytes64(name, kind + 1); }
 
 inline size_t pow2_at_least(size_t n) {
   size_t c = 16;
@@ -128,7 +119,7 @@ inline void tag_insert(const Btf &b, std::vector<uint32_t> &head, std::vector<ui
 inline void str_slot_insert(std::vector<uint32_t> &slots, const std::string &strs, uint32_t local) {
   size_t mask = slots.size() - 1;
   std::string_view s(strs.data() + local);
-  size_t i = hash_bytes(s) & mask;
+  size_t i = hash::bytes64(s) & mask;
   while (slots[i]) {
     if (std::string_view(strs.data() + slots[i] - 1) == s) return;  // keep the first
     i = (i + 1) & mask;

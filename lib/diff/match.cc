@@ -41,8 +41,8 @@
 // Hashing, not interning. Keys and signatures are 128-bit hashes of that content (two
 // independent 64-bit streams over kind, names, numbers and the children's KEY hashes), so
 // comparing across the two BTFs is a 16-byte compare and nothing is stored per type but two
-// hashes. A first version interned the serialized content in a hash table for exactness; on
-// vmlinux it spent 60% of a 1.2 s run in that table and malloc. With 2^-128 per pair, a false
+// hashes (interning the serialized content instead would spend most of a vmlinux diff in that
+// table and malloc). With 2^-128 per pair, a false
 // "same" among 10^5 types is less likely than a cosmic-ray bit flip. The hashes are built from
 // names and child hashes only, never from ids or visiting order, so they also order the
 // output where names tie: the output does not depend on ids.
@@ -73,34 +73,10 @@ namespace {
 using btf::Btf;
 using btf::Kind;
 
-inline uint64_t mix(uint64_t h, uint64_t v, uint64_t k) {
-  v ^= k;
-  v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  v = (v ^ (v >> 27)) * 0x94d049bb133111ebULL;
-  v ^= v >> 31;
-  return (h ^ v) * 0x100000001b3ULL + (h >> 29);
-}
-
-constexpr uint64_t kSeedA = 0x9e3779b97f4a7c15ULL, kSeedB = 0xc2b2ae3d27d4eb4fULL;
-
-// Two independent 64-bit hashes of a byte string.
-inline Hash128 hash_bytes(std::string_view s) {
-  uint64_t a = kSeedA ^ s.size(), b = kSeedB ^ (s.size() << 1);
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    memcpy(&w, s.data() + i, 8);
-    a = mix(a, w, kSeedA);
-    b = mix(b, w, kSeedB);
-  }
-  if (i < s.size()) {
-    uint64_t w = 0;
-    memcpy(&w, s.data() + i, s.size() - i);
-    a = mix(a, w, kSeedA);
-    b = mix(b, w, kSeedB);
-  }
-  return {a, b};
-}
+using hash::kSeedA;
+using hash::kSeedB;
+using hash::mix;
+using hash::bytes128;
 
 // Content hash under construction.
 struct Hasher {
@@ -110,8 +86,8 @@ struct Hasher {
     a = mix(a, v, kSeedA);
     b = mix(b, v, kSeedB);
   }
-  void str(std::string_view s) { str_hash(hash_bytes(s)); }
-  void str_hash(const Hash128 &h) {  // str() of a string whose hash_bytes() is h
+  void str(std::string_view s) { str_hash(bytes128(s)); }
+  void str_hash(const Hash128 &h) {  // str() of a string whose bytes128() is h
     a = mix(a, h.a, kSeedA);
     b = mix(b, h.b, kSeedB);
   }
@@ -402,7 +378,7 @@ struct Matcher::Impl {
   // also collects the roots of the use paths (named STRUCT/UNION/TYPEDEF/FUNC/VAR with an
   // anonymous child), so each name is measured and hashed once.
   struct Root {
-    uint64_t h;  // hash_bytes(name).a
+    uint64_t h;  // bytes128(name).a
     uint8_t kind;
     uint32_t id;
   };
@@ -421,7 +397,7 @@ struct Matcher::Impl {
       if (!named_kind(k) || t.name_off() == 0) continue;
       std::string_view nm = t.name();
       if (nm.empty()) continue;
-      Hash128 nh = hash_bytes(nm);
+      Hash128 nh = bytes128(nm);
       Hasher b('N');
       b.u32(t.kind_raw());
       b.str_hash(nh);

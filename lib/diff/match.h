@@ -24,18 +24,14 @@
 #include <vector>
 
 #include "btf/btf.h"
+#include "support/hash.h"
 
 namespace kfb::diff {
 
 enum SideId : uint8_t { Old = 0, New = 1 };
 
 // A 128-bit content hash: keys and signatures (see match.cc).
-struct Hash128 {
-  uint64_t a = 0, b = 0;
-  bool operator==(const Hash128 &o) const { return a == o.a && b == o.b; }
-  bool operator!=(const Hash128 &o) const { return !(*this == o); }
-  bool operator<(const Hash128 &o) const { return a != o.a ? a < o.a : b < o.b; }
-};
+using kfb::Hash128;
 
 class Matcher {
  public:
