@@ -73,6 +73,19 @@ constexpr uint16_t kMagic = 0xeB9F;
 const char *kind_name(Kind k);
 inline const char *kind_name(unsigned k) { return kind_name(static_cast<Kind>(k)); }
 
+// Payload words per entry of a kind whose entries each start with a name offset (members,
+// enumerators, params): 3 for STRUCT, UNION, ENUM64; 2 for ENUM, FUNC_PROTO; 0 for the others.
+constexpr size_t named_entry_stride(Kind k) {
+  switch (k) {
+    case Kind::STRUCT:
+    case Kind::UNION:
+    case Kind::ENUM64: return 3;
+    case Kind::ENUM:
+    case Kind::FUNC_PROTO: return 2;
+    default: return 0;
+  }
+}
+
 // INT encoding bits, FUNC linkage (in vlen), VAR linkage.
 enum IntEncoding : uint8_t { INT_SIGNED = 1, INT_CHAR = 2, INT_BOOL = 4 };
 enum FuncLinkage : uint16_t { FUNC_STATIC = 0, FUNC_GLOBAL = 1, FUNC_EXTERN = 2 };

@@ -207,15 +207,7 @@ uint32_t Btf::add_copy(const Btf &from, uint32_t id) {
   // Strings first (they may grow strs_, not the payload we copied).
   std::string name(t.name());
   uint32_t info = t.info(), sot = t.raw().size_or_type;
-  size_t stride = 0;
-  switch (t.kind()) {
-    case Kind::STRUCT:
-    case Kind::UNION:
-    case Kind::ENUM64: stride = 3; break;
-    case Kind::ENUM:
-    case Kind::FUNC_PROTO: stride = 2; break;
-    default: break;
-  }
+  size_t stride = named_entry_stride(t.kind());
   std::vector<std::string> names;
   if (stride)
     for (size_t i = 0; i < t.vlen(); i++) names.emplace_back(from.str(p[i * stride]));

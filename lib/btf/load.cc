@@ -126,4 +126,10 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
   return r;
 }
 
+Loaded load_object(const ElfFile &elf, const std::string &btf_path, const std::string &base_path) {
+  if (!btf_path.empty()) return load(btf_path, base_path);
+  if (elf.section(".BTF")) return load_elf(elf, base_path);
+  return {};
+}
+
 }  // namespace kfb::btf

@@ -79,6 +79,10 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
                                     const std::string &path_b, const std::string &base_b,
                                     bool parallel);
 
+// The BTF a command on object `elf` works on: `btf_path` when given (raw or ELF: --btf FILE),
+// else the object's own .BTF; an empty Loaded (btf null) when it has none.
+Loaded load_object(const ElfFile &elf, const std::string &btf_path, const std::string &base_path = "");
+
 // The .BTF of an opened ELF, with load()'s choice of base.
 Loaded load_elf(const ElfFile &elf, const std::string &base_path = "");
 

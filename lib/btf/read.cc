@@ -201,15 +201,7 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
       std::memcpy(dst, raw.data(), words * 4);
     }
     // Names inside the payload (members, params, enumerators) are printed too.
-    size_t stride = 0;
-    switch (known ? static_cast<Kind>(kind) : Kind::UNKN) {
-      case Kind::STRUCT:
-      case Kind::UNION:
-      case Kind::ENUM64: stride = 3; break;
-      case Kind::ENUM:
-      case Kind::FUNC_PROTO: stride = 2; break;
-      default: break;
-    }
+    size_t stride = known ? named_entry_stride(static_cast<Kind>(kind)) : 0;
     if (stride)
       for (size_t i = 0; i < vlen; i++)
         if (!name_ok(dst[i * stride]))

@@ -36,8 +36,9 @@ int run_protos(const Globals &g, const DiffOpts &o) {
   // The object's own .BTF (or --btf) names the FUNCs; scan finds the kfuncs and their DWARF
   // prototypes.
   const std::string &path = o.files[0];
-  btf::Loaded in = btf::load(o.btf.empty() ? path : o.btf, o.base);
   auto elf = ElfFile::open(path);
+  btf::Loaded in = btf::load_object(*elf, o.btf, o.base);
+  if (!in.btf) throw Error(path + ": no .BTF section");
   DiagSink diags;
   ScanOptions so;
   so.jobs = g.jobs;

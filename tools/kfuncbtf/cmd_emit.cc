@@ -139,14 +139,8 @@ int run_emit(const Globals &g, const EmitOpts &o) {
 
   // The object and its BTF: --btf FILE, else OBJ's .BTF; split on -B.
   auto elf = ElfFile::open(o.file);
-  btf::Loaded loaded;
-  if (!o.btf.empty()) {
-    loaded = btf::load(o.btf, o.base);
-  } else {
-    if (!elf->section(".BTF"))
-      throw Error(o.file + ": no .BTF section (run pahole -J first, or give --btf FILE)");
-    loaded = btf::load_elf(*elf, o.base);
-  }
+  btf::Loaded loaded = btf::load_object(*elf, o.btf, o.base);
+  if (!loaded.btf) throw Error(o.file + ": no .BTF section (run pahole -J first, or give --btf FILE)");
   btf::Btf &btf = *loaded.btf;
   const std::vector<uint8_t> input_bytes = btf.write();  // for the loader check's baseline
   check::SortPlan plan = check::plan_sort(*elf, btf, features.sort, o.update_elf);

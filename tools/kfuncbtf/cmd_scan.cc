@@ -134,12 +134,7 @@ int run_scan(const Globals &g, const ScanOpts &o) {
   double t_elf = t.lap();
 
   // Its BTF: --btf FILE, else the ELF's own .BTF (needed to name the pairs of sorted sets).
-  btf::Loaded loaded;
-  if (!o.btf.empty()) {
-    loaded = btf::load(o.btf, o.base);
-  } else if (elf->section(".BTF")) {
-    loaded = btf::load_elf(*elf, o.base);
-  }
+  btf::Loaded loaded = btf::load_object(*elf, o.btf, o.base);
 
   // Sets + DWARF -> kfuncs with per-arg flags; findings into the sink.
   double t_btf = t.lap();
