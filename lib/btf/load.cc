@@ -17,7 +17,7 @@ constexpr const char *kSysBtfDir = "/sys/kernel/btf/";
 
 Source from_image(Source s, std::span<const uint8_t> image, const std::string &path) {
   if (is_elf(image)) {
-    s.elf = ElfFile::from_memory(image, path);
+    s.elf = elf::ElfFile::from_memory(image, path);
     s.bytes = s.elf->contents(s.elf->btf_section());
     s.what = path + ": .BTF";
   } else {
@@ -48,17 +48,17 @@ Source Source::from_memory(std::span<const uint8_t> image, const std::string &pa
   return from_image(Source(), image, path);
 }
 
-Source Source::of_elf(const ElfFile &elf) {
+Source Source::of_elf(const elf::ElfFile &elf) {
   Source s;
   s.bytes = elf.contents(elf.btf_section());
   s.what = elf.path() + ": .BTF";
   return s;
 }
 
-std::optional<Source> base_source(const ElfFile *elf, const std::string &path,
+std::optional<Source> base_source(const elf::ElfFile *elf, const std::string &path,
                                   const std::string &base_path) {
   if (elf) {
-    const ElfSection *d = elf->section(".BTF.base");
+    const elf::ElfSection *d = elf->section(".BTF.base");
     if (d && d->type != SHT_NOBITS) {
       Source s;
       s.bytes = elf->contents(*d);
@@ -73,7 +73,7 @@ std::optional<Source> base_source(const ElfFile *elf, const std::string &path,
 
 namespace {
 
-std::unique_ptr<Btf> base_of(const ElfFile *elf, const std::string &path, const std::string &base_path) {
+std::unique_ptr<Btf> base_of(const elf::ElfFile *elf, const std::string &path, const std::string &base_path) {
   std::optional<Source> b = base_source(elf, path, base_path);
   return b ? std::make_unique<Btf>(Btf::parse(b->bytes, b->what)) : nullptr;
 }
@@ -89,7 +89,7 @@ Loaded load(const std::string &path, const std::string &base_path) {
   return out;
 }
 
-Loaded load_elf(const ElfFile &elf, const std::string &base_path) {
+Loaded load_elf(const elf::ElfFile &elf, const std::string &base_path) {
   Loaded out;
   out.base = base_of(&elf, elf.path(), base_path);
   Source s = Source::of_elf(elf);
@@ -126,7 +126,7 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
   return r;
 }
 
-Loaded load_object(const ElfFile &elf, const std::string &btf_path, const std::string &base_path) {
+Loaded load_object(const elf::ElfFile &elf, const std::string &btf_path, const std::string &base_path) {
   if (!btf_path.empty()) return load(btf_path, base_path);
   if (elf.section(".BTF")) return load_elf(elf, base_path);
   return {};

@@ -11,7 +11,7 @@
 //   kfb::btf::Source s = kfb::btf::Source::open("foo.ko");     // the BTF bytes, unparsed
 //   check_loader(s.bytes, ...);
 //
-// Raw BTF and ELF are told apart by their magic. An ELF goes through lib/elf (kfb::ElfFile),
+// Raw BTF and ELF are told apart by their magic. An ELF goes through lib/elf (kfb::elf::ElfFile),
 // the one reader of ELF in the project, so every command gives the same message for the same
 // malformed file. Errors name the file and section ("foo.ko: .BTF+0x1c: ...",
 // "foo.ko: no .BTF section").
@@ -44,7 +44,7 @@ bool is_elf(std::span<const uint8_t> bytes);
 // (inflated if compressed) of an ELF read through lib/elf.
 struct Source {
   MappedFile file;                   // empty for from_memory
-  std::unique_ptr<ElfFile> elf;      // set for an ELF input
+  std::unique_ptr<elf::ElfFile> elf;      // set for an ELF input
   std::span<const uint8_t> bytes;    // the BTF
   std::string what;                  // "<path>" or "<path>: .BTF", for messages
 
@@ -52,7 +52,7 @@ struct Source {
   // Over `image` (raw BTF or ELF), which the caller keeps alive.
   static Source from_memory(std::span<const uint8_t> image, const std::string &path);
   // The .BTF of an ELF the caller opened (and keeps alive).
-  static Source of_elf(const ElfFile &elf);
+  static Source of_elf(const elf::ElfFile &elf);
 };
 
 struct Loaded {
@@ -65,7 +65,7 @@ struct Loaded {
 // distilled base that 7.x's resolve_btfids --distill_base writes into out-of-tree modules (the
 // split's ids refer to it; the kernel relocates it onto vmlinux at load time, kfuncbtf does
 // not), else `base_path`, else default_base(path); nullopt when there is none.
-std::optional<Source> base_source(const ElfFile *elf, const std::string &path,
+std::optional<Source> base_source(const elf::ElfFile *elf, const std::string &path,
                                   const std::string &base_path);
 
 // Reads `path`, split on its own .BTF.base when it has one (`base_path` is then not used: the
@@ -81,9 +81,9 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
 
 // The BTF a command on object `elf` works on: `btf_path` when given (raw or ELF: --btf FILE),
 // else the object's own .BTF; an empty Loaded (btf null) when it has none.
-Loaded load_object(const ElfFile &elf, const std::string &btf_path, const std::string &base_path = "");
+Loaded load_object(const elf::ElfFile &elf, const std::string &btf_path, const std::string &base_path = "");
 
 // The .BTF of an opened ELF, with load()'s choice of base.
-Loaded load_elf(const ElfFile &elf, const std::string &base_path = "");
+Loaded load_elf(const elf::ElfFile &elf, const std::string &base_path = "");
 
 }  // namespace kfb::btf

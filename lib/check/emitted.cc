@@ -10,15 +10,15 @@
 
 namespace kfb::check {
 
-SortPlan plan_sort(const ElfFile &elf, const btf::Btf &btf, bool &sort, bool update_elf) {
+SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool &sort, bool update_elf) {
   SortPlan plan;
   plan.keep_sorted = !sort && !btf.is_split() && btf.own_type_cnt() > 1 &&
-                     kernel_version_of(elf) >= 700 && btf.first_unsorted_by_name() == 0;
+                     kfunc::kernel_version_of(elf) >= 700 && btf.first_unsorted_by_name() == 0;
   if (plan.keep_sorted) {
     sort = true;
     plan.sets_before = decode_all_set8(elf, &btf);
     if (update_elf)
-      for (const BtfIdsSet &s : plan.sets_before.sets)
+      for (const kfunc::BtfIdsSet &s : plan.sets_before.sets)
         if (s.resolved)
           throw Error(strfmt("%s: its BTF is sorted by name and .BTF_ids set '%s' is resolved (a finished "
                              "vmlinux): keeping the BTF sorted renumbers types, which --update-elf cannot "
@@ -26,13 +26,13 @@ SortPlan plan_sort(const ElfFile &elf, const btf::Btf &btf, bool &sort, bool upd
                              "scripts/gen-btf.sh), or write raw BTF with -o",
                              elf.path().c_str(), s.name.c_str()));
   } else if (sort) {
-    BtfIds ids;
+    kfunc::BtfIds ids;
     try {
       ids = decode_all_set8(elf, &btf);
     } catch (const Error &) {
       // A malformed .BTF_ids: the scan reports it.
     }
-    for (const BtfIdsSet &s : ids.sets)
+    for (const kfunc::BtfIdsSet &s : ids.sets)
       if (s.resolved)
         throw Error(strfmt("%s: --features=sort renumbers types, but .BTF_ids set '%s' is already "
                            "resolved (ids filled by resolve_btfids): sort before resolving, or drop sort",
@@ -62,19 +62,19 @@ LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<cons
   return lr;
 }
 
-void check_emitted_kfuncs(const btf::Btf &btf, const KfuncList &ks, const std::vector<EmitRecord> &records,
-                          const ElfFile &elf, SortPlan &plan, bool legacy_kfunc_sets,
+void check_emitted_kfuncs(const btf::Btf &btf, const kfunc::KfuncList &ks, const std::vector<kfunc::EmitRecord> &records,
+                          const elf::ElfFile &elf, SortPlan &plan, bool legacy_kfunc_sets,
                           const std::string &input, DiagSink &diags) {
-  KfuncList after = ks;
+  kfunc::KfuncList after = ks;
   std::map<std::string, uint32_t> final_ids;
-  for (const EmitRecord &r : records) final_ids[r.name] = r.func_id;
-  for (Kfunc &k : after.kfuncs)
+  for (const kfunc::EmitRecord &r : records) final_ids[r.name] = r.func_id;
+  for (kfunc::Kfunc &k : after.kfuncs)
     if (auto it = final_ids.find(k.name); it != final_ids.end()) k.btf_id = it->second;
   KfuncRuleOptions ko;
   ko.input = input;
   ko.legacy_kfunc_sets = legacy_kfunc_sets;
   ko.ptr_size = elf.is64() ? 8 : 4;
-  BtfIds sets = plan.keep_sorted ? std::move(plan.sets_before) : decode_all_set8(elf, &btf);
+  kfunc::BtfIds sets = plan.keep_sorted ? std::move(plan.sets_before) : decode_all_set8(elf, &btf);
   ko.sets = &sets;
   check_kfunc_rules(btf, &after, ko, diags);
 }

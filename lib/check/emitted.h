@@ -20,7 +20,9 @@
 #include "support/diag.h"
 
 namespace kfb {
+namespace elf {
 class ElfFile;
+}
 namespace btf {
 class Btf;
 }
@@ -30,7 +32,7 @@ namespace kfb::check {
 
 struct SortPlan {
   bool keep_sorted = false;  // a sorted 7.x vmlinux: sort turned on to keep it so
-  BtfIds sets_before;        // keep_sorted: the sets named through the input's ids
+  kfunc::BtfIds sets_before;        // keep_sorted: the sets named through the input's ids
 };
 
 // Whether emit sorts, and whether it may. A finished 7.x vmlinux is sorted by name (the kernel
@@ -38,7 +40,7 @@ struct SortPlan {
 // Sorting renumbers types, so it is refused (kfb::Error) when a .BTF_ids set already holds
 // resolved ids: for --sort always, for the kept order only with `update_elf` (raw output has
 // no .BTF_ids to break).
-SortPlan plan_sort(const ElfFile &elf, const btf::Btf &btf, bool &sort, bool update_elf);
+SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool &sort, bool update_elf);
 
 // The loader rules of `opts.kernel` on the emitted `bytes` (split on btf's base in module
 // mode). When the input itself fails them the same way (BTF of another target: another byte
@@ -49,8 +51,8 @@ LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<cons
 
 // check's kfunc rules (twins, per-arg tags, scope masks, nesting cycles) on the emitted BTF,
 // with `ks` renumbered to the FUNC ids emit recorded; findings into `diags`.
-void check_emitted_kfuncs(const btf::Btf &btf, const KfuncList &ks, const std::vector<EmitRecord> &records,
-                          const ElfFile &elf, SortPlan &plan, bool legacy_kfunc_sets,
+void check_emitted_kfuncs(const btf::Btf &btf, const kfunc::KfuncList &ks, const std::vector<kfunc::EmitRecord> &records,
+                          const elf::ElfFile &elf, SortPlan &plan, bool legacy_kfunc_sets,
                           const std::string &input, DiagSink &diags);
 
 }  // namespace kfb::check

@@ -59,9 +59,9 @@ using btf::Btf;
 using btf::Kind;
 using btf::Type;
 
-namespace rules_impl {
+namespace detail {
 
-void Rules::add(Severity sev, const char *rule, uint32_t id, std::string name, const Kfunc *k,
+void Rules::add(Severity sev, const char *rule, uint32_t id, std::string name, const kfunc::Kfunc *k,
                 std::string msg) {
   Diag d;
   d.severity = sev;
@@ -163,8 +163,8 @@ void Rules::collect() {
     Type t = btf_.type(id);
     if (t.kind() != Kind::DECL_TAG) continue;
     std::string_view n = t.name();
-    if (n.starts_with(kScopeTagPrefix) || n.starts_with(kCallsTagPrefix))
-      if (scope_tag_kind(n) == ScopeTag::None) emitted_scopes_ = true;
+    if (n.starts_with(vocab::kScopeTagPrefix) || n.starts_with(vocab::kCallsTagPrefix))
+      if (kfunc::scope_tag_kind(n) == kfunc::ScopeTag::None) emitted_scopes_ = true;
     if (n != vocab::kKfuncTag) continue;
     uint32_t target = t.type();
     if (!btf_.valid_id(target) || btf_.type(target).kind() != Kind::FUNC) {
@@ -178,7 +178,7 @@ void Rules::collect() {
     ki.name = std::string(btf_.name(target));
   }
   if (ks_) {
-    for (const Kfunc &k : ks_->kfuncs) {
+    for (const kfunc::Kfunc &k : ks_->kfuncs) {
       if (!k.btf_id) {
         // No FUNC: resolve_btfids leaves the id 0, and registering the set fails. A warning,
         // as man kfuncbtf(1), FINDING KFUNCS has it; with a DWARF definition scan_kfuncs already
@@ -227,11 +227,11 @@ size_t Rules::run() {
   return errors_;
 }
 
-}  // namespace rules_impl
+}  // namespace detail
 
-using rules_impl::Rules;
+using detail::Rules;
 
-size_t check_kfunc_rules(const btf::Btf &btf, const KfuncList *kfuncs, const KfuncRuleOptions &opt,
+size_t check_kfunc_rules(const btf::Btf &btf, const kfunc::KfuncList *kfuncs, const KfuncRuleOptions &opt,
                          DiagSink &diags) {
   return Rules(btf, kfuncs, opt, diags).run();
 }
@@ -249,33 +249,33 @@ void add_scan_warning(DiagSink &diags, const std::string &path, const char *why)
 
 }  // namespace
 
-KfuncFileResult check_kfunc_file(const Btf &b, const ElfFile *elf, const KfuncFileOptions &o,
+KfuncFileResult check_kfunc_file(const Btf &b, const elf::ElfFile *elf, const KfuncFileOptions &o,
                                  DiagSink &diags) {
   KfuncFileResult res;
   res.from_elf = elf != nullptr;
   KfuncRuleOptions ro = o.rules;
   if (ro.input.empty() && elf) ro.input = elf->path();
   size_t before = diags.errors();
-  std::optional<KfuncList> ks;
-  BtfIds sets;
+  std::optional<kfunc::KfuncList> ks;
+  kfunc::BtfIds sets;
   if (elf) {
     // Kernels before 6.9 never set BTF_SET8_KFUNCS: set_kfuncs reads their every set8 (kernel.h).
-    int kernel = kernel_version_of(*elf);
+    int kernel = kfunc::kernel_version_of(*elf);
     if (kernel && kernel < 609) ro.legacy_kfunc_sets = true;
-    ScanOptions so;
+    kfunc::ScanOptions so;
     so.jobs = o.jobs;
     so.all = true;  // tag-only kfuncs anywhere (a twin's bpf_kfunc tag is judged by this)
     so.legacy_kfunc_sets = ro.legacy_kfunc_sets;
     // No usable DWARF: the sets alone still give every kfunc's flags (iterator rules).
     if (!elf->section(".debug_info")) {
       add_scan_warning(diags, elf->path(), "no DWARF (.debug_info)");
-      ks = kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
+      ks = kfunc::kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
     } else {
       try {
-        ks = scan_kfuncs(*elf, &b, so, diags);
+        ks = kfunc::scan_kfuncs(*elf, &b, so, diags);
       } catch (const Error &e) {
         add_scan_warning(diags, elf->path(), e.what());
-        ks = kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
+        ks = kfunc::kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
       }
     }
     sets = decode_all_set8(*elf, &b);
@@ -308,10 +308,10 @@ void check_vmlinux_order(const Btf &b, const std::string &file, const std::strin
   diags.add(std::move(d));
 }
 
-BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf) {
-  BtfIdsInput in = BtfIdsInput::from_elf(elf, /*legacy=*/true);
-  BtfIdResolver resolve = func_resolver(btf);
-  return decode_btf_ids(in, resolve);
+kfunc::BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf) {
+  kfunc::BtfIdsInput in = kfunc::BtfIdsInput::from_elf(elf, /*legacy=*/true);
+  kfunc::BtfIdResolver resolve = kfunc::func_resolver(btf);
+  return kfunc::decode_btf_ids(in, resolve);
 }
 
 }  // namespace kfb::check

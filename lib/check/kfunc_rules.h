@@ -10,8 +10,8 @@
 //   kfb::check::check_kfunc_rules(btf, nullptr, o, diags);     // BTF alone
 //
 //   // With the ELF: set flags, iterator flags, file:line from DWARF, the set8 flag rule.
-//   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, &btf, scan_opt, diags);
-//   kfb::BtfIds all = kfb::check::decode_all_set8(*elf, &btf);   // every set8, flag or not
+//   kfb::kfunc::KfuncList ks = kfb::kfunc::scan_kfuncs(*elf, &btf, scan_opt, diags);
+//   kfb::kfunc::BtfIds all = kfb::check::decode_all_set8(*elf, &btf);   // every set8, flag or not
 //   o.sets = &all;
 //   kfb::check::check_kfunc_rules(btf, &ks, o, diags);
 //   //  testdata/src/iter.c:30: bpf_iter_num_next: iterator next kfunc must return a pointer, not 'int'
@@ -31,9 +31,15 @@ namespace btf {
 class Btf;
 }
 class DiagSink;
+namespace elf {
 class ElfFile;
+}
+namespace kfunc {
 struct KfuncList;
+}
+namespace kfunc {
 struct BtfIds;
+}
 }  // namespace kfb
 
 namespace kfb::check {
@@ -43,13 +49,13 @@ struct KfuncRuleOptions {
   bool legacy_kfunc_sets = false;  // every set8 is a kfunc set: no set8 flag rule
   // Every set8 of the ELF, decoded as if legacy (so flagless sets have their entries); nullptr
   // without an ELF. Feeds the set8 BTF_SET8_KFUNCS rule.
-  const BtfIds *sets = nullptr;
+  const kfunc::BtfIds *sets = nullptr;
   unsigned ptr_size = 0;  // bytes per scope-mask bit; 0: sizeof(long) from the BTF, else 8
   bool first = false;     // stop at the first error
 };
 
 // Runs every kfunc rule; returns the number of errors it added.
-size_t check_kfunc_rules(const btf::Btf &btf, const KfuncList *kfuncs, const KfuncRuleOptions &opt,
+size_t check_kfunc_rules(const btf::Btf &btf, const kfunc::KfuncList *kfuncs, const KfuncRuleOptions &opt,
                          DiagSink &diags);
 
 // The whole job for one input file whose BTF the caller has parsed (`btf`, split on its base
@@ -59,7 +65,7 @@ size_t check_kfunc_rules(const btf::Btf &btf, const KfuncList *kfuncs, const Kfu
 // takes the pointer size from the ELF class. Then check_kfunc_rules.
 //
 //   kfb::btf::Loaded l = kfb::btf::load("vmlinux");
-//   auto elf = l.from_elf ? kfb::ElfFile::open("vmlinux") : nullptr;
+//   auto elf = l.from_elf ? kfb::elf::ElfFile::open("vmlinux") : nullptr;
 //   kfb::check::KfuncFileOptions o;
 //   o.rules.input = "vmlinux";
 //   kfb::check::check_kfunc_file(*l.btf, elf.get(), o, diags);
@@ -72,7 +78,7 @@ struct KfuncFileResult {
   size_t errors = 0;   // errors added by the rules and the scan
   bool from_elf = false;
 };
-KfuncFileResult check_kfunc_file(const btf::Btf &btf, const ElfFile *elf,
+KfuncFileResult check_kfunc_file(const btf::Btf &btf, const elf::ElfFile *elf,
                                  const KfuncFileOptions &o, DiagSink &diags);
 
 // What Linux 7.x assumes of vmlinux BTF without checking it: types sorted by name, anonymous
@@ -83,6 +89,6 @@ void check_vmlinux_order(const btf::Btf &btf, const std::string &file, const std
 
 // Every set8 of `elf` with its entries named, flag or not (a resolved set names its pairs
 // through `btf`). The decoder's own diagnostics are dropped: scan_kfuncs reports them.
-BtfIds decode_all_set8(const ElfFile &elf, const btf::Btf *btf);
+kfunc::BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf);
 
 }  // namespace kfb::check

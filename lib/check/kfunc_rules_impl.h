@@ -18,7 +18,7 @@
 #include "support/diag.h"
 #include "support/vocab.h"
 
-namespace kfb::check::rules_impl {
+namespace kfb::check::detail {
 
 using btf::Btf;
 using btf::Kind;
@@ -28,7 +28,7 @@ using vocab::kArgTagPrefix;
 using vocab::kImplSuffix;
 using vocab::kKsymNameLen;
 using vocab::kRetTagPrefix;
-inline constexpr uint32_t kIterFlags = KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY;
+inline constexpr uint32_t kIterFlags = kfunc::KF_ITER_NEW | kfunc::KF_ITER_NEXT | kfunc::KF_ITER_DESTROY;
 
 struct StopRules {};  // --first: unwinds out of the rules after the first error
 
@@ -36,14 +36,14 @@ struct StopRules {};  // --first: unwinds out of the rules after the first error
 struct KInfo {
   uint32_t id = 0;                // FUNC id
   std::string name;
-  const Kfunc *k = nullptr;       // its KfuncList entry, if any
+  const kfunc::Kfunc *k = nullptr;       // its KfuncList entry, if any
   uint32_t flags = 0;             // KF_* when flags_known
   bool flags_known = false;       // listed in a kfunc set
 };
 
 class Rules {
  public:
-  Rules(const Btf &btf, const KfuncList *ks, const KfuncRuleOptions &opt, DiagSink &diags)
+  Rules(const Btf &btf, const kfunc::KfuncList *ks, const KfuncRuleOptions &opt, DiagSink &diags)
       : btf_(btf), ks_(ks), opt_(opt), diags_(diags) {}
 
   size_t run();
@@ -51,7 +51,7 @@ class Rules {
 
  private:
   // --- reporting
-  void add(Severity sev, const char *rule, uint32_t id, std::string name, const Kfunc *k,
+  void add(Severity sev, const char *rule, uint32_t id, std::string name, const kfunc::Kfunc *k,
            std::string msg);
   void err(const char *rule, const KInfo &ki, std::string msg) {
     add(Severity::Error, rule, ki.id, ki.name, ki.k, std::move(msg));
@@ -84,7 +84,7 @@ class Rules {
   bool check_member(uint32_t st, const std::string &member, uint32_t &bit, std::string &why) const;
 
   const Btf &btf_;
-  const KfuncList *ks_;
+  const kfunc::KfuncList *ks_;
   const KfuncRuleOptions &opt_;
   DiagSink &diags_;
   size_t errors_ = 0;
@@ -97,4 +97,4 @@ class Rules {
   std::map<std::string, const KInfo *> kfunc_by_name_;
 };
 
-}  // namespace kfb::check::rules_impl
+}  // namespace kfb::check::detail

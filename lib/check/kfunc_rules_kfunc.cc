@@ -11,7 +11,7 @@
 #include "kfunc/flags.h"
 #include "support/error.h"
 
-namespace kfb::check::rules_impl {
+namespace kfb::check::detail {
 
 // ---------------------------------------------------------------- registration
 
@@ -44,9 +44,9 @@ void Rules::registration(const KInfo &ki) {
 void Rules::iterator(const KInfo &ki, Type proto) {
   const char *rule = "kfunc-reg-iter";
   uint32_t it = ki.flags & kIterFlags;
-  if (it != KF_ITER_NEW && it != KF_ITER_NEXT && it != KF_ITER_DESTROY) {
+  if (it != kfunc::KF_ITER_NEW && it != kfunc::KF_ITER_NEXT && it != kfunc::KF_ITER_DESTROY) {
     err(rule, ki, strfmt("iterator kfunc has %s: exactly one of KF_ITER_NEW, KF_ITER_NEXT, "
-                         "KF_ITER_DESTROY is allowed", kf_flags_string(it).c_str()));
+                         "KF_ITER_DESTROY is allowed", kfunc::kf_flags_string(it).c_str()));
     return;
   }
   if (proto.vlen() < 1) {
@@ -69,25 +69,25 @@ void Rules::iterator(const KInfo &ki, Type proto) {
     return;
   }
   std::string type(s.name().substr(kIterPrefix.size()));
-  const char *what = it == KF_ITER_NEW ? "new" : it == KF_ITER_NEXT ? "next" : "destroy";
+  const char *what = it == kfunc::KF_ITER_NEW ? "new" : it == kfunc::KF_ITER_NEXT ? "next" : "destroy";
   std::string want = strfmt("bpf_iter_%s_%s", type.c_str(), what);
   if (ki.name != want) {
     err(rule, ki, strfmt("iterator %s kfunc on struct %s must be named %s", what,
                          std::string(s.name()).c_str(), want.c_str()));
     return;
   }
-  if (it != KF_ITER_NEW && proto.vlen() != 1) {
+  if (it != kfunc::KF_ITER_NEW && proto.vlen() != 1) {
     err(rule, ki, strfmt("iterator %s kfunc must take exactly 1 argument, not %u", what,
                          proto.vlen()));
     return;
   }
   uint32_t ret = skip_mods(proto.type(), true);
-  if (it == KF_ITER_NEXT && !(ret && btf_.type(ret).is_ptr())) {
+  if (it == kfunc::KF_ITER_NEXT && !(ret && btf_.type(ret).is_ptr())) {
     err(rule, ki, strfmt("iterator next kfunc must return a pointer, not '%s'",
                          type_str(proto.type()).c_str()));
     return;
   }
-  if (it == KF_ITER_DESTROY && ret != 0)
+  if (it == kfunc::KF_ITER_DESTROY && ret != 0)
     err(rule, ki, strfmt("iterator destroy kfunc must return void, not '%s'",
                          type_str(proto.type()).c_str()));
 }
@@ -96,16 +96,16 @@ void Rules::set8_flags() {
   if (!opt_.sets || opt_.legacy_kfunc_sets) return;
   // Not one set8 says BTF_SET8_KFUNCS, yet some list functions: a kernel before 6.9.
   size_t flagged = 0, plain = 0;
-  for (const BtfIdsSet &s : opt_.sets->sets) (s.flags & BTF_SET8_KFUNCS ? flagged : plain)++;
+  for (const kfunc::BtfIdsSet &s : opt_.sets->sets) (s.flags & kfunc::BTF_SET8_KFUNCS ? flagged : plain)++;
   if (!flagged && plain && !opt_.sets->entries.empty())
     add(Severity::Note, "kfunc-reg-set8", 0, "", nullptr,
         strfmt("no set8 has BTF_SET8_KFUNCS and %zu have none (a kernel before 6.9?): "
                "--legacy-kfunc-sets counts them as kfunc sets", plain));
   std::set<std::string> reported;
-  for (const BtfIdsEntry &e : opt_.sets->entries) {
+  for (const kfunc::BtfIdsEntry &e : opt_.sets->entries) {
     auto set = std::find_if(opt_.sets->sets.begin(), opt_.sets->sets.end(),
-                            [&](const BtfIdsSet &s) { return s.name == e.set; });
-    if (set == opt_.sets->sets.end() || (set->flags & BTF_SET8_KFUNCS)) continue;
+                            [&](const kfunc::BtfIdsSet &s) { return s.name == e.set; });
+    if (set == opt_.sets->sets.end() || (set->flags & kfunc::BTF_SET8_KFUNCS)) continue;
     // Only a kfunc (tagged bpf_kfunc) that no proper kfunc set lists is lost: a flagless set
     // holding plain functions, or kfuncs registered elsewhere too, is a legacy set, no finding.
     auto it = kfunc_by_name_.find(e.name);
@@ -131,17 +131,17 @@ void Rules::twins(const KInfo &ki) {
   for (uint32_t c : cands)
     if ((c >= btf_.start_id()) == (ki.id >= btf_.start_id())) impl = c;
 
-  bool by_type = ki.flags_known ? (ki.flags & KF_IMPLICIT_ARGS) : impl != 0;
+  bool by_type = ki.flags_known ? (ki.flags & kfunc::KF_IMPLICIT_ARGS) : impl != 0;
   // F's explicit count in BTF: params before the first implicit one (suffix, or type).
   uint32_t n = fp.vlen();
   for (uint32_t i = 0; i < fp.vlen(); i++) {
     const btf::Param &p = fp.params()[i];
-    bool implicit = split_suffixes(btf_.str(p.name_off)).flags & ARG_IMPLICIT;
+    bool implicit = kfunc::split_suffixes(btf_.str(p.name_off)).flags & kfunc::ARG_IMPLICIT;
     if (!implicit && by_type) {
       uint32_t ptr = skip_mods(p.type, false);
       if (ptr && btf_.type(ptr).is_ptr()) {
         uint32_t st = skip_mods(btf_.type(ptr).type(), false);
-        implicit = st && btf_.type(st).kind() == Kind::STRUCT && is_implicit_struct(btf_.name(st));
+        implicit = st && btf_.type(st).kind() == Kind::STRUCT && kfunc::is_implicit_struct(btf_.name(st));
       }
     }
     if (implicit) {
@@ -151,7 +151,7 @@ void Rules::twins(const KInfo &ki) {
   }
   bool untrimmed = n < fp.vlen();
   bool dwarf_implicit = ki.k && ki.k->has_dwarf && ki.k->has_implicit();
-  bool needs = (ki.flags_known && (ki.flags & KF_IMPLICIT_ARGS)) || untrimmed || dwarf_implicit ||
+  bool needs = (ki.flags_known && (ki.flags & kfunc::KF_IMPLICIT_ARGS)) || untrimmed || dwarf_implicit ||
                (!ki.flags_known && impl);
   if (!needs) return;
 
@@ -195,7 +195,7 @@ void Rules::twins(const KInfo &ki) {
   // F_impl may carry bpf_kfunc only when it is a kfunc itself (a legacy pair); which
   // functions are kfuncs is known only with the ELF.
   if (ks_) {
-    const Kfunc *ik = ks_->find(impl_name);
+    const kfunc::Kfunc *ik = ks_->find(impl_name);
     bool tagged = false;
     for (uint32_t t : btf_.decl_tags_of(impl))
       if (btf_.name(t) == vocab::kKfuncTag) tagged = true;
@@ -240,7 +240,7 @@ void Rules::arg_tags(const KInfo &ki, uint32_t func, const std::string &fname) {
     int32_t idx = tag.component_idx();
     if (n.starts_with(kArgTagPrefix)) {
       std::string_view flag = n.substr(kArgTagPrefix.size());
-      uint32_t f = arg_flag_by_name(flag);
+      uint32_t f = kfunc::arg_flag_by_name(flag);
       if (!f) {
         bad(t, strfmt("unknown argument flag '%s'", std::string(flag).c_str()));
       } else if (idx < 0 || idx >= static_cast<int32_t>(fp.vlen())) {
@@ -265,7 +265,7 @@ void Rules::arg_tags(const KInfo &ki, uint32_t func, const std::string &fname) {
   if (!any && func == ki.id && !(ki.k && ki.k->has_dwarf)) {
     rule = "kfunc-arg-flag";
     for (uint32_t i = 0; i < fp.vlen(); i++)
-      flags[i] = split_suffixes(btf_.str(fp.params()[i].name_off)).flags;
+      flags[i] = kfunc::split_suffixes(btf_.str(fp.params()[i].name_off)).flags;
   }
   // The type rules of man kfuncbtf(1), PER-ARGUMENT FLAGS, on BTF types (through typedefs and
   // modifiers).
@@ -281,30 +281,30 @@ void Rules::arg_tags(const KInfo &ki, uint32_t func, const std::string &fname) {
     bool ptr = is_ptr(type), scalar = is_scalar(type);
     // A parameter after an implicit one is normal (upstream's rule: the BPF-visible prototype
     // ends at the first implicit one).
-    if ((f & ARG_IMPLICIT) && !ptr)
+    if ((f & kfunc::ARG_IMPLICIT) && !ptr)
       v(strfmt("implicit argument must be a pointer, not '%s'", type_str(type).c_str()));
-    for (uint32_t sf : {ARG_SIZE, ARG_CONST_SIZE}) {
+    for (uint32_t sf : {kfunc::ARG_SIZE, kfunc::ARG_CONST_SIZE}) {
       if (!(f & sf)) continue;
-      const char *what = sf == ARG_SIZE ? "size" : "constant size";
+      const char *what = sf == kfunc::ARG_SIZE ? "size" : "constant size";
       if (!scalar) v(strfmt("%s argument must be a scalar, not '%s'", what, type_str(type).c_str()));
       if (i == 0 || !is_ptr(fp.params()[i - 1].type))
         v(strfmt("%s argument must follow a pointer argument", what));
     }
-    if ((f & ARG_CONST) && !scalar)
+    if ((f & kfunc::ARG_CONST) && !scalar)
       v(strfmt("constant argument must be a scalar, not '%s'", type_str(type).c_str()));
     // `__ign` with another suffix contradicts itself; a flag that a kfunc-wide KF_* flag put on
     // an ignored parameter does not (7.3's bpf_arena_free_pages: ptr__ign with KF_ARENA_ARG2).
-    constexpr uint32_t kKfuncWide = ARG_RELEASE | ARG_RCU | ARG_ARENA;
-    uint32_t suffixes = split_suffixes(pname).flags;
-    uint32_t with_ignore = (f & ARG_IGNORE) ? ((f & ~kKfuncWide) | suffixes) & ~ARG_IGNORE : 0;
+    constexpr uint32_t kKfuncWide = kfunc::ARG_RELEASE | kfunc::ARG_RCU | kfunc::ARG_ARENA;
+    uint32_t suffixes = kfunc::split_suffixes(pname).flags;
+    uint32_t with_ignore = (f & kfunc::ARG_IGNORE) ? ((f & ~kKfuncWide) | suffixes) & ~kfunc::ARG_IGNORE : 0;
     if (with_ignore)
-      v(strfmt("ignored argument cannot also be %s", join(arg_flag_names(with_ignore), ", ").c_str()));
-    uint32_t own = (f & ARG_IGNORE) ? ARG_IGNORE | with_ignore : f;
-    uint32_t need_ptr = own & ~(ARG_IMPLICIT | ARG_SIZE | ARG_CONST_SIZE | ARG_CONST | ARG_IGNORE);
+      v(strfmt("ignored argument cannot also be %s", kfunc::join(kfunc::arg_flag_names(with_ignore), ", ").c_str()));
+    uint32_t own = (f & kfunc::ARG_IGNORE) ? kfunc::ARG_IGNORE | with_ignore : f;
+    uint32_t need_ptr = own & ~(kfunc::ARG_IMPLICIT | kfunc::ARG_SIZE | kfunc::ARG_CONST_SIZE | kfunc::ARG_CONST | kfunc::ARG_IGNORE);
     if (need_ptr && !ptr)
-      v(strfmt("%s needs a pointer argument, not '%s'", join(arg_flag_names(need_ptr), ", ").c_str(),
+      v(strfmt("%s needs a pointer argument, not '%s'", kfunc::join(kfunc::arg_flag_names(need_ptr), ", ").c_str(),
                type_str(type).c_str()));
   }
 }
 
-}  // namespace kfb::check::rules_impl
+}  // namespace kfb::check::detail

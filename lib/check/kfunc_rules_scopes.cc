@@ -13,7 +13,7 @@
 #include "kfunc/scopes.h"
 #include "support/error.h"
 
-namespace kfb::check::rules_impl {
+namespace kfb::check::detail {
 
 // ---------------------------------------------------------------- scopes and nesting
 
@@ -54,20 +54,20 @@ void Rules::scopes(const KInfo &ki) {
     uint32_t tag = 0;
     std::set<uint32_t> bits;
   };
-  std::map<std::pair<ScopeTag, std::string>, Mask> masks;
+  std::map<std::pair<kfunc::ScopeTag, std::string>, Mask> masks;
   struct Source {
     uint32_t tag;
-    ScopeTag kind;
+    kfunc::ScopeTag kind;
     std::string ops, member;
     uint32_t bit;
   };
   std::vector<Source> sources;
   unsigned ps = ptr_size();
 
-  auto edge = [&](ScopeTag kind, const std::string &ops, const std::string &member, uint32_t bit) {
+  auto edge = [&](kfunc::ScopeTag kind, const std::string &ops, const std::string &member, uint32_t bit) {
     std::string cb = ops + "." + member;
     callbacks_.emplace(cb, std::make_pair(ops, bit));
-    if (kind == ScopeTag::Scope)
+    if (kind == kfunc::ScopeTag::Scope)
       edges_[cb].insert(ki.name);
     else
       edges_[ki.name].insert(cb);
@@ -76,18 +76,18 @@ void Rules::scopes(const KInfo &ki) {
   for (uint32_t t : btf_.decl_tags_of(ki.id)) {
     Type tag = btf_.type(t);
     std::string_view n = tag.name();
-    ScopeTag kind = n.starts_with(kScopeTagPrefix) ? ScopeTag::Scope
-                    : n.starts_with(kCallsTagPrefix) ? ScopeTag::Calls
-                                                      : ScopeTag::None;
-    if (kind == ScopeTag::None) continue;
-    std::string_view body = n.substr(kScopeTagPrefix.size());  // both prefixes are 16 chars
-    const char *what = kind == ScopeTag::Scope ? "scope" : "calls";
+    kfunc::ScopeTag kind = n.starts_with(vocab::kScopeTagPrefix) ? kfunc::ScopeTag::Scope
+                    : n.starts_with(vocab::kCallsTagPrefix) ? kfunc::ScopeTag::Calls
+                                                      : kfunc::ScopeTag::None;
+    if (kind == kfunc::ScopeTag::None) continue;
+    std::string_view body = n.substr(vocab::kScopeTagPrefix.size());  // both prefixes are 16 chars
+    const char *what = kind == kfunc::ScopeTag::Scope ? "scope" : "calls";
     size_t colon = body.find(':');
     if (colon == std::string_view::npos) {
       // Source form <ops>.<member>.
-      OpsMember m;
+      kfunc::OpsMember m;
       std::string why;
-      if (!parse_ops_member(body, m, why)) {
+      if (!kfunc::parse_ops_member(body, m, why)) {
         add(Severity::Error, "kfunc-scope-member", t, ki.name, ki.k,
             strfmt("%s tag '%s': %s", what, std::string(n).c_str(), why.c_str()));
         continue;
@@ -119,7 +119,7 @@ void Rules::scopes(const KInfo &ki) {
       add(Severity::Error, "kfunc-scope-mask", t, ki.name, ki.k,
           strfmt("malformed %s tag '%s': want %s<ops>:0x<mask> (lowercase hex, no leading zeros) "
                  "with component_idx -1", what, std::string(n).c_str(),
-                 std::string(kind == ScopeTag::Scope ? kScopeTagPrefix : kCallsTagPrefix).c_str()));
+                 std::string(kind == kfunc::ScopeTag::Scope ? vocab::kScopeTagPrefix : vocab::kCallsTagPrefix).c_str()));
       continue;
     }
     uint32_t st = find_struct(ops);
@@ -163,8 +163,8 @@ void Rules::scopes(const KInfo &ki) {
   // Source forms agree with the masks (once emit has run: the BTF holds mask tags).
   if (!emitted_scopes_) return;
   for (const Source &s : sources) {
-    const char *what = s.kind == ScopeTag::Scope ? "scope" : "calls";
-    std::string_view prefix = s.kind == ScopeTag::Scope ? kScopeTagPrefix : kCallsTagPrefix;
+    const char *what = s.kind == kfunc::ScopeTag::Scope ? "scope" : "calls";
+    std::string_view prefix = s.kind == kfunc::ScopeTag::Scope ? vocab::kScopeTagPrefix : vocab::kCallsTagPrefix;
     auto it = masks.find({s.kind, s.ops});
     if (it == masks.end())
       add(Severity::Error, "kfunc-scope-source", s.tag, ki.name, ki.k,
@@ -279,4 +279,4 @@ void Rules::cycles() {
   }
 }
 
-}  // namespace kfb::check::rules_impl
+}  // namespace kfb::check::detail

@@ -16,7 +16,7 @@ namespace {
 using btf::Kind;
 using btf::Spell;
 
-std::string dwarf_proto(const Kfunc &k) {
+std::string dwarf_proto(const kfunc::Kfunc &k) {
   std::string s = k.ret.type.text;
   if (!s.empty() && s.back() != '*') s += ' ';
   s += k.name + "(";
@@ -34,11 +34,11 @@ std::string dwarf_proto(const Kfunc &k) {
 
 }  // namespace
 
-std::vector<Line> diff_protos(const KfuncList &kfuncs, const btf::Btf &btf) {
+std::vector<Line> diff_protos(const kfunc::KfuncList &kfuncs, const btf::Btf &btf) {
   std::vector<Line> out;
   Spell sp;
   sp.type_tags = false;
-  for (const Kfunc &k : kfuncs.kfuncs) {
+  for (const kfunc::Kfunc &k : kfuncs.kfuncs) {
     if (!k.has_dwarf) continue;
     auto add = [&](std::string field, Change c, std::string ov, std::string nv) {
       out.push_back({"kfunc", k.name, std::move(field), c, std::move(ov), std::move(nv)});
@@ -125,7 +125,7 @@ std::string normalize_c_type(std::string_view s) {
     }
     if (run_end > i) {
       std::string_view run = std::string_view(spaced).substr(i, run_end - i);
-      std::string c = c_int_spelling(run);
+      std::string c = dwarf::c_int_spelling(run);
       out += c.empty() ? std::string(run) : c;
       i = run_end;
     } else {

@@ -1,8 +1,8 @@
 // One-object form of diff: each kfunc's DWARF prototype against its BTF FUNC / FUNC_PROTO.
 //
-//   auto elf = kfb::ElfFile::open("vmlinux.o");
+//   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
 //   kfb::btf::Loaded b = kfb::btf::load("vmlinux.o");
-//   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, b.btf.get(), {}, diags);
+//   kfb::kfunc::KfuncList ks = kfb::kfunc::scan_kfuncs(*elf, b.btf.get(), {}, diags);
 //   std::vector<kfb::diff::Line> d = kfb::diff::diff_protos(ks, *b.btf);
 //   // "kfunc bpf_foo: param 1 type: changed: struct foo * -> void *"   (old = DWARF, new = BTF)
 //
@@ -27,7 +27,7 @@
 
 namespace kfb::diff {
 
-std::vector<Line> diff_protos(const KfuncList &kfuncs, const btf::Btf &btf);
+std::vector<Line> diff_protos(const kfunc::KfuncList &kfuncs, const btf::Btf &btf);
 
 // Spacing-insensitive form for comparing spellings from different sources: whitespace runs
 // become one space, and no space is kept next to * ( ) [ ] , or at either end; integer

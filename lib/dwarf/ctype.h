@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace kfb {
+namespace kfb::dwarf {
 
 // What a C type is, seen through typedefs and modifiers (const/volatile/restrict/_Atomic).
 enum class TypeClass : uint8_t {
@@ -41,4 +41,4 @@ struct CType {
   std::string ptr_to_struct;
 };
 
-}  // namespace kfb
+}  // namespace kfb::dwarf

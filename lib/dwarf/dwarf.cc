@@ -61,9 +61,9 @@
 #include "elf/elf.h"
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::dwarf {
 
-using namespace dwarf_impl;
+using namespace detail;
 
 bool FuncDef::has_tag(std::string_view value) const {
   return std::find(tags.begin(), tags.end(), value) != tags.end();
@@ -76,10 +76,10 @@ struct DwarfReader::Impl {
   TypeSigs sigs;                          // type units
 };
 
-DwarfReader::DwarfReader(const ElfFile &elf) : elf_(elf), impl_(std::make_unique<Impl>()) {}
+DwarfReader::DwarfReader(const elf::ElfFile &elf) : elf_(elf), impl_(std::make_unique<Impl>()) {}
 DwarfReader::~DwarfReader() = default;
 
-std::unique_ptr<DwarfReader> DwarfReader::open(const ElfFile &elf) {
+std::unique_ptr<DwarfReader> DwarfReader::open(const elf::ElfFile &elf) {
   if (!elf.section(".debug_info"))
     fail("%s: no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO",
          elf.path().c_str());
@@ -119,7 +119,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
     std::unordered_map<Dwarf_Off, size_t> by_hdr;
     for (size_t i = 0; i < cus.size(); i++) by_hdr[cus[i].hdr_off] = i;
     std::unordered_set<std::string_view> found;
-    for (const ElfSymbol &sym : elf_.symbols()) {
+    for (const elf::ElfSymbol &sym : elf_.symbols()) {
       if (sym.type != STT_FUNC || sym.shndx == SHN_UNDEF || !names.count(sym.name)) continue;
       Arange key{relocs ? sym.shndx : 0, sym.value, 0, 0};
       auto it = std::upper_bound(ar.begin(), ar.end(), key);
@@ -138,7 +138,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
   }
   stats_.aranges = located;
   if (q.all) {
-    const ElfSection *abbrev = elf_.section(".debug_abbrev");
+    const elf::ElfSection *abbrev = elf_.section(".debug_abbrev");
     for (CuInfo &cu : cus) cu.tags = !cu.shared && abbrev_has_annotation(elf_, abbrev, cu.abbrev_off);
   }
 
@@ -200,4 +200,4 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
   return out;
 }
 
-}  // namespace kfb
+}  // namespace kfb::dwarf

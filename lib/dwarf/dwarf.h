@@ -1,6 +1,6 @@
 // Function definitions from DWARF: prototypes as written, source lines, btf_decl_tag annotations.
 //
-//   auto elf = kfb::ElfFile::open("vmlinux");
+//   auto elf = kfb::elf::ElfFile::open("vmlinux");
 //   auto dw = kfb::DwarfReader::open(*elf);     // throws: "vmlinux: no DWARF ... CONFIG_DEBUG_INFO"
 //   kfb::DwarfQuery q;
 //   q.names = {"bpf_obj_new_impl", "bpf_task_acquire"};
@@ -28,8 +28,13 @@
 #include "dwarf/ctype.h"
 
 namespace kfb {
-
+namespace elf {
 class ElfFile;
+}
+}  // namespace kfb
+
+namespace kfb::dwarf {
+
 
 struct FuncParam {
   std::string name;               // DW_AT_name ("" when the compiler gave none)
@@ -67,7 +72,7 @@ struct DwarfStats {
 class DwarfReader {
  public:
   // Throws kfb::Error when the ELF has no DWARF or libdwarf cannot read it.
-  static std::unique_ptr<DwarfReader> open(const ElfFile &elf);
+  static std::unique_ptr<DwarfReader> open(const elf::ElfFile &elf);
   ~DwarfReader();
 
   std::vector<FuncDef> find(const DwarfQuery &q);
@@ -76,10 +81,10 @@ class DwarfReader {
   struct Impl;
 
  private:
-  explicit DwarfReader(const ElfFile &elf);
-  const ElfFile &elf_;
+  explicit DwarfReader(const elf::ElfFile &elf);
+  const elf::ElfFile &elf_;
   std::unique_ptr<Impl> impl_;
   DwarfStats stats_;
 };
 
-}  // namespace kfb
+}  // namespace kfb::dwarf

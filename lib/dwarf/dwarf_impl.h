@@ -55,7 +55,7 @@ extern "C" int (*_dwarf_get_elf_flags_func_ptr)(void *obj, Dwarf_Half index, Dwa
                                                 Dwarf_Unsigned *addralign, int *error);
 #endif
 
-namespace kfb::dwarf_impl {
+namespace kfb::dwarf::detail {
 
 // ---- session.cc: the sections libdwarf is shown, the session over them, its errors
 
@@ -64,14 +64,14 @@ namespace kfb::dwarf_impl {
 // .debug_info (DWARF 5) or .debug_types (DWARF 4) section besides the main one.
 struct Joined {
   struct Part {
-    const ElfSection *sec;
+    const elf::ElfSection *sec;
     uint64_t base;  // where its bytes start in the joined section
   };
   std::vector<Part> parts;
   uint64_t size = 0;
   explicit operator bool() const { return !parts.empty(); }
-  const ElfSection &first() const { return *parts.front().sec; }
-  void add(const ElfSection &s, uint64_t content_size) {
+  const elf::ElfSection &first() const { return *parts.front().sec; }
+  void add(const elf::ElfSection &s, uint64_t content_size) {
     parts.push_back({&s, size});
     size += content_size;
   }
@@ -89,8 +89,8 @@ struct Joined {
 // and shared.
 class DebugSources {
  public:
-  DebugSources(const ElfFile &elf, const DebugRelocs *relocs);
-  const ElfFile &elf() const { return elf_; }
+  DebugSources(const elf::ElfFile &elf, const DebugRelocs *relocs);
+  const elf::ElfFile &elf() const { return elf_; }
   const std::vector<Joined> &sections() const { return secs_; }
   // Section k's bytes for a session whose .debug_info is `info`. Throws on failure.
   std::span<const uint8_t> bytes(size_t k, std::span<const uint8_t> info);
@@ -116,7 +116,7 @@ class DebugSources {
     std::once_flag once;
     std::vector<uint8_t> bytes;
   };
-  const ElfFile &elf_;
+  const elf::ElfFile &elf_;
   const DebugRelocs *relocs_;
   std::vector<Joined> secs_;
   std::unique_ptr<Copy[]> copies_;
@@ -176,7 +176,7 @@ class Session {
     std::span<const uint8_t> info;
   };
   static int view_section_info(void *obj, DwSecIndex idx, DwSection *out, int *err);
-  static Dwarf_Unsigned shown_flags(const ElfSection &sec);
+  static Dwarf_Unsigned shown_flags(const elf::ElfSection &sec);
 #if !KFB_LIBDWARF_ACCESS_A
   static int view_flags(void *obj, Dwarf_Half idx, Dwarf_Unsigned *flags, Dwarf_Unsigned *addralign,
                         int *err);
@@ -461,21 +461,21 @@ struct Arange {
 
 // Returns false when the section is absent or malformed (the caller walks every CU then).
 // With `relocs` (a relocatable object) each address is relocated and keeps its section.
-bool read_aranges(const ElfFile &elf, const DebugRelocs *relocs, std::vector<Arange> &out);
+bool read_aranges(const elf::ElfFile &elf, const DebugRelocs *relocs, std::vector<Arange> &out);
 
 // Whether the abbreviation table at `off` declares an annotation DIE. Unknown: true.
-bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_t off);
+bool abbrev_has_annotation(const elf::ElfFile &elf, const elf::ElfSection *abbrev, uint64_t off);
 
 // Unit headers of the joined .debug_info (DWARF 2-5, 32- and 64-bit): compile, partial and
 // type units; with `relocs` (a relocatable object) the abbreviation offsets are relocated.
 // Type units go into `sigs`. Throws on anything else (an unknown unit type or version, a
 // length past the end): libdwarf is never shown a unit header we did not read.
-void read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
+void read_unit_headers(const elf::ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
                        std::vector<CuInfo> &out, TypeSigs &sigs);
 
 // DWARF 4 type units (the joined, relocated .debug_types) into `sigs`. Throws on a malformed
 // header: the section is there for the walk to read, and nothing else can.
-void read_type_units(const ElfFile &elf, std::span<const uint8_t> types, TypeSigs &sigs);
+void read_type_units(const elf::ElfFile &elf, std::span<const uint8_t> types, TypeSigs &sigs);
 
 // A private copy of .debug_info that holds only some CUs, at their original offsets, for one
 // libdwarf session. libdwarf finds a CU by creating the context of every CU before it (0.25 ms
@@ -486,7 +486,7 @@ void read_type_units(const ElfFile &elf, std::span<const uint8_t> types, TypeSig
 class InfoView {
  public:
   // With `relocs` (a relocatable object) the kept CUs are relocated in the copy.
-  InfoView(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
+  InfoView(const elf::ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
            const std::vector<CuInfo> &cus, const std::vector<size_t> &keep);
   ~InfoView();
   InfoView(const InfoView &) = delete;
@@ -498,4 +498,4 @@ class InfoView {
   size_t size_ = 0;
 };
 
-}  // namespace kfb::dwarf_impl
+}  // namespace kfb::dwarf::detail

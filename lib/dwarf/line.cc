@@ -5,7 +5,7 @@
 
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::dwarf {
 
 namespace {
 
@@ -126,4 +126,4 @@ std::vector<std::string> read_line_files(const LineSections &s, uint64_t offset,
   return files;
 }
 
-}  // namespace kfb
+}  // namespace kfb::dwarf

@@ -21,7 +21,7 @@
 
 #include "support/cursor.h"
 
-namespace kfb {
+namespace kfb::dwarf {
 
 struct LineSections {
   Cursor line;      // .debug_line
@@ -32,4 +32,4 @@ struct LineSections {
 std::vector<std::string> read_line_files(const LineSections &s, uint64_t offset,
                                          std::string_view comp_dir);
 
-}  // namespace kfb
+}  // namespace kfb::dwarf

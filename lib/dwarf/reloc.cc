@@ -11,7 +11,7 @@
 #include "support/endian.h"
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::dwarf {
 
 namespace {
 
@@ -181,29 +181,29 @@ struct DebugRelocs::Table {
   }
 };
 
-DebugRelocs::DebugRelocs(const ElfFile &elf) : elf_(elf) {}
+DebugRelocs::DebugRelocs(const elf::ElfFile &elf) : elf_(elf) {}
 DebugRelocs::~DebugRelocs() = default;
 
-std::unique_ptr<DebugRelocs> DebugRelocs::open(const ElfFile &elf) {
+std::unique_ptr<DebugRelocs> DebugRelocs::open(const elf::ElfFile &elf) {
   if (elf.type() != ET_REL) return nullptr;
   const char *path = elf.path().c_str();
-  const std::vector<ElfSection> &secs = elf.sections();
-  auto is_read = [](const ElfSection &s) { return DebugRelocs::relocated(s.name); };
-  for (const ElfSection &s : secs)
+  const std::vector<elf::ElfSection> &secs = elf.sections();
+  auto is_read = [](const elf::ElfSection &s) { return DebugRelocs::relocated(s.name); };
+  for (const elf::ElfSection &s : secs)
     if (s.name.starts_with(".zdebug"))
       fail("%s: %s: the pre-SHF_COMPRESSED .zdebug form is not read (compress with "
            "--compress-debug-sections=zlib)", path, std::string(s.name).c_str());
 
   std::unique_ptr<DebugRelocs> r(new DebugRelocs(elf));
   r->tables_.resize(secs.size());
-  const std::vector<ElfSymbol> &syms = elf.symbols();
+  const std::vector<elf::ElfSymbol> &syms = elf.symbols();
   size_t symtab = 0;  // the table ElfFile::symbols() decodes (the last SHT_SYMTAB)
-  for (const ElfSection &s : secs)
+  for (const elf::ElfSection &s : secs)
     if (s.type == SHT_SYMTAB) symtab = s.index;
-  for (const ElfSection &rs : secs) {
+  for (const elf::ElfSection &rs : secs) {
     if (rs.type != SHT_RELA && rs.type != SHT_REL) continue;
     if (rs.info == 0 || rs.info >= secs.size() || !is_read(secs[rs.info])) continue;
-    const ElfSection &target = secs[rs.info];
+    const elf::ElfSection &target = secs[rs.info];
     std::string where = std::string(rs.name);
     uint64_t target_size = elf.content_size(target);  // offsets are into the inflated bytes
     if (r->tables_[target.index])
@@ -284,11 +284,11 @@ bool DebugRelocs::relocated(std::string_view name) {
          name == ".debug_addr" || name == ".debug_aranges" || name == ".debug_types";
 }
 
-const DebugRelocs::Table *DebugRelocs::table(const ElfSection &target) const {
+const DebugRelocs::Table *DebugRelocs::table(const elf::ElfSection &target) const {
   return target.index < tables_.size() ? tables_[target.index].get() : nullptr;
 }
 
-bool DebugRelocs::has(const ElfSection &target) const { return table(target) != nullptr; }
+bool DebugRelocs::has(const elf::ElfSection &target) const { return table(target) != nullptr; }
 
 // A REL entry's addend is the field itself, sign-extended.
 static int64_t implicit_addend(uint64_t raw, int size) {
@@ -300,10 +300,10 @@ static int64_t implicit_addend(uint64_t raw, int size) {
   }
 }
 
-void DebugRelocs::apply(const ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const {
+void DebugRelocs::apply(const elf::ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const {
   const Table *t = table(target);
   if (!t) return;
-  const std::vector<ElfSymbol> &syms = elf_.symbols();
+  const std::vector<elf::ElfSymbol> &syms = elf_.symbols();
   bool swap = elf_.swap();
   for (size_t k = t->lower_bound(begin); k < t->count; k++) {
     Table::Entry e = t->at(k);
@@ -323,7 +323,7 @@ void DebugRelocs::set_base(uint32_t shndx, uint64_t base) {
   bases_[shndx] = base;
 }
 
-RelocTarget DebugRelocs::target(const ElfSection &target, uint64_t off, uint64_t raw) const {
+RelocTarget DebugRelocs::target(const elf::ElfSection &target, uint64_t off, uint64_t raw) const {
   RelocTarget out{0, raw};
   const Table *t = table(target);
   if (!t) return out;
@@ -334,7 +334,7 @@ RelocTarget DebugRelocs::target(const ElfSection &target, uint64_t off, uint64_t
     if (e.offset != off) break;
     Field f = field(elf_.machine(), e.type);
     if (f.size <= 0) continue;
-    const ElfSymbol &sym = elf_.symbols()[e.sym];
+    const elf::ElfSymbol &sym = elf_.symbols()[e.sym];
     int64_t addend = t->rela ? e.addend : implicit_addend(raw, f.size);
     uint64_t v = sym.value + static_cast<uint64_t>(addend) + base(sym.shndx);
     out.value = combine(f, out.value, v);
@@ -344,4 +344,4 @@ RelocTarget DebugRelocs::target(const ElfSection &target, uint64_t off, uint64_t
   return out;
 }
 
-}  // namespace kfb
+}  // namespace kfb::dwarf

@@ -1,10 +1,10 @@
 // Relocations of a relocatable object's debug sections, applied by us to just the bytes that
 // are read (lib/dwarf internal; dwarf.cc's design notes say why).
 //
-//   auto elf = kfb::ElfFile::open("vmlinux.o");
+//   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
 //   std::unique_ptr<kfb::DebugRelocs> r = kfb::DebugRelocs::open(*elf);  // throws: why not
 //   if (r) {                                     // nullptr: not a relocatable object
-//     const kfb::ElfSection &info = *elf->section(".debug_info");
+//     const kfb::elf::ElfSection &info = *elf->section(".debug_info");
 //     r->apply(info, begin, end, copy);          // copy holds info's bytes [begin, end)
 //     kfb::RelocTarget t = r->target(info, off, raw);   // where the field at `off` points
 //     // t.shndx: the symbol's section (0: no relocation there), t.value: S + A
@@ -30,9 +30,16 @@
 #include <vector>
 
 namespace kfb {
-
+namespace elf {
 class ElfFile;
+}
+namespace elf {
 struct ElfSection;
+}
+}  // namespace kfb
+
+namespace kfb::dwarf {
+
 
 struct RelocTarget {
   uint32_t shndx = 0;  // section of the relocation's symbol; 0 when the field has no relocation
@@ -42,30 +49,30 @@ struct RelocTarget {
 class DebugRelocs {
  public:
   // nullptr for an object that is not ET_REL; throws when a relocation cannot be applied.
-  static std::unique_ptr<DebugRelocs> open(const ElfFile &elf);
+  static std::unique_ptr<DebugRelocs> open(const elf::ElfFile &elf);
   ~DebugRelocs();
 
   // Whether DebugRelocs relocates the section of that name (see the top of this file).
   static bool relocated(std::string_view name);
   // Whether `target` (a debug section) has relocations that DebugRelocs applies.
-  bool has(const ElfSection &target) const;
+  bool has(const elf::ElfSection &target) const;
   // Writes the relocated value of every field of `target` inside [begin, end) into `dst`,
   // which holds the section's bytes from `begin` on.
-  void apply(const ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const;
+  void apply(const elf::ElfSection &target, uint64_t begin, uint64_t end, uint8_t *dst) const;
   // The relocated value of the `size`-byte field at `off` whose file bytes read `raw`.
-  RelocTarget target(const ElfSection &target, uint64_t off, uint64_t raw) const;
+  RelocTarget target(const elf::ElfSection &target, uint64_t off, uint64_t raw) const;
   // Adds `base` to every value relocated against a symbol of section `shndx` (0 by default).
   void set_base(uint32_t shndx, uint64_t base);
 
   struct Table;
 
  private:
-  explicit DebugRelocs(const ElfFile &elf);
-  const Table *table(const ElfSection &target) const;
+  explicit DebugRelocs(const elf::ElfFile &elf);
+  const Table *table(const elf::ElfSection &target) const;
   uint64_t base(uint32_t shndx) const { return shndx < bases_.size() ? bases_[shndx] : 0; }
-  const ElfFile &elf_;
+  const elf::ElfFile &elf_;
   std::vector<std::unique_ptr<Table>> tables_;  // by target section index (null: none)
   std::vector<uint64_t> bases_;                 // by symbol section index (see set_base)
 };
 
-}  // namespace kfb
+}  // namespace kfb::dwarf

@@ -14,7 +14,7 @@
 #include "elf/elf.h"
 #include "support/error.h"
 
-namespace kfb::dwarf_impl {
+namespace kfb::dwarf::detail {
 
 namespace {
 
@@ -24,12 +24,12 @@ std::mutex g_open_mu;  // _dwarf_get_elf_flags_func_ptr (dwarf_impl.h) is global
 
 }  // namespace
 
-DebugSources::DebugSources(const ElfFile &elf, const DebugRelocs *relocs)
+DebugSources::DebugSources(const elf::ElfFile &elf, const DebugRelocs *relocs)
     : elf_(elf), relocs_(relocs) {
   static constexpr std::string_view kNeeded[] = {"info", "abbrev", "str", "line", "line_str",
                                                  "str_offsets", "addr", "types"};
   secs_.emplace_back();
-  for (const ElfSection &s : elf.sections()) {
+  for (const elf::ElfSection &s : elf.sections()) {
     std::string_view n = s.name;
     if (s.type == SHT_RELA || s.type == SHT_REL || s.type == SHT_NOBITS) continue;
     if (!n.starts_with(".debug_")) continue;
@@ -147,7 +147,7 @@ int Session::view_section_info(void *obj, DwSecIndex idx, DwSection *out, int *e
   out->as_name = "";
   if (idx == 0) return DW_DLV_OK;
   const Joined &j = v.src->sections()[idx];
-  const ElfSection &sec = j.first();
+  const elf::ElfSection &sec = j.first();
   out->as_addr = sec.addr;
   out->as_type = sec.type;
   out->as_size = j.size;
@@ -159,7 +159,7 @@ int Session::view_section_info(void *obj, DwSecIndex idx, DwSection *out, int *e
   out->name = "";
   if (idx == 0) return DW_DLV_OK;
   const Joined &j = v.src->sections()[idx];
-  const ElfSection &sec = j.first();
+  const elf::ElfSection &sec = j.first();
   out->addr = sec.addr;
   out->type = sec.type;
   out->size = j.size;
@@ -170,7 +170,7 @@ int Session::view_section_info(void *obj, DwSecIndex idx, DwSection *out, int *e
 }
 
 // Shown as plain sections: the bytes are inflated already, and groups are joined.
-Dwarf_Unsigned Session::shown_flags(const ElfSection &sec) {
+Dwarf_Unsigned Session::shown_flags(const elf::ElfSection &sec) {
   return sec.flags & ~static_cast<uint64_t>(SHF_GROUP | SHF_COMPRESSED);
 }
 
@@ -239,4 +239,4 @@ const DwMethods Session::kViewMethods = {view_section_info, view_byte_order,    
                                          nullptr};
 #endif
 
-}  // namespace kfb::dwarf_impl
+}  // namespace kfb::dwarf::detail

@@ -7,7 +7,7 @@
 
 #include "dwarf/dwarf_impl.h"
 
-namespace kfb {
+namespace kfb::dwarf {
 
 const char *type_class_name(TypeClass c) {
   switch (c) {
@@ -44,7 +44,7 @@ std::string c_int_spelling(std::string_view words) {
   return is_unsigned ? "unsigned " + base : base;
 }
 
-namespace dwarf_impl {
+namespace detail {
 
 const TypeNode &Walker::node(Dwarf_Off off) {
   auto it = types_.find(off);
@@ -220,5 +220,5 @@ CType Walker::ctype(bool has_type, Dwarf_Off off) {
   return c;
 }
 
-}  // namespace dwarf_impl
-}  // namespace kfb
+}  // namespace detail
+}  // namespace kfb::dwarf

@@ -15,7 +15,7 @@
 #include "support/endian.h"
 #include "support/error.h"
 
-namespace kfb::dwarf_impl {
+namespace kfb::dwarf::detail {
 
 namespace {
 
@@ -32,8 +32,8 @@ uint64_t read_addr(Cursor &c, unsigned size) {
 
 // Returns false when the section is absent or malformed (the caller walks every CU then).
 // With `relocs` (a relocatable object) each address is relocated and keeps its section.
-bool read_aranges(const ElfFile &elf, const DebugRelocs *relocs, std::vector<Arange> &out) {
-  const ElfSection *s = elf.section(".debug_aranges");
+bool read_aranges(const elf::ElfFile &elf, const DebugRelocs *relocs, std::vector<Arange> &out) {
+  const elf::ElfSection *s = elf.section(".debug_aranges");
   if (!s || s->size == 0) return false;
   try {
     Cursor c(elf.contents(*s), elf.swap(), elf.path() + ": .debug_aranges");
@@ -84,7 +84,7 @@ namespace {
 // Calls fn(code, tag) for each abbreviation of the table at `off` until fn returns true.
 // Returns 1 when fn did, 0 at the end of the table, -1 when the table cannot be read.
 template <typename Fn>
-int each_abbrev(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, Fn fn) {
+int each_abbrev(const elf::ElfFile &elf, const elf::ElfSection *abbrev, uint64_t off, Fn fn) {
   if (!abbrev) return -1;
   try {
     Cursor c(elf.contents(*abbrev), elf.swap(), elf.path() + ": .debug_abbrev");
@@ -109,7 +109,7 @@ int each_abbrev(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, Fn f
 }  // namespace
 
 // Whether the abbreviation table at `off` declares an annotation DIE. Unknown: true.
-bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_t off) {
+bool abbrev_has_annotation(const elf::ElfFile &elf, const elf::ElfSection *abbrev, uint64_t off) {
   return each_abbrev(elf, abbrev, off, [](uint64_t, uint64_t tag) {
            return tag == DW_TAG_LLVM_annotation || tag == DW_TAG_GNU_annotation;
          }) != 0;
@@ -118,7 +118,7 @@ bool abbrev_has_annotation(const ElfFile &elf, const ElfSection *abbrev, uint64_
 namespace {
 
 // The tag of abbreviation `code` in the table at `off`; 0 when it cannot be found.
-uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, uint64_t code) {
+uint64_t abbrev_tag(const elf::ElfFile &elf, const elf::ElfSection *abbrev, uint64_t off, uint64_t code) {
   uint64_t out = 0;
   each_abbrev(elf, abbrev, off, [&](uint64_t k, uint64_t tag) { return k == code ? (out = tag, true) : false; });
   return out;
@@ -130,12 +130,12 @@ uint64_t abbrev_tag(const ElfFile &elf, const ElfSection *abbrev, uint64_t off, 
 // type units; with `relocs` (a relocatable object) the abbreviation offsets are relocated.
 // Type units go into `sigs`. Throws on anything else (an unknown unit type or version, a
 // length past the end): libdwarf is never shown a unit header we did not read.
-void read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
+void read_unit_headers(const elf::ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
                        std::vector<CuInfo> &out, TypeSigs &sigs) {
-  const ElfSection *abbrev = elf.section(".debug_abbrev");
+  const elf::ElfSection *abbrev = elf.section(".debug_abbrev");
   std::vector<uint8_t> hbuf;
   for (uint32_t part = 0; part < info.parts.size(); part++) {
-    const ElfSection &sec = *info.parts[part].sec;
+    const elf::ElfSection &sec = *info.parts[part].sec;
     uint64_t base = info.parts[part].base;
     // The headers are read with pread into a small buffer, not through the mapping:
     // touching 2,578 pages spread over 221 MB makes the kernel map ~64 KiB around each
@@ -212,7 +212,7 @@ void read_unit_headers(const ElfFile &elf, const Joined &info, const DebugRelocs
 
 // DWARF 4 type units (the joined, relocated .debug_types) into `sigs`. Throws on a malformed
 // header: the section is there for the walk to read, and nothing else can.
-void read_type_units(const ElfFile &elf, std::span<const uint8_t> types, TypeSigs &sigs) {
+void read_type_units(const elf::ElfFile &elf, std::span<const uint8_t> types, TypeSigs &sigs) {
   Cursor c(types, elf.swap(), elf.path() + ": .debug_types");
   while (c.left() > 0) {
     uint64_t hdr = c.pos();
@@ -234,7 +234,7 @@ void read_type_units(const ElfFile &elf, std::span<const uint8_t> types, TypeSig
   }
 }
 
-InfoView::InfoView(const ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
+InfoView::InfoView(const elf::ElfFile &elf, const Joined &info, const DebugRelocs *relocs,
                    const std::vector<CuInfo> &cus, const std::vector<size_t> &keep) {
   size_ = info.size;
   if (size_ == 0) return;
@@ -282,4 +282,4 @@ InfoView::~InfoView() {
   if (buf_) munmap(buf_, size_);
 }
 
-}  // namespace kfb::dwarf_impl
+}  // namespace kfb::dwarf::detail

@@ -8,7 +8,7 @@
 #include "support/cursor.h"
 #include "support/vocab.h"
 
-namespace kfb::dwarf_impl {
+namespace kfb::dwarf::detail {
 
 std::vector<std::string> Walker::decl_tags(Dwarf_Die d) {
   std::vector<std::string> out;
@@ -150,4 +150,4 @@ void Walker::walk_cu(const CuInfo &cu, size_t cu_index, std::vector<FuncDef> &ou
   }
 }
 
-}  // namespace kfb::dwarf_impl
+}  // namespace kfb::dwarf::detail

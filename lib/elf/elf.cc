@@ -15,7 +15,7 @@
 #define ELFCOMPRESS_ZSTD 2  // glibc 2.36's elf.h predates it
 #endif
 
-namespace kfb {
+namespace kfb::elf {
 
 namespace {
 
@@ -400,4 +400,4 @@ std::string_view ElfFile::linux_banner() const {
   return banner_;
 }
 
-}  // namespace kfb
+}  // namespace kfb::elf

@@ -32,7 +32,7 @@
 
 typedef struct Elf Elf;
 
-namespace kfb {
+namespace kfb::elf {
 
 struct ElfSection {
   size_t index = 0;
@@ -135,4 +135,4 @@ class ElfFile {
   mutable uint64_t claimed_ = 0;          // what all compressed sections inflate to
 };
 
-}  // namespace kfb
+}  // namespace kfb::elf

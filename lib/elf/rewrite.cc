@@ -5,7 +5,7 @@
 #include "support/endian.h"
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::elf {
 
 namespace {
 
@@ -69,4 +69,4 @@ ElfRewrite rewrite_btf(const ElfFile &elf, std::span<const uint8_t> btf) {
   return r;
 }
 
-}  // namespace kfb
+}  // namespace kfb::elf

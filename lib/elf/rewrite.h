@@ -20,7 +20,7 @@
 #include "elf/elf.h"
 #include "support/file.h"
 
-namespace kfb {
+namespace kfb::elf {
 
 struct ElfRewrite {
   FileImage image;                 // spans into the input, `btf` and the buffers below
@@ -33,4 +33,4 @@ struct ElfRewrite {
 // `elf` and `btf` must outlive the result.
 ElfRewrite rewrite_btf(const ElfFile &elf, std::span<const uint8_t> btf);
 
-}  // namespace kfb
+}  // namespace kfb::elf

@@ -3,7 +3,7 @@
 #include "support/diag.h"
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 SuffixSplit split_suffixes(std::string_view name) {
   SuffixSplit s;
@@ -55,7 +55,7 @@ void derive_arg_flags(Kfunc &k, DiagSink &diags) {
   if ((k.flags & KF_RELEASE) && !k.params.empty()) k.params[0].flags |= ARG_RELEASE;
   if (k.flags & KF_RCU)
     for (KfuncParam &p : k.params)
-      if (p.type.type_class == TypeClass::Pointer && !(p.flags & (ARG_IMPLICIT | ARG_IGNORE)))
+      if (p.type.type_class == dwarf::TypeClass::Pointer && !(p.flags & (ARG_IMPLICIT | ARG_IGNORE)))
         p.flags |= ARG_RCU;
   if ((k.flags & KF_ARENA_ARG1) && k.params.size() > 0) k.params[0].flags |= ARG_ARENA;
   if ((k.flags & KF_ARENA_ARG2) && k.params.size() > 1) k.params[1].flags |= ARG_ARENA;
@@ -67,8 +67,8 @@ void derive_arg_flags(Kfunc &k, DiagSink &diags) {
   // Rules: one finding per parameter and rule, in parameter order.
   for (size_t i = 0; i < k.params.size(); i++) {
     const KfuncParam &p = k.params[i];
-    bool ptr = p.type.type_class == TypeClass::Pointer;
-    bool scalar = p.type.type_class == TypeClass::Scalar;
+    bool ptr = p.type.type_class == dwarf::TypeClass::Pointer;
+    bool scalar = p.type.type_class == dwarf::TypeClass::Scalar;
     // Parameters after an implicit one, implicit or not, are normal (upstream: the BPF-visible
     // prototype ends at the first implicit one).
     if (p.implicit && !ptr) violation(k, p, "implicit argument must be a pointer", diags);
@@ -76,7 +76,7 @@ void derive_arg_flags(Kfunc &k, DiagSink &diags) {
       if (!(p.flags & f)) continue;
       const char *what = f == ARG_SIZE ? "size" : "constant size";
       if (!scalar) violation(k, p, strfmt("%s argument must be a scalar", what), diags);
-      if (i == 0 || k.params[i - 1].type.type_class != TypeClass::Pointer)
+      if (i == 0 || k.params[i - 1].type.type_class != dwarf::TypeClass::Pointer)
         violation(k, p, strfmt("%s argument must follow a pointer argument", what), diags);
     }
     if ((p.flags & ARG_CONST) && !scalar)
@@ -96,4 +96,4 @@ void derive_arg_flags(Kfunc &k, DiagSink &diags) {
   }
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

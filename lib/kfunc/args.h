@@ -23,7 +23,7 @@
 
 #include "kfunc/kfunc.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 struct SuffixSplit {
   std::string base;
@@ -36,4 +36,4 @@ bool is_implicit_struct(std::string_view name);
 
 void derive_arg_flags(Kfunc &k, DiagSink &diags);
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -21,7 +21,7 @@
 #include "support/diag.h"
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 namespace {
 
@@ -50,7 +50,7 @@ std::string func_name(const BtfIdsInput &in, std::string_view sym) {
 
 }  // namespace
 
-BtfIdsInput BtfIdsInput::from_elf(const ElfFile &elf, bool legacy) {
+BtfIdsInput BtfIdsInput::from_elf(const elf::ElfFile &elf, bool legacy) {
   BtfIdsInput in;
   in.path = elf.path();
   in.swap = elf.swap();
@@ -59,7 +59,7 @@ BtfIdsInput BtfIdsInput::from_elf(const ElfFile &elf, bool legacy) {
   in.section_name = [&elf](size_t i) {
     return i < elf.sections().size() ? std::string(elf.sections()[i].name) : std::string();
   };
-  if (const ElfSection *s = elf.section(".BTF_ids")) {
+  if (const elf::ElfSection *s = elf.section(".BTF_ids")) {
     in.section = elf.data(*s);
     in.section_addr = s->addr;
     in.section_index = s->index;
@@ -75,7 +75,7 @@ BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve) {
   Cursor c(in.section, in.swap, in.path + ": .BTF_ids");
 
   // Where a symbol of ours points in the section; it must be defined in .BTF_ids itself.
-  auto offset_of = [&](const ElfSymbol &sym) -> uint64_t {
+  auto offset_of = [&](const elf::ElfSymbol &sym) -> uint64_t {
     if (!in.present || sym.shndx != in.section_index)
       fail("%s: symbol '%s' is in section %s, not in .BTF_ids", p, std::string(sym.name).c_str(),
            section_label(in, sym.shndx).c_str());
@@ -88,7 +88,7 @@ BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve) {
 
   // Pass 1: the sets.
   std::vector<FuncSym> funcs;
-  for (const ElfSymbol &sym : in.symbols) {
+  for (const elf::ElfSymbol &sym : in.symbols) {
     if (sym.name.starts_with(kSetPrefix)) {
       BtfIdsSet set;
       set.name = std::string(sym.name.substr(kSetPrefix.size()));
@@ -221,4 +221,4 @@ BtfIdResolver func_resolver(const btf::Btf *btf) {
   };
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

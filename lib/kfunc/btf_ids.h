@@ -1,7 +1,7 @@
 // The .BTF_ids decoder (man kfuncbtf(1), FINDING KFUNCS): kfunc set8 sets and their entries with
 // KF_* flags.
 //
-//   auto elf = kfb::ElfFile::open("vmlinux.o");
+//   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
 //   kfb::DiagSink diags;
 //   kfb::BtfIds ids = kfb::decode_btf_ids(kfb::BtfIdsInput::from_elf(*elf), {});
 //   for (const kfb::BtfIdsEntry &e : ids.entries)       // set order, then slot order
@@ -32,12 +32,15 @@
 #include "elf/elf.h"
 
 namespace kfb {
-
 namespace btf {
 class Btf;
 }
-
 class DiagSink;
+}  // namespace kfb
+
+namespace kfb::kfunc {
+
+
 
 struct BtfIdsInput {
   std::string path;                   // the ELF, for messages
@@ -46,12 +49,12 @@ struct BtfIdsInput {
   size_t section_index = 0;           // its section index
   bool swap = false;                  // ELF byte order differs from the host's
   bool legacy = false;                // every set8 is a kfunc set
-  std::span<const ElfSymbol> symbols;
+  std::span<const elf::ElfSymbol> symbols;
   // The sections' names by index, for "symbol is in section X" messages (may be empty).
   std::function<std::string(size_t)> section_name;
 
   // From an ELF; an ELF with no .BTF_ids gives an empty section (and no sets).
-  static BtfIdsInput from_elf(const ElfFile &elf, bool legacy = false);
+  static BtfIdsInput from_elf(const elf::ElfFile &elf, bool legacy = false);
   bool present = true;  // false when the ELF has no .BTF_ids section
 };
 
@@ -95,4 +98,4 @@ BtfIdResolver func_resolver(const btf::Btf *btf);
 
 BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve);
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

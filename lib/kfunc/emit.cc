@@ -47,7 +47,7 @@
 #include "support/error.h"
 #include "support/vocab.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 using btf::Btf;
 using btf::Kind;
@@ -156,20 +156,20 @@ bool same_type(const Btf &b, uint32_t x, uint32_t y, int depth = 0) {
 }
 
 // What a BTF type is for the per-argument rules (the DWARF reader's CType, from BTF).
-CType ctype_from_btf(const Btf &b, uint32_t id) {
-  CType c;
+dwarf::CType ctype_from_btf(const Btf &b, uint32_t id) {
+  dwarf::CType c;
   c.text = type_text(b, id);
   uint32_t r = skip_mods_typedefs(b, id);
   if (r == 0) {
-    c.type_class = TypeClass::Void;
+    c.type_class = dwarf::TypeClass::Void;
   } else if (b.valid_id(r)) {
     switch (b.type(r).kind()) {
-      case Kind::PTR: c.type_class = TypeClass::Pointer; break;
+      case Kind::PTR: c.type_class = dwarf::TypeClass::Pointer; break;
       case Kind::INT:
       case Kind::ENUM:
-      case Kind::ENUM64: c.type_class = TypeClass::Scalar; break;
-      case Kind::FLOAT: c.type_class = TypeClass::Float; break;
-      default: c.type_class = TypeClass::Other; break;
+      case Kind::ENUM64: c.type_class = dwarf::TypeClass::Scalar; break;
+      case Kind::FLOAT: c.type_class = dwarf::TypeClass::Float; break;
+      default: c.type_class = dwarf::TypeClass::Other; break;
     }
   }
   uint32_t p = skip_mods(b, id);
@@ -745,4 +745,4 @@ EmitResult emit_kfunc_btf(btf::Btf &btf, const KfuncList &ks, const EmitOptions 
   return e.run();
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

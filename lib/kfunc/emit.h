@@ -36,12 +36,17 @@
 #include "support/vocab.h"
 
 namespace kfb {
-
 namespace btf {
 class Btf;
 }
 class DiagSink;
+namespace elf {
 class ElfFile;
+}
+}  // namespace kfb
+
+namespace kfb::kfunc {
+
 
 struct EmitOptions {
   EmitFeatures features;
@@ -109,4 +114,4 @@ std::string mask_hex(const std::vector<uint64_t> &words);
 using vocab::kImplSuffix;
 using vocab::kKsymNameLen;
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -4,12 +4,12 @@
 #include "elf/rewrite.h"
 #include "kfunc/emit.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 std::vector<uint8_t> replace_btf_section(std::span<const uint8_t> elf_bytes,
                                          std::span<const uint8_t> btf, const std::string &path) {
-  std::unique_ptr<ElfFile> elf = ElfFile::from_memory(elf_bytes, path);
-  return rewrite_btf(*elf, btf).image.bytes();
+  std::unique_ptr<elf::ElfFile> elf = elf::ElfFile::from_memory(elf_bytes, path);
+  return elf::rewrite_btf(*elf, btf).image.bytes();
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

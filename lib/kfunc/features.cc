@@ -2,7 +2,7 @@
 
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 const std::vector<FeatureInfo> &feature_table() {
   static const std::vector<FeatureInfo> table = {
@@ -84,4 +84,4 @@ std::string features_string(const EmitFeatures &f) {
   return out;
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kfb {
+namespace kfb::kfunc {
 
 struct EmitFeatures {
   bool tags = true;       // bpf_kfunc / bpf_fastcall decl tags
@@ -52,4 +52,4 @@ EmitFeatures parse_features(std::string_view list, bool strict, std::vector<std:
 // Enabled features in table order, comma-separated ("" when none).
 std::string features_string(const EmitFeatures &f);
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -2,7 +2,7 @@
 
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 namespace {
 
@@ -108,4 +108,4 @@ uint32_t suffix_flag(std::string_view suffix) {
   return 0;
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kfb {
+namespace kfb::kfunc {
 
 enum KfFlag : uint32_t {
   KF_ACQUIRE = 1u << 0,
@@ -94,4 +94,4 @@ std::string join(const std::vector<std::string> &parts, std::string_view sep);
 // The ArgFlag for a parameter-name suffix including its leading "__" ("__sz"), or 0.
 uint32_t suffix_flag(std::string_view suffix);
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -6,9 +6,9 @@
 #include "kfunc/scopes.h"
 #include "support/diag.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
-KfuncList kfuncs_from_btf(const ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
+KfuncList kfuncs_from_btf(const elf::ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
                           DiagSink &diags) {
   KfuncList out;
   out.kfuncs = set_kfuncs(elf, &btf, legacy_kfunc_sets, diags);  // sorted by name
@@ -26,4 +26,4 @@ KfuncList kfuncs_from_btf(const ElfFile &elf, const btf::Btf &btf, bool legacy_k
   return out;
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -2,7 +2,7 @@
 
 #include "elf/elf.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 int parse_kernel_version(std::string_view r) {
   auto number = [&r](int &out) {
@@ -19,7 +19,7 @@ int parse_kernel_version(std::string_view r) {
   return major * 100 + minor;
 }
 
-int kernel_version_of(const ElfFile &elf) {
+int kernel_version_of(const elf::ElfFile &elf) {
   constexpr std::string_view kPrefix = "Linux version ";
   std::string_view banner = elf.linux_banner();
   return banner.starts_with(kPrefix) ? parse_kernel_version(banner.substr(kPrefix.size())) : 0;
@@ -29,4 +29,4 @@ std::string kernel_version_text(int v) {
   return v > 0 ? std::to_string(v / 100) + "." + std::to_string(v % 100) : std::string();
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -14,15 +14,20 @@
 #include <string_view>
 
 namespace kfb {
-
+namespace elf {
 class ElfFile;
+}
+}  // namespace kfb
+
+namespace kfb::kfunc {
+
 
 int parse_kernel_version(std::string_view release);
-int kernel_version_of(const ElfFile &elf);
+int kernel_version_of(const elf::ElfFile &elf);
 // "7.3" for 703; "" for 0.
 std::string kernel_version_text(int version);
 
 // resolve_btfids 7.3 and later stop the build when a kfunc's flags differ between sets.
 inline bool refuses_flag_conflicts(int version) { return version == 0 || version >= 703; }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

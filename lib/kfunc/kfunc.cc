@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace kfb {
+namespace kfb::kfunc {
 
 const char *kfunc_source_name(KfuncSource s) {
   switch (s) {
@@ -33,4 +33,4 @@ Kfunc *KfuncList::find(const std::string &name) {
   return const_cast<Kfunc *>(static_cast<const KfuncList *>(this)->find(name));
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -1,6 +1,6 @@
 // The kfunc model: every kfunc of one object, from .BTF_ids sets joined with DWARF by name.
 //
-//   auto elf = kfb::ElfFile::open("vmlinux.o");
+//   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
 //   kfb::DiagSink diags;
 //   kfb::ScanOptions opt;                       // .jobs, .all, .legacy_kfunc_sets
 //   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, btf /* const btf::Btf* or nullptr */, opt, diags);
@@ -28,17 +28,22 @@
 #include "kfunc/flags.h"
 
 namespace kfb {
-
 namespace btf {
 class Btf;
 }
+namespace elf {
 class ElfFile;
+}
 class DiagSink;
+}  // namespace kfb
+
+namespace kfb::kfunc {
+
 
 struct KfuncParam {
   std::string name;  // as written in the source, suffixes included ("aux__magic")
   std::string base;  // name with the recognised suffixes removed ("aux")
-  CType type;
+  dwarf::CType type;
   uint32_t suffix_flags = 0;  // ARG_* from the name alone
   uint32_t flags = 0;         // ARG_*: suffixes | type rule | kfunc-wide mapping
   bool implicit = false;      // flags & ARG_IMPLICIT (by suffix or by type)
@@ -46,7 +51,7 @@ struct KfuncParam {
 };
 
 struct KfuncRet {
-  CType type;
+  dwarf::CType type;
   uint32_t flags = 0;  // RET_*
 };
 
@@ -119,14 +124,14 @@ struct ScanOptions {
 // KF_* flags, source Set and every set it is listed in (entry order). With `btf`, pairs that
 // resolve_btfids already filled are named through its FUNCs (a linked vmlinux). Decoding
 // errors throw; findings (flags that differ between sets) go to `diags`.
-std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
+std::vector<Kfunc> set_kfuncs(const elf::ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
                               DiagSink &diags, BtfIdsStats *stats = nullptr);
 
 // The kfuncs of an object without DWARF (.debug_info absent): set_kfuncs' names and KF_* flags
 // (with no symbol table, the BTF's bpf_kfunc-tagged FUNCs), each one's FUNC (has_dwarf false:
 // parameters are its FUNC_PROTO's; btf_id 0 when there is none), its function-level decl tags
 // and the scopes their bpf_kfunc_scope:/bpf_kfunc_calls: tags give. Flag conflicts reported.
-KfuncList kfuncs_from_btf(const ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
+KfuncList kfuncs_from_btf(const elf::ElfFile &elf, const btf::Btf &btf, bool legacy_kfunc_sets,
                           DiagSink &diags);
 
 // Reports k.flag_conflicts, at the kfunc's source line when DWARF gave one (else at `obj`): an
@@ -138,7 +143,7 @@ void report_flag_conflicts(const Kfunc &k, int kernel, const std::string &obj, D
 // annotations, their DWARF prototypes, per-argument flags and BTF ids (when `btf` is given; needed for
 // a linked vmlinux whose sets resolve_btfids already sorted). Rule violations and warnings go to
 // `diags`; an input it cannot read at all throws kfb::Error.
-KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
+KfuncList scan_kfuncs(const elf::ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
                       DiagSink &diags);
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

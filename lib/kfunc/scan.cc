@@ -23,7 +23,7 @@
 #include "support/process.h"
 #include "support/vocab.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 namespace {
 
@@ -51,7 +51,7 @@ uint32_t find_func(const btf::Btf &btf, const std::string &name) {
 
 }  // namespace
 
-std::vector<Kfunc> set_kfuncs(const ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
+std::vector<Kfunc> set_kfuncs(const elf::ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
                               DiagSink &diags, BtfIdsStats *stats) {
   // Kernels before 6.9 never set BTF_SET8_KFUNCS: every set8 of theirs is a kfunc set.
   int kernel = kernel_version_of(elf);
@@ -131,7 +131,7 @@ void report_flag_conflicts(const Kfunc &k, int kernel, const std::string &obj, D
   }
 }
 
-KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
+KfuncList scan_kfuncs(const elf::ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
                       DiagSink &diags) {
   KfuncList out;
   Laps t;
@@ -158,13 +158,13 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
 
   // 2. DWARF definitions: the set kfuncs by name, plus tagged ones anywhere with `all`.
   //    No .BTF_ids means tags are the only source, so every CU is searched then.
-  auto dw = DwarfReader::open(elf);
+  auto dw = dwarf::DwarfReader::open(elf);
   out.stats.t_dwarf_open = t.lap();
-  DwarfQuery q;
+  dwarf::DwarfQuery q;
   q.names = names;
   q.all = opt.all || !in.present;
   q.jobs = opt.jobs;
-  std::vector<FuncDef> defs = dw->find(q);
+  std::vector<dwarf::FuncDef> defs = dw->find(q);
   out.stats.t_dwarf_find = t.lap();
   out.stats.cus = dw->stats().cus;
   out.stats.cus_read = dw->stats().cus_read;
@@ -172,7 +172,7 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   out.stats.aranges = dw->stats().aranges;
 
   // 3. Join by name.
-  for (FuncDef &f : defs) {
+  for (dwarf::FuncDef &f : defs) {
     bool tagged = f.has_tag(vocab::kKfuncTag);
     auto it = by_name.find(f.name);
     if (it == by_name.end()) {
@@ -189,7 +189,7 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
     k.file = std::move(f.file);
     k.line = f.line;
     k.tags = std::move(f.tags);
-    for (FuncParam &fp : f.params) {
+    for (dwarf::FuncParam &fp : f.params) {
       KfuncParam p;
       p.name = std::move(fp.name);
       p.type = std::move(fp.type);
@@ -223,4 +223,4 @@ KfuncList scan_kfuncs(const ElfFile &elf, const btf::Btf *btf, const ScanOptions
   return out;
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -6,7 +6,7 @@
 #include "support/diag.h"
 #include "support/error.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 namespace {
 
@@ -141,4 +141,4 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
   return skipped;
 }
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

@@ -22,7 +22,7 @@
 #include "kfunc/kfunc.h"
 #include "support/vocab.h"
 
-namespace kfb {
+namespace kfb::kfunc {
 
 enum class ScopeTag { None, Scope, Calls };
 
@@ -48,4 +48,4 @@ void scopes_from_tags(Kfunc &k, DiagSink &diags);
 size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
                         DiagSink &diags, bool module = false);
 
-}  // namespace kfb
+}  // namespace kfb::kfunc

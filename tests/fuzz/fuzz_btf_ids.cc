@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t flags = hdr[0];
   unsigned nsyms = hdr[1] % 64;
   std::vector<std::string> names;
-  std::vector<kfb::ElfSymbol> syms;
+  std::vector<kfb::elf::ElfSymbol> syms;
   names.reserve(nsyms);
   for (unsigned i = 0; i < nsyms; i++) {
     const uint8_t *r = take(2);
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (kind == 0 || kind == 3) name = "__BTF_ID__set8__" + name;
     if (kind == 1) name = "__BTF_ID__func__" + name;
     names.push_back(std::move(name));
-    kfb::ElfSymbol s;
+    kfb::elf::ElfSymbol s;
     s.value = v[0] | (v[1] << 8);
     s.size = v[2] | (v[3] << 8);
     s.shndx = kind == 3 ? 2 : 1;
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (size_t i = 0; i < syms.size(); i++) syms[i].name = names[i];
 
-  kfb::BtfIdsInput in;
+  kfb::kfunc::BtfIdsInput in;
   in.path = "fuzz.o";
   in.section = {data + pos, size - pos};
   in.section_index = 1;
@@ -56,12 +56,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   in.legacy = flags & 2;
   in.symbols = syms;
   in.section_name = [](size_t i) { return i == 1 ? std::string(".BTF_ids") : std::string(".data"); };
-  kfb::BtfIdResolver resolve;
+  kfb::kfunc::BtfIdResolver resolve;
   if (flags & 4)
     resolve = [](uint32_t id) { return id % 5 == 0 ? std::string() : "f" + std::to_string(id % 8); };
   try {
-    kfb::BtfIds ids = kfb::decode_btf_ids(in, resolve);
-    for (const kfb::BtfIdsEntry &e : ids.entries)
+    kfb::kfunc::BtfIds ids = kfb::kfunc::decode_btf_ids(in, resolve);
+    for (const kfb::kfunc::BtfIdsEntry &e : ids.entries)
       if (e.name.empty() || e.offset + 8 > in.section.size()) __builtin_trap();
   } catch (const kfb::Error &) {
   }

@@ -20,10 +20,10 @@
 
 namespace {
 
-void relocate_everything(const kfb::ElfFile &elf) {
-  std::unique_ptr<kfb::DebugRelocs> r = kfb::DebugRelocs::open(elf);
+void relocate_everything(const kfb::elf::ElfFile &elf) {
+  std::unique_ptr<kfb::dwarf::DebugRelocs> r = kfb::dwarf::DebugRelocs::open(elf);
   if (!r) return;
-  for (const kfb::ElfSection &s : elf.sections()) {
+  for (const kfb::elf::ElfSection &s : elf.sections()) {
     if (!r->has(s)) continue;
     std::span<const uint8_t> raw = elf.data(s);
     std::vector<uint8_t> copy(raw.begin(), raw.end());
@@ -40,11 +40,11 @@ extern "C" const char *__asan_default_options() { return "allocator_may_return_n
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   try {
-    auto elf = kfb::ElfFile::from_memory({data, size}, "fuzz.o");
+    auto elf = kfb::elf::ElfFile::from_memory({data, size}, "fuzz.o");
     relocate_everything(*elf);
-    auto dw = kfb::DwarfReader::open(*elf);
-    kfb::DwarfQuery q;
-    for (const kfb::ElfSymbol &sym : elf->symbols())
+    auto dw = kfb::dwarf::DwarfReader::open(*elf);
+    kfb::dwarf::DwarfQuery q;
+    for (const kfb::elf::ElfSymbol &sym : elf->symbols())
       if (sym.type == 2 /* STT_FUNC */ && q.names.size() < 16) q.names.emplace_back(sym.name);
     q.all = true;
     q.jobs = size % 3 == 0 ? 2 : 1;

@@ -39,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // check, dump, diff: the BTF source.
   std::string source_err = error_of([&] { (void)kfb::btf::Source::from_memory(bytes, "fuzz.o"); });
   // scan, emit: the object.
-  std::unique_ptr<kfb::ElfFile> elf;
-  std::string open_err = error_of([&] { elf = kfb::ElfFile::from_memory(bytes, "fuzz.o"); });
+  std::unique_ptr<kfb::elf::ElfFile> elf;
+  std::string open_err = error_of([&] { elf = kfb::elf::ElfFile::from_memory(bytes, "fuzz.o"); });
   if (!elf) {
     if (source_err != open_err) {
       fprintf(stderr, "fuzz_elf.cc: two verdicts: open '%s', BTF source '%s'\n", open_err.c_str(),
@@ -57,17 +57,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   std::string sym_err = error_of([&] { (void)elf->symbols(); });
   if (error_of([&] { (void)elf->symbols(); }) != sym_err) abort();  // the same on every call
-  for (const kfb::ElfSection &s : elf->sections()) {
+  for (const kfb::elf::ElfSection &s : elf->sections()) {
     (void)elf->data(s);
     (void)error_of([&] { (void)elf->contents(s); });
   }
-  (void)error_of([&] { (void)kfb::kernel_version_of(*elf); });
+  (void)error_of([&] { (void)kfb::kfunc::kernel_version_of(*elf); });
   (void)error_of([&] { (void)kfb::check::decode_all_set8(*elf, nullptr); });
   if (btf_err.empty()) {
     (void)error_of([&] { (void)kfb::btf::load_elf(*elf); });
     static const uint8_t kTinyBtf[] = {0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0,
                                        0,    0,    0, 0, 0,  0, 0, 0, 1, 0, 0, 0, 0};
-    (void)error_of([&] { (void)kfb::replace_btf_section(bytes, kTinyBtf, "fuzz.o"); });
+    (void)error_of([&] { (void)kfb::kfunc::replace_btf_section(bytes, kTinyBtf, "fuzz.o"); });
   }
   return 0;
 }

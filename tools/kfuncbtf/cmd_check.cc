@@ -51,10 +51,10 @@ const char *rules_for(int version) {
 std::string default_kernel(const std::string &file, const btf::Source &in) {
   int v = 0;
   if (in.elf) {
-    v = kernel_version_of(*in.elf);
+    v = kfunc::kernel_version_of(*in.elf);
   } else if (file.rfind("/sys/kernel/btf/", 0) == 0) {
     struct utsname u;
-    if (uname(&u) == 0) v = parse_kernel_version(u.release);
+    if (uname(&u) == 0) v = kfunc::parse_kernel_version(u.release);
   }
   return v ? rules_for(v) : "7.3";
 }

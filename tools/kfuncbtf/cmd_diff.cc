@@ -36,14 +36,14 @@ int run_protos(const Globals &g, const DiffOpts &o) {
   // The object's own .BTF (or --btf) names the FUNCs; scan finds the kfuncs and their DWARF
   // prototypes.
   const std::string &path = o.files[0];
-  auto elf = ElfFile::open(path);
+  auto elf = elf::ElfFile::open(path);
   btf::Loaded in = btf::load_object(*elf, o.btf, o.base);
   if (!in.btf) throw Error(path + ": no .BTF section");
   DiagSink diags;
-  ScanOptions so;
+  kfunc::ScanOptions so;
   so.jobs = g.jobs;
   so.legacy_kfunc_sets = o.legacy;
-  KfuncList ks = scan_kfuncs(*elf, in.btf.get(), so, diags);
+  kfunc::KfuncList ks = kfunc::scan_kfuncs(*elf, in.btf.get(), so, diags);
   for (const Diag &d : diags.all()) warn_msg(g, DiagSink::format(d));
 
   diff::DiffResult r;  // reuse the line formatting: all lines are kfunc lines

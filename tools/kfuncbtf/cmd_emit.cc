@@ -60,14 +60,14 @@ void print_diags(const Globals &g, const DiagSink &diags) {
 }
 
 void list_features() {
-  for (const FeatureInfo &f : feature_table())
+  for (const kfunc::FeatureInfo &f : kfunc::feature_table())
     printf("%-10s %-8s %s\n", f.name, f.is_default ? "default" : "", f.help);
 }
 
-void summary_text(const EmitStats &s, const std::string &in, const std::string &out,
-                  const EmitFeatures &f, std::string &t) {
+void summary_text(const kfunc::EmitStats &s, const std::string &in, const std::string &out,
+                  const kfunc::EmitFeatures &f, std::string &t) {
   t += strfmt("emit: %s -> %s (features: %s)\n", in.c_str(), out.empty() ? "(nothing written: no -o)" : out.c_str(),
-              features_string(f).c_str());
+              kfunc::features_string(f).c_str());
   t += strfmt("  kfuncs:          %zu processed, %zu without a FUNC\n", s.kfuncs, s.skipped);
   t += strfmt("  decl tags:       %zu bpf_kfunc, %zu bpf_fastcall\n", s.kfunc_tags, s.fastcall_tags);
   t += strfmt("  twins:           %zu new _impl, %zu reused, %zu tags copied\n", s.twins_added,
@@ -84,14 +84,14 @@ void summary_text(const EmitStats &s, const std::string &in, const std::string &
               s.sorted ? ", sorted by name" : "");
 }
 
-void summary_json(const EmitStats &s, const std::string &in, const std::string &out,
-                  const EmitFeatures &f, const DiagSink &diags, bool pretty, std::string &t) {
+void summary_json(const kfunc::EmitStats &s, const std::string &in, const std::string &out,
+                  const kfunc::EmitFeatures &f, const DiagSink &diags, bool pretty, std::string &t) {
   JsonWriter j(t, pretty);
   j.begin_object();
   j.key("input").value(in);
   if (out.empty()) j.key("output").null();
   else j.key("output").value(out);
-  j.key("features").value(features_string(f));
+  j.key("features").value(kfunc::features_string(f));
   j.key("kfuncs").value(static_cast<uint64_t>(s.kfuncs));
   j.key("skipped").value(static_cast<uint64_t>(s.skipped));
   j.key("bpf_kfunc_tags").value(static_cast<uint64_t>(s.kfunc_tags));
@@ -123,7 +123,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   }
   Laps t;
   std::vector<std::string> ignored;
-  EmitFeatures features = parse_features(o.features, o.features_strict, &ignored);
+  kfunc::EmitFeatures features = kfunc::parse_features(o.features, o.features_strict, &ignored);
   for (const std::string &n : ignored) warn_msg(g, strfmt("unknown feature '%s' ignored", n.c_str()));
   std::string out = o.out;
   if (o.in_place && !o.update_elf) throw Error("--in-place needs --update-elf");
@@ -138,7 +138,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   }
 
   // The object and its BTF: --btf FILE, else OBJ's .BTF; split on -B.
-  auto elf = ElfFile::open(o.file);
+  auto elf = elf::ElfFile::open(o.file);
   btf::Loaded loaded = btf::load_object(*elf, o.btf, o.base);
   if (!loaded.btf) throw Error(o.file + ": no .BTF section (run pahole -J first, or give --btf FILE)");
   btf::Btf &btf = *loaded.btf;
@@ -148,7 +148,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
 
   // Kfuncs: .BTF_ids sets + DWARF (+ a scope file); rule violations stop us here.
   DiagSink diags;
-  ScanOptions sopt;
+  kfunc::ScanOptions sopt;
   sopt.jobs = g.jobs;
   sopt.legacy_kfunc_sets = o.legacy;
   sopt.all = o.all;
@@ -162,24 +162,24 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     w.message = "no DWARF (.debug_info): kfunc parameters come from BTF, scopes from its decl tags";
     diags.add(std::move(w));
   }
-  KfuncList ks = dwarf ? scan_kfuncs(*elf, &btf, sopt, diags) : kfuncs_from_btf(*elf, btf, o.legacy, diags);
+  kfunc::KfuncList ks = dwarf ? kfunc::scan_kfuncs(*elf, &btf, sopt, diags) : kfunc::kfuncs_from_btf(*elf, btf, o.legacy, diags);
   size_t scope_lines_elsewhere = 0;
   if (!o.scopes.empty()) {
     MappedFile sf = MappedFile::open(o.scopes);
-    scope_lines_elsewhere = apply_scope_file(o.scopes, sf.data(), ks, diags, btf.base() != nullptr);
+    scope_lines_elsewhere = kfunc::apply_scope_file(o.scopes, sf.data(), ks, diags, btf.base() != nullptr);
   }
   double t_scan = t.lap();
   if (o.fatal_warnings) diags.promote_warnings();
 
   // The rewrite (lib/kfunc/emit), unless the scan already found rule violations.
-  EmitResult res;
+  kfunc::EmitResult res;
   if (!diags.errors()) {
-    EmitOptions eo;
+    kfunc::EmitOptions eo;
     eo.features = features;
     eo.ptr_size = elf->is64() ? 8 : 4;
-    eo.kernel = kernel_version_of(*elf);
+    eo.kernel = kfunc::kernel_version_of(*elf);
     eo.warn_missing_func = !dwarf;  // scan_kfuncs warned about every kfunc without a FUNC
-    res = emit_kfunc_btf(btf, ks, eo, diags);
+    res = kfunc::emit_kfunc_btf(btf, ks, eo, diags);
     res.stats.scope_lines_elsewhere = scope_lines_elsewhere;
     if (o.fatal_warnings) diags.promote_warnings();
   }
@@ -201,7 +201,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     co.where = where;
     // The rules of the kernel the object comes from: 7.x's, or 6.18's (the running kernel's
     // generation) for older and unknown ones.
-    co.kernel = kernel_version_of(*elf) >= 702 ? check::KernelVersion::V7_3 : check::KernelVersion::V6_18;
+    co.kernel = kfunc::kernel_version_of(*elf) >= 702 ? check::KernelVersion::V7_3 : check::KernelVersion::V6_18;
     std::string note;
     check::LoaderResult lr = check::check_emitted_loader(bytes, input_bytes, btf, co, &note);
     if (!note.empty()) warn_msg(g, note);
@@ -229,7 +229,7 @@ int run_emit(const Globals &g, const EmitOpts &o) {
   // Output: raw BTF, or a copy of the ELF with .BTF replaced; "-" is stdout, anything else
   // goes through write_file_atomic (temp file + rename; devices and pipes written in place).
   if (!out.empty() && o.update_elf) {
-    ElfRewrite rw = rewrite_btf(*elf, bytes);  // OBJ stays mapped and open until written
+    elf::ElfRewrite rw = elf::rewrite_btf(*elf, bytes);  // OBJ stays mapped and open until written
     struct stat st;
     unsigned mode = fstat(elf->fd(), &st) == 0 ? st.st_mode & 07777 : 0644;
     if (out == "-") {
@@ -255,8 +255,8 @@ int run_emit(const Globals &g, const EmitOpts &o) {
     throw Error("writing the summary failed");
 
   if (o.stats) {
-    const ScanStats &ss = ks.stats;
-    const EmitStats &s = res.stats;
+    const kfunc::ScanStats &ss = ks.stats;
+    const kfunc::EmitStats &s = res.stats;
     fprintf(stderr,
             "kfuncbtf: stats: read %.3f s, scan %.3f s (%zu of %zu CUs read, %zu DIEs), emit %.3f s, "
             "write %.3f s, check %.3f s, output %.3f s; total %.3f s\n"

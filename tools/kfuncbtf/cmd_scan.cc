@@ -30,22 +30,22 @@ struct ScanOpts {
 };
 
 std::string flag_list(const std::vector<std::string> &names) {
-  return names.empty() ? std::string() : " [" + join(names, ",") + "]";
+  return names.empty() ? std::string() : " [" + kfunc::join(names, ",") + "]";
 }
 
 // "struct task_struct *p", "int (*cb)(void *)" is not attempted: the type, then the name.
-std::string param_text(const KfuncParam &p) {
+std::string param_text(const kfunc::KfuncParam &p) {
   const std::string &t = p.type.text;
   if (t.empty() || p.name.empty()) return t + p.name;
   return t.back() == '*' ? t + p.name : t + " " + p.name;
 }
 
-void print_text(const KfuncList &ks, std::string &out) {
-  for (const Kfunc &k : ks.kfuncs) {
+void print_text(const kfunc::KfuncList &ks, std::string &out) {
+  for (const kfunc::Kfunc &k : ks.kfuncs) {
     out += k.name;
-    out += " flags=" + kf_flags_string(k.flags);
-    out += " source=" + std::string(kfunc_source_name(k.source));
-    if (!k.sets.empty()) out += " sets=" + join(k.sets, ",");
+    out += " flags=" + kfunc::kf_flags_string(k.flags);
+    out += " source=" + std::string(kfunc::kfunc_source_name(k.source));
+    if (!k.sets.empty()) out += " sets=" + kfunc::join(k.sets, ",");
     if (k.btf_id) out += " btf_id=" + std::to_string(k.btf_id);
     if (!k.file.empty()) out += " at=" + k.file + ":" + std::to_string(k.line);
     out += "\n";
@@ -53,21 +53,21 @@ void print_text(const KfuncList &ks, std::string &out) {
       out += "  (no DWARF definition)\n";
       continue;
     }
-    out += "  ret: " + k.ret.type.text + flag_list(ret_flag_names(k.ret.flags)) + "\n";
+    out += "  ret: " + k.ret.type.text + flag_list(kfunc::ret_flag_names(k.ret.flags)) + "\n";
     for (size_t i = 0; i < k.params.size(); i++) {
-      const KfuncParam &p = k.params[i];
-      out += "  arg" + std::to_string(i) + ": " + param_text(p) + flag_list(arg_flag_names(p.flags));
-      if (!p.tags.empty()) out += " tags=" + join(p.tags, ",");
+      const kfunc::KfuncParam &p = k.params[i];
+      out += "  arg" + std::to_string(i) + ": " + param_text(p) + flag_list(kfunc::arg_flag_names(p.flags));
+      if (!p.tags.empty()) out += " tags=" + kfunc::join(p.tags, ",");
       out += "\n";
     }
-    for (const OpsMember &s : k.scopes) out += "  scope: " + s.ops + "." + s.member + "\n";
-    for (const OpsMember &s : k.calls) out += "  calls: " + s.ops + "." + s.member + "\n";
+    for (const kfunc::OpsMember &s : k.scopes) out += "  scope: " + s.ops + "." + s.member + "\n";
+    for (const kfunc::OpsMember &s : k.calls) out += "  calls: " + s.ops + "." + s.member + "\n";
   }
 }
 
-void ops_list(JsonWriter &j, const char *key, const std::vector<OpsMember> &v) {
+void ops_list(JsonWriter &j, const char *key, const std::vector<kfunc::OpsMember> &v) {
   j.key(key).begin_array();
-  for (const OpsMember &m : v) j.value(m.ops + "." + m.member);
+  for (const kfunc::OpsMember &m : v) j.value(m.ops + "." + m.member);
   j.end_array();
 }
 
@@ -77,32 +77,32 @@ void strings(JsonWriter &j, const char *key, const std::vector<std::string> &v) 
   j.end_array();
 }
 
-void print_json(const KfuncList &ks, const DiagSink &diags, bool pretty, std::string &out) {
+void print_json(const kfunc::KfuncList &ks, const DiagSink &diags, bool pretty, std::string &out) {
   JsonWriter j(out, pretty);
   j.begin_object();
   j.key("kfuncs").begin_array();
-  for (const Kfunc &k : ks.kfuncs) {
+  for (const kfunc::Kfunc &k : ks.kfuncs) {
     j.begin_object();
     j.key("name").value(k.name);
     strings(j, "sets", k.sets);
-    strings(j, "flags", kf_flag_names(k.flags));
+    strings(j, "flags", kfunc::kf_flag_names(k.flags));
     j.key("flags_value").value(static_cast<uint64_t>(k.flags));
-    j.key("source").value(kfunc_source_name(k.source));
+    j.key("source").value(kfunc::kfunc_source_name(k.source));
     j.key("btf_id").value(static_cast<uint64_t>(k.btf_id));
     if (k.has_dwarf) {
       j.key("file").value(k.file);
       j.key("line").value(static_cast<uint64_t>(k.line));
       j.key("ret").begin_object();
       j.key("type").value(k.ret.type.text);
-      strings(j, "flags", ret_flag_names(k.ret.flags));
+      strings(j, "flags", kfunc::ret_flag_names(k.ret.flags));
       j.end_object();
       j.key("params").begin_array();
-      for (const KfuncParam &p : k.params) {
+      for (const kfunc::KfuncParam &p : k.params) {
         j.begin_object();
         j.key("name").value(p.name);
         j.key("type").value(p.type.text);
-        j.key("type_class").value(type_class_name(p.type.type_class));
-        strings(j, "flags", arg_flag_names(p.flags));
+        j.key("type_class").value(dwarf::type_class_name(p.type.type_class));
+        strings(j, "flags", kfunc::arg_flag_names(p.flags));
         j.key("implicit").value(p.implicit);
         strings(j, "tags", p.tags);
         j.end_object();
@@ -129,7 +129,7 @@ void print_json(const KfuncList &ks, const DiagSink &diags, bool pretty, std::st
 int run_scan(const Globals &g, const ScanOpts &o) {
   Laps t;
   // The object, once.
-  auto elf = ElfFile::open(o.file);
+  auto elf = elf::ElfFile::open(o.file);
   elf->symbols();
   double t_elf = t.lap();
 
@@ -139,11 +139,11 @@ int run_scan(const Globals &g, const ScanOpts &o) {
   // Sets + DWARF -> kfuncs with per-arg flags; findings into the sink.
   double t_btf = t.lap();
   DiagSink diags;
-  ScanOptions opt;
+  kfunc::ScanOptions opt;
   opt.jobs = g.jobs;
   opt.all = o.all;
   opt.legacy_kfunc_sets = o.legacy;
-  KfuncList ks = scan_kfuncs(*elf, loaded.btf.get(), opt, diags);
+  kfunc::KfuncList ks = kfunc::scan_kfuncs(*elf, loaded.btf.get(), opt, diags);
   if (o.fatal_warnings) diags.promote_warnings();
   diags.sort();
 
@@ -161,7 +161,7 @@ int run_scan(const Globals &g, const ScanOpts &o) {
       error_msg(DiagSink::format(d));
   }
   if (o.stats) {
-    const ScanStats &st = ks.stats;
+    const kfunc::ScanStats &st = ks.stats;
     fprintf(stderr,
             "kfuncbtf: stats: elf+symbols %.3f s, btf %.3f s, .BTF_ids %.3f s (%zu sets, %zu "
             "entries), dwarf open %.3f s (%zu CUs), dwarf find %.3f s (%zu CUs read%s, %zu DIEs), "

@@ -49,8 +49,8 @@ struct World {
   }
 };
 
-Kfunc set_kfunc(const World &w, std::string_view name, uint32_t id, uint32_t flags) {
-  Kfunc k;
+kfunc::Kfunc set_kfunc(const World &w, std::string_view name, uint32_t id, uint32_t flags) {
+  kfunc::Kfunc k;
   k.name = std::string(name);
   k.sets = {"test_ids"};
   k.flags = flags;
@@ -61,7 +61,7 @@ Kfunc set_kfunc(const World &w, std::string_view name, uint32_t id, uint32_t fla
   return k;
 }
 
-std::vector<Diag> run(const Btf &b, const KfuncList *ks = nullptr,
+std::vector<Diag> run(const Btf &b, const kfunc::KfuncList *ks = nullptr,
                       check::KfuncRuleOptions opt = {}) {
   if (opt.input.empty()) opt.input = "in.btf";
   DiagSink diags;
@@ -111,12 +111,12 @@ TEST_CASE("clean: tagged kfuncs, iterators, an emitted twin, arg tags, scopes") 
   w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops:0x8", s, -1);
 
   CHECK(dump(run(w.b)) == "");
-  KfuncList ks;
-  ks.kfuncs = {set_kfunc(w, "bpf_iter_num_destroy", d, KF_ITER_DESTROY),
-               set_kfunc(w, "bpf_iter_num_new", n, KF_ITER_NEW),
-               set_kfunc(w, "bpf_iter_num_next", x, KF_ITER_NEXT | KF_RET_NULL),
-               set_kfunc(w, "bpf_task_acquire", a, KF_ACQUIRE | KF_RCU),
-               set_kfunc(w, "bpf_wq_thing", f, KF_IMPLICIT_ARGS),
+  kfunc::KfuncList ks;
+  ks.kfuncs = {set_kfunc(w, "bpf_iter_num_destroy", d, kfunc::KF_ITER_DESTROY),
+               set_kfunc(w, "bpf_iter_num_new", n, kfunc::KF_ITER_NEW),
+               set_kfunc(w, "bpf_iter_num_next", x, kfunc::KF_ITER_NEXT | kfunc::KF_RET_NULL),
+               set_kfunc(w, "bpf_task_acquire", a, kfunc::KF_ACQUIRE | kfunc::KF_RCU),
+               set_kfunc(w, "bpf_wq_thing", f, kfunc::KF_IMPLICIT_ARGS),
                set_kfunc(w, "scx_fixture_kick", s, 0)};
   CHECK(dump(run(w.b, &ks)) == "");
 }
@@ -141,8 +141,8 @@ TEST_CASE("kfunc-reg-func: bpf_kfunc on a non-FUNC, a non-FUNC_PROTO type, a set
   CHECK(d.message == "type [1] is INT, not FUNC_PROTO");
 
   World u;
-  KfuncList ks;
-  ks.kfuncs = {set_kfunc(u, "bpf_missing_kfunc", 0, KF_SLEEPABLE)};
+  kfunc::KfuncList ks;
+  ks.kfuncs = {set_kfunc(u, "bpf_missing_kfunc", 0, kfunc::KF_SLEEPABLE)};
   d = only(run(u.b, &ks));
   CHECK(d.rule == "kfunc-reg-func");
   CHECK(d.type_id == 0);
@@ -175,21 +175,21 @@ TEST_CASE("kfunc-reg-iter: every btf_check_iter_kfuncs rule, first failure per k
     const char *msg;
   };
   const Case cases[] = {
-      {"bpf_iter_num_new", KF_ITER_NEW | KF_ITER_NEXT, 0,
+      {"bpf_iter_num_new", kfunc::KF_ITER_NEW | kfunc::KF_ITER_NEXT, 0,
        "iterator kfunc has KF_ITER_NEW|KF_ITER_NEXT: exactly one of KF_ITER_NEW, KF_ITER_NEXT, "
        "KF_ITER_DESTROY is allowed"},
-      {"bpf_iter_num_new", KF_ITER_NEW, 1,
+      {"bpf_iter_num_new", kfunc::KF_ITER_NEW, 1,
        "iterator kfunc has no arguments: arg 0 must be struct bpf_iter_<type> *"},
-      {"bpf_iter_num_new", KF_ITER_NEW, 2,
+      {"bpf_iter_num_new", kfunc::KF_ITER_NEW, 2,
        "iterator arg 0 must be a pointer to struct bpf_iter_<type>, not 'struct bpf_prog_aux *'"},
-      {"bpf_iter_odd_new", KF_ITER_NEW, 3,
+      {"bpf_iter_odd_new", kfunc::KF_ITER_NEW, 3,
        "iterator struct bpf_iter_odd has size 12: it must be > 0 and a multiple of 8"},
-      {"bpf_iter_nums_next", KF_ITER_NEXT, 0,
+      {"bpf_iter_nums_next", kfunc::KF_ITER_NEXT, 0,
        "iterator next kfunc on struct bpf_iter_num must be named bpf_iter_num_next"},
-      {"bpf_iter_num_next", KF_ITER_NEXT, 4,
+      {"bpf_iter_num_next", kfunc::KF_ITER_NEXT, 4,
        "iterator next kfunc must take exactly 1 argument, not 2"},
-      {"bpf_iter_num_next", KF_ITER_NEXT, 0, "iterator next kfunc must return a pointer, not 'int'"},
-      {"bpf_iter_num_destroy", KF_ITER_DESTROY, 0,
+      {"bpf_iter_num_next", kfunc::KF_ITER_NEXT, 0, "iterator next kfunc must return a pointer, not 'int'"},
+      {"bpf_iter_num_destroy", kfunc::KF_ITER_DESTROY, 0,
        "iterator destroy kfunc must return void, not 'int'"},
   };
   for (const Case &c : cases) {
@@ -202,7 +202,7 @@ TEST_CASE("kfunc-reg-iter: every btf_check_iter_kfuncs rule, first failure per k
     if (c.shape == 3) params = {{"it", w.b.add_ptr(odd)}};
     if (c.shape == 4) params = {{"it", w.iterp}, {"x", w.int_}};
     uint32_t f = w.kfunc(c.name, w.int_, params);
-    KfuncList ks;
+    kfunc::KfuncList ks;
     ks.kfuncs = {set_kfunc(w, c.name, f, c.flags)};
     INFO(c.msg);
     Diag d = only(run(w.b, &ks));
@@ -217,18 +217,18 @@ TEST_CASE("kfunc-reg-set8: a kfunc only in a set8 without BTF_SET8_KFUNCS") {
   uint32_t f = w.kfunc("bpf_legacy_only", w.int_, {{"x", w.int_}});
   uint32_t g = w.kfunc("bpf_both", w.int_, {{"x", w.int_}});
   w.func("bpf_plain", w.int_, {{"x", w.int_}});
-  KfuncList ks;
-  Kfunc tagged;
+  kfunc::KfuncList ks;
+  kfunc::Kfunc tagged;
   tagged.name = "bpf_legacy_only";
-  tagged.source = KfuncSource::Tag;
+  tagged.source = kfunc::KfuncSource::Tag;
   tagged.btf_id = f;
   ks.kfuncs = {set_kfunc(w, "bpf_both", g, 0), tagged};
-  BtfIds sets;
-  sets.sets = {BtfIdsSet{.name = "old_ids", .flags = 0}, BtfIdsSet{.name = "test_ids", .flags = 1}};
-  sets.entries = {BtfIdsEntry{.name = "bpf_legacy_only", .set = "old_ids"},
-                  BtfIdsEntry{.name = "bpf_both", .set = "old_ids"},
-                  BtfIdsEntry{.name = "bpf_plain", .set = "old_ids"},
-                  BtfIdsEntry{.name = "bpf_both", .set = "test_ids"}};
+  kfunc::BtfIds sets;
+  sets.sets = {kfunc::BtfIdsSet{.name = "old_ids", .flags = 0}, kfunc::BtfIdsSet{.name = "test_ids", .flags = 1}};
+  sets.entries = {kfunc::BtfIdsEntry{.name = "bpf_legacy_only", .set = "old_ids"},
+                  kfunc::BtfIdsEntry{.name = "bpf_both", .set = "old_ids"},
+                  kfunc::BtfIdsEntry{.name = "bpf_plain", .set = "old_ids"},
+                  kfunc::BtfIdsEntry{.name = "bpf_both", .set = "test_ids"}};
   check::KfuncRuleOptions o;
   o.sets = &sets;
   Diag d = only(run(w.b, &ks, o));
@@ -241,9 +241,9 @@ TEST_CASE("kfunc-reg-set8: a kfunc only in a set8 without BTF_SET8_KFUNCS") {
   CHECK(dump(run(w.b, &ks, o)) == "");
 
   // Not one set8 with the flag: a pre-6.9 kernel, a note that names the option.
-  BtfIds old;
-  old.sets = {BtfIdsSet{.name = "a_ids", .flags = 0}, BtfIdsSet{.name = "b_ids", .flags = 0}};
-  old.entries = {BtfIdsEntry{.name = "bpf_plain", .set = "a_ids"}};
+  kfunc::BtfIds old;
+  old.sets = {kfunc::BtfIdsSet{.name = "a_ids", .flags = 0}, kfunc::BtfIdsSet{.name = "b_ids", .flags = 0}};
+  old.entries = {kfunc::BtfIdsEntry{.name = "bpf_plain", .set = "a_ids"}};
   check::KfuncRuleOptions o2;
   o2.sets = &old;
   Diag n = only(run(w.b, nullptr, o2));
@@ -265,8 +265,8 @@ TEST_CASE("kfunc-twin-pending / -missing: implicit params and no F_impl") {
   // KF_IMPLICIT_ARGS, proto already trimmed, no twin: the verifier's message.
   World v;
   uint32_t g = v.kfunc("bpf_trimmed", v.int_, {{"x", v.int_}});
-  KfuncList ks;
-  ks.kfuncs = {set_kfunc(v, "bpf_trimmed", g, KF_IMPLICIT_ARGS)};
+  kfunc::KfuncList ks;
+  ks.kfuncs = {set_kfunc(v, "bpf_trimmed", g, kfunc::KF_IMPLICIT_ARGS)};
   d = only(run(v.b, &ks));
   CHECK(d.rule == "kfunc-twin-missing");
   CHECK(d.type_id == g);
@@ -275,7 +275,7 @@ TEST_CASE("kfunc-twin-pending / -missing: implicit params and no F_impl") {
   // by type under KF_IMPLICIT_ARGS, untrimmed: pending only
   World u;
   uint32_t h = u.kfunc("bpf_by_type", u.int_, {{"x", u.int_}, {"aux", u.auxp}});
-  ks.kfuncs = {set_kfunc(u, "bpf_by_type", h, KF_IMPLICIT_ARGS)};
+  ks.kfuncs = {set_kfunc(u, "bpf_by_type", h, kfunc::KF_IMPLICIT_ARGS)};
   CHECK(only(run(u.b, &ks)).rule == "kfunc-twin-pending");
   ks.kfuncs[0].flags = 0;  // without the flag a prog aux pointer is an ordinary argument
   CHECK(dump(run(u.b, &ks)) == "");
@@ -327,8 +327,8 @@ TEST_CASE("kfunc-twin-kfunc-tag: F_impl tagged bpf_kfunc without being a kfunc")
   uint32_t fi = w.b.add_func("bpf_w_impl", btf::FUNC_STATIC, orig);
   w.b.add_decl_tag("bpf_kfunc", fi, -1);  // emit must not copy this one
   w.b.set_type(f, w.b.add_func_proto(w.int_, std::vector<NewParam>{{"x", w.int_}}));
-  KfuncList ks;
-  ks.kfuncs = {set_kfunc(w, "bpf_w", f, KF_IMPLICIT_ARGS)};
+  kfunc::KfuncList ks;
+  ks.kfuncs = {set_kfunc(w, "bpf_w", f, kfunc::KF_IMPLICIT_ARGS)};
   // BTF alone cannot tell a legacy pair from a stray tag: bpf_w_impl is then a kfunc too
   Diag d = only(run(w.b, &ks));
   CHECK(d.rule == "kfunc-twin-kfunc-tag");
@@ -422,7 +422,7 @@ TEST_CASE("kfunc-arg-flag: BTF parameter-name suffixes when there are no flag ta
   CHECK(d.type_id == f);
   CHECK(DiagSink::format(d) == "in.btf: bpf_bad_map_int: arg 0 'm__map': map needs a pointer argument, not 'int'");
   // with a DWARF definition, scan_kfuncs judged the names already
-  KfuncList ks;
+  kfunc::KfuncList ks;
   ks.kfuncs = {set_kfunc(w, "bpf_bad_map_int", f, 0)};
   ks.kfuncs[0].has_dwarf = true;
   CHECK(dump(run(w.b, &ks)) == "");
@@ -508,7 +508,7 @@ TEST_CASE("kfunc-scope-cycle: the full path, once per cycle") {
   w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops.dispatch", disp, -1);
   w.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x4", disp, -1);
   w.b.add_decl_tag("bpf_kfunc_calls:fixture_ops:0x1", disp, -1);
-  KfuncList ks;
+  kfunc::KfuncList ks;
   ks.kfuncs = {set_kfunc(w, "scx_fixture_dispatch", disp, 0), set_kfunc(w, "scx_fixture_kick", kick, 0)};
   ks.kfuncs[1].line = 7;
   Diag d = only(run(w.b, &ks));

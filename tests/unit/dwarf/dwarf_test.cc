@@ -14,13 +14,13 @@ namespace {
 
 using kfbtest::fixture;
 
-const FuncDef *find(const std::vector<FuncDef> &v, const std::string &name) {
-  for (const FuncDef &f : v)
+const dwarf::FuncDef *find(const std::vector<dwarf::FuncDef> &v, const std::string &name) {
+  for (const dwarf::FuncDef &f : v)
     if (f.name == name) return &f;
   return nullptr;
 }
 
-std::string proto(const FuncDef &f) {
+std::string proto(const dwarf::FuncDef &f) {
   std::string s = f.ret.text + " " + f.name + "(";
   for (size_t i = 0; i < f.params.size(); i++) s += (i ? ", " : "") + f.params[i].type.text + " " + f.params[i].name;
   return s + ")";
@@ -38,14 +38,14 @@ const char *kVariants[] = {"gcc-dwarf4.o",   "gcc-dwarf5.o",   "clang-dwarf4.o",
 // A built fixture's ELF and DWARF reader; false when this build did not configure it (a
 // configured one that is missing fails the test in fixture()).
 struct Opened {
-  std::unique_ptr<ElfFile> elf;
-  std::unique_ptr<DwarfReader> dw;
+  std::unique_ptr<elf::ElfFile> elf;
+  std::unique_ptr<dwarf::DwarfReader> dw;
 };
 bool open_fixture(const std::string &name, Opened &o) {
   std::string p = fixture(name);
   if (p.empty()) return false;
-  o.elf = ElfFile::open(p);
-  o.dw = DwarfReader::open(*o.elf);
+  o.elf = elf::ElfFile::open(p);
+  o.dw = dwarf::DwarfReader::open(*o.elf);
   return true;
 }
 
@@ -58,41 +58,41 @@ TEST_CASE("dwarf: prototypes / C type spelling / classes and lines in every vari
     if (!open_fixture(v, o)) continue;
     seen++;
     CAPTURE(v);
-    DwarfReader *dw = o.dw.get();
-    DwarfQuery q;
+    dwarf::DwarfReader *dw = o.dw.get();
+    dwarf::DwarfQuery q;
     q.names = {"bpf_wq_set_callback", "bpf_task_under_cgroup", "bpf_arena_memset", "hid_bpf_get_data",
                "bpf_wait_flag", "bpf_fill_random", "scx_bpf_dispatch_nr_slots", "bpf_obj_drop",
                "bpf_task_work_schedule_resume", "kf_check_size", "no_such_function"};
-    std::vector<FuncDef> defs = dw->find(q);
-    const FuncDef *f = find(defs, "bpf_wq_set_callback");
+    std::vector<dwarf::FuncDef> defs = dw->find(q);
+    const dwarf::FuncDef *f = find(defs, "bpf_wq_set_callback");
     REQUIRE(f);
     CHECK(proto(*f) == "int bpf_wq_set_callback(struct bpf_wq * wq, int (*)(void *, int *, void *) callback_fn, "
                        "unsigned int flags, struct bpf_prog_aux * aux)");
     CHECK(f->file == "testdata/src/helpers.c");
     CHECK(f->line == 118);
     CHECK(f->has_pc);
-    CHECK(f->params[1].type.type_class == TypeClass::Pointer);
+    CHECK(f->params[1].type.type_class == dwarf::TypeClass::Pointer);
     CHECK(f->params[3].type.ptr_to_struct == "bpf_prog_aux");
-    CHECK(f->params[2].type.type_class == TypeClass::Scalar);
+    CHECK(f->params[2].type.type_class == dwarf::TypeClass::Scalar);
 
     f = find(defs, "bpf_task_under_cgroup");
     REQUIRE(f);
     CHECK(proto(*f) == "bool bpf_task_under_cgroup(task_ptr_t task, struct cgroup * ancestor)");
-    CHECK(f->params[0].type.type_class == TypeClass::Pointer);  // typedef to a pointer
+    CHECK(f->params[0].type.type_class == dwarf::TypeClass::Pointer);  // typedef to a pointer
     CHECK(f->params[0].type.ptr_to_struct == "");              // but not without the typedef
-    CHECK(f->ret.type_class == TypeClass::Scalar);
+    CHECK(f->ret.type_class == dwarf::TypeClass::Scalar);
 
     f = find(defs, "bpf_arena_memset");
     REQUIRE(f);
     CHECK(f->params[0].type.text == "void *const");
-    CHECK(f->ret.type_class == TypeClass::Void);
+    CHECK(f->ret.type_class == dwarf::TypeClass::Void);
     CHECK(f->line == 44);
     CHECK(f->file == "testdata/src/arena.c");
 
     f = find(defs, "hid_bpf_get_data");
     REQUIRE(f);
     CHECK(proto(*f) == "u8 * hid_bpf_get_data(struct hid_bpf_ctx * ctx, unsigned int offset, const size_t rdwr_buf_size)");
-    CHECK(f->params[2].type.type_class == TypeClass::Scalar);
+    CHECK(f->params[2].type.type_class == dwarf::TypeClass::Scalar);
 
     f = find(defs, "bpf_wait_flag");
     REQUIRE(f);
@@ -102,7 +102,7 @@ TEST_CASE("dwarf: prototypes / C type spelling / classes and lines in every vari
     f = find(defs, "bpf_fill_random");
     REQUIRE(f);
     CHECK(f->params[1].type.text == "enum bpf_buf_len");
-    CHECK(f->params[1].type.type_class == TypeClass::Scalar);
+    CHECK(f->params[1].type.type_class == dwarf::TypeClass::Scalar);
 
     f = find(defs, "scx_bpf_dispatch_nr_slots");
     REQUIRE(f);
@@ -116,7 +116,7 @@ TEST_CASE("dwarf: prototypes / C type spelling / classes and lines in every vari
     f = find(defs, "bpf_task_work_schedule_resume");
     REQUIRE(f);
     CHECK(f->params[3].type.text == "bpf_task_work_callback_t");
-    CHECK(f->params[3].type.type_class == TypeClass::Pointer);
+    CHECK(f->params[3].type.type_class == dwarf::TypeClass::Pointer);
 
     // A static function defined in two CUs: the first CU's definition (helpers.c:17).
     f = find(defs, "kf_check_size");
@@ -126,7 +126,7 @@ TEST_CASE("dwarf: prototypes / C type spelling / classes and lines in every vari
     CHECK(find(defs, "no_such_function") == nullptr);
 
     bool clang = std::string(v).find("gcc") == std::string::npos;
-    const FuncDef *c = find(defs, "bpf_wq_set_callback");
+    const dwarf::FuncDef *c = find(defs, "bpf_wq_set_callback");
     CHECK(c->has_tag("bpf_kfunc") == clang);
     CHECK(c->tags.size() == (clang ? 1u : 0u));
   }
@@ -140,24 +140,24 @@ TEST_CASE("dwarf: `all` finds every bpf_kfunc-tagged definition, -j never change
     if (!open_fixture(v, o)) continue;
     seen++;
     CAPTURE(v);
-    DwarfReader *dw = o.dw.get();
-    DwarfQuery q;
+    dwarf::DwarfReader *dw = o.dw.get();
+    dwarf::DwarfQuery q;
     q.all = true;
     std::string first;
     for (unsigned j : {1u, 2u, 3u, 8u}) {
       q.jobs = j;
-      std::vector<FuncDef> defs = dw->find(q);
+      std::vector<dwarf::FuncDef> defs = dw->find(q);
       std::string sig;
-      for (const FuncDef &f : defs) sig += proto(f) + "@" + f.file + ":" + std::to_string(f.line) + "\n";
+      for (const dwarf::FuncDef &f : defs) sig += proto(f) + "@" + f.file + ":" + std::to_string(f.line) + "\n";
       if (j == 1) {
         first = sig;
         bool clang = std::string(v).find("gcc") == std::string::npos;
         CHECK(defs.size() == (clang ? 46u : 0u));  // 45 set kfuncs + bpf_get_kmem_cache
         if (clang) {
-          const FuncDef *g = find(defs, "bpf_get_kmem_cache");
+          const dwarf::FuncDef *g = find(defs, "bpf_get_kmem_cache");
           REQUIRE(g);
           CHECK(g->line == 151);
-          const FuncDef *s = find(defs, "scx_bpf_dsq_insert");
+          const dwarf::FuncDef *s = find(defs, "scx_bpf_dsq_insert");
           REQUIRE(s);
           CHECK(s->tags == std::vector<std::string>{"bpf_kfunc", "bpf_kfunc_scope:sched_ext_ops.select_cpu",
                                                     "bpf_kfunc_scope:sched_ext_ops.enqueue",
@@ -178,30 +178,30 @@ TEST_CASE("dwarf: relocations lib/dwarf cannot apply are an error naming the ent
   auto patched = [](const std::string &name, auto patch) -> std::vector<uint8_t> {
     std::string p = fixture(name);
     if (p.empty()) return {};
-    auto elf = ElfFile::open(p);
+    auto elf = elf::ElfFile::open(p);
     std::vector<uint8_t> img(elf->bytes().begin(), elf->bytes().end());
     patch(*elf, img);
     return img;
   };
   // gcc-dwarf5.o claiming to be m68k (e_machine 4): R_X86_64_32 (10) means nothing there.
-  std::vector<uint8_t> m68k = patched("gcc-dwarf5.o", [](const ElfFile &, std::vector<uint8_t> &img) {
+  std::vector<uint8_t> m68k = patched("gcc-dwarf5.o", [](const elf::ElfFile &, std::vector<uint8_t> &img) {
     img[18] = 4, img[19] = 0;
   });
   if (!m68k.empty()) {
-    auto elf = ElfFile::from_memory(m68k, "m68k.o");
-    CHECK_THROWS_WITH(DwarfReader::open(*elf),
+    auto elf = elf::ElfFile::from_memory(m68k, "m68k.o");
+    CHECK_THROWS_WITH(dwarf::DwarfReader::open(*elf),
                       "m68k.o: .rela.debug_aranges+0x0: relocation type 10 (e_machine 4, RELA) is not one "
                       "kfuncbtf applies to debug sections");
   }
   // A MIPS64 entry whose second type is not R_MIPS_NONE (r_type2 is byte 14 of the entry).
-  std::vector<uint8_t> mips = patched("dwarfonly/clang-mips64el-dwarf5.o", [](const ElfFile &elf, std::vector<uint8_t> &img) {
-    const ElfSection *rs = elf.section(".rela.debug_info");
+  std::vector<uint8_t> mips = patched("dwarfonly/clang-mips64el-dwarf5.o", [](const elf::ElfFile &elf, std::vector<uint8_t> &img) {
+    const elf::ElfSection *rs = elf.section(".rela.debug_info");
     REQUIRE(rs);
     img[rs->offset + 24 + 14] = 3;  // the second entry
   });
   if (!mips.empty()) {
-    auto elf = ElfFile::from_memory(mips, "mips.o");
-    CHECK_THROWS_WITH(DwarfReader::open(*elf),
+    auto elf = elf::ElfFile::from_memory(mips, "mips.o");
+    CHECK_THROWS_WITH(dwarf::DwarfReader::open(*elf),
                       "mips.o: .rela.debug_info+0x18: a MIPS64 entry with a second or third relocation "
                       "type; kfuncbtf applies single ones");
   }
@@ -218,10 +218,10 @@ TEST_CASE("dwarf: in a relocatable object .debug_aranges picks the one CU a func
     if (!open_fixture(v, o)) continue;
     seen++;
     CAPTURE(v);
-    DwarfReader *dw = o.dw.get();
-    DwarfQuery q;
+    dwarf::DwarfReader *dw = o.dw.get();
+    dwarf::DwarfQuery q;
     q.names = {"bpf_arena_memset"};
-    std::vector<FuncDef> defs = dw->find(q);
+    std::vector<dwarf::FuncDef> defs = dw->find(q);
     CHECK(dw->stats().aranges);
     CHECK(dw->stats().cus == 5);
     CHECK(dw->stats().cus_read == 1);
@@ -245,27 +245,27 @@ TEST_CASE("dwarf: in a relocatable object .debug_aranges picks the one CU a func
 TEST_CASE("dwarf: no DWARF is an error that says how to get it") {
   std::string p = fixture("nodwarf.o");
   if (p.empty()) KFB_SKIP("fixture nodwarf.o not configured (no clang or pahole)");
-  auto elf = ElfFile::open(p);
-  CHECK_THROWS_WITH(DwarfReader::open(*elf),
+  auto elf = elf::ElfFile::open(p);
+  CHECK_THROWS_WITH(dwarf::DwarfReader::open(*elf),
                     p + ": no DWARF debug information (.debug_info); build with CONFIG_DEBUG_INFO");
 }
 
 TEST_CASE("dwarf: integer base types get one C spelling whatever the producer wrote") {
-  CHECK(c_int_spelling("long unsigned int") == "unsigned long");  // gcc
-  CHECK(c_int_spelling("unsigned long") == "unsigned long");      // clang
-  CHECK(c_int_spelling("long long int") == "long long");
-  CHECK(c_int_spelling("long long unsigned int") == "unsigned long long");
-  CHECK(c_int_spelling("short unsigned int") == "unsigned short");
-  CHECK(c_int_spelling("short int") == "short");
-  CHECK(c_int_spelling("signed") == "int");
-  CHECK(c_int_spelling("unsigned") == "unsigned int");
-  CHECK(c_int_spelling("signed char") == "signed char");
-  CHECK(c_int_spelling("char") == "char");
-  CHECK(c_int_spelling("unsigned char") == "unsigned char");
-  CHECK(c_int_spelling("_Bool").empty());
-  CHECK(c_int_spelling("long long long").empty());
-  CHECK(c_int_spelling("short long").empty());
-  CHECK(c_int_spelling("unsigned signed int").empty());
-  CHECK(c_int_spelling("long  int").empty());  // one space between words, as DWARF names have
-  CHECK(c_int_spelling("").empty());
+  CHECK(dwarf::c_int_spelling("long unsigned int") == "unsigned long");  // gcc
+  CHECK(dwarf::c_int_spelling("unsigned long") == "unsigned long");      // clang
+  CHECK(dwarf::c_int_spelling("long long int") == "long long");
+  CHECK(dwarf::c_int_spelling("long long unsigned int") == "unsigned long long");
+  CHECK(dwarf::c_int_spelling("short unsigned int") == "unsigned short");
+  CHECK(dwarf::c_int_spelling("short int") == "short");
+  CHECK(dwarf::c_int_spelling("signed") == "int");
+  CHECK(dwarf::c_int_spelling("unsigned") == "unsigned int");
+  CHECK(dwarf::c_int_spelling("signed char") == "signed char");
+  CHECK(dwarf::c_int_spelling("char") == "char");
+  CHECK(dwarf::c_int_spelling("unsigned char") == "unsigned char");
+  CHECK(dwarf::c_int_spelling("_Bool").empty());
+  CHECK(dwarf::c_int_spelling("long long long").empty());
+  CHECK(dwarf::c_int_spelling("short long").empty());
+  CHECK(dwarf::c_int_spelling("unsigned signed int").empty());
+  CHECK(dwarf::c_int_spelling("long  int").empty());  // one space between words, as DWARF names have
+  CHECK(dwarf::c_int_spelling("").empty());
 }

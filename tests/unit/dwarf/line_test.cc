@@ -45,9 +45,9 @@ std::vector<uint8_t> unit(uint16_t version, const Bytes &tables) {
 
 std::vector<std::string> files(const std::vector<uint8_t> &line, std::string_view comp_dir,
                                const std::vector<uint8_t> &line_str = {}) {
-  LineSections s{Cursor(line, false, "t.o: .debug_line"), Cursor({}, false, "t.o: .debug_str"),
+  dwarf::LineSections s{Cursor(line, false, "t.o: .debug_line"), Cursor({}, false, "t.o: .debug_str"),
                  Cursor(line_str, false, "t.o: .debug_line_str")};
-  return read_line_files(s, 0, comp_dir);
+  return dwarf::read_line_files(s, 0, comp_dir);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 //   ElfSpec spec{.is64 = true, .big_endian = true, .type = ET_REL};
 //   size_t ids = spec.add_section(".BTF_ids", SHT_PROGBITS, bytes);
 //   spec.syms.push_back({"__BTF_ID__set8__s", 0, 24, ids, STT_OBJECT});
-//   std::vector<uint8_t> img = build_elf(spec);      // then kfb::ElfFile::from_memory(img, "t.o")
+//   std::vector<uint8_t> img = build_elf(spec);      // then kfb::elf::ElfFile::from_memory(img, "t.o")
 //
 // Sections get indexes in the order added, after the null section; `filler` adds that many
 // empty sections first (to push indexes past SHN_LORESERVE and exercise SHN_XINDEX).

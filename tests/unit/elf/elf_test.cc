@@ -32,11 +32,11 @@ TEST_CASE("elf: sections / symbols and byte order for every class and byte order
       spec.syms.push_back({"__BTF_ID__set8__s", 0x2000, 16, static_cast<uint32_t>(ids), STT_OBJECT,
                            STB_LOCAL});
       auto img = build_elf(spec);
-      auto elf = ElfFile::from_memory(img, "t.elf");
+      auto elf = elf::ElfFile::from_memory(img, "t.elf");
       CHECK(elf->is64() == is64);
       CHECK(elf->big_endian() == be);
       CHECK(elf->type() == ET_EXEC);
-      const ElfSection *s = elf->section(".BTF_ids");
+      const elf::ElfSection *s = elf->section(".BTF_ids");
       REQUIRE(s);
       CHECK(s->index == ids);
       CHECK(s->addr == 0x2000);
@@ -67,9 +67,9 @@ TEST_CASE("elf: more than 65 /535 sections (extended numbering and SHN_XINDEX)")
   REQUIRE(ids > SHN_LORESERVE);
   spec.syms.push_back({"__BTF_ID__set8__big", 0, 8, static_cast<uint32_t>(ids), STT_OBJECT});
   auto img = build_elf(spec);
-  auto elf = ElfFile::from_memory(img, "big.o");
+  auto elf = elf::ElfFile::from_memory(img, "big.o");
   CHECK(elf->sections().size() == 70000 + 1 + 1 + 4);  // null, filler, .BTF_ids, 4 tables
-  const ElfSection *s = elf->section(".BTF_ids");
+  const elf::ElfSection *s = elf->section(".BTF_ids");
   REQUIRE(s);
   CHECK(s->index == ids);
   REQUIRE(elf->symbols().size() == 2);
@@ -79,34 +79,34 @@ TEST_CASE("elf: more than 65 /535 sections (extended numbering and SHN_XINDEX)")
 
 TEST_CASE("elf: not an ELF / short header / truncated tables name the file") {
   const uint8_t text[] = "hello, world\n";
-  CHECK_THROWS_WITH(ElfFile::from_memory({text, sizeof(text)}, "notes.txt"), "notes.txt: not an ELF file");
+  CHECK_THROWS_WITH(elf::ElfFile::from_memory({text, sizeof(text)}, "notes.txt"), "notes.txt: not an ELF file");
   const uint8_t empty[1] = {0};
-  CHECK_THROWS_WITH(ElfFile::from_memory({empty, 0}, "empty"), "empty: not an ELF file");
+  CHECK_THROWS_WITH(elf::ElfFile::from_memory({empty, 0}, "empty"), "empty: not an ELF file");
 
   ElfSpec spec;
   spec.add_section(".BTF_ids", SHT_PROGBITS, kfbtest::words({1, 2, 3}, false));
   auto img = build_elf(spec);
   std::vector<uint8_t> hdr(img.begin(), img.begin() + 40);
-  CHECK_THROWS_WITH(ElfFile::from_memory(hdr, "short.o"),
+  CHECK_THROWS_WITH(elf::ElfFile::from_memory(hdr, "short.o"),
                     "short.o: truncated ELF header (40 of 64 bytes)");
   // Cut inside the section header table (which is at the end).
   std::vector<uint8_t> cut(img.begin(), img.end() - 10);
-  CHECK_THROWS_WITH(ElfFile::from_memory(cut, "cut.o"),
+  CHECK_THROWS_WITH(elf::ElfFile::from_memory(cut, "cut.o"),
                     kfbtest::StartsWith("cut.o: truncated: "));
   // A section whose data runs past the end of the file.
   auto bad = img;
   size_t shoff = kfb::load<uint64_t>(bad.data() + 40, false);
   kfb::store<uint64_t>(bad.data() + shoff + 64 + 32, 1u << 30, false);  // [1].sh_size
-  CHECK_THROWS_WITH(ElfFile::from_memory(bad, "big.o"),
+  CHECK_THROWS_WITH(elf::ElfFile::from_memory(bad, "big.o"),
                     kfbtest::StartsWith("big.o: truncated: section [1] at 0x"));
 }
 
 TEST_CASE("elf: open() of a missing file and of a real fixture") {
-  CHECK_THROWS_WITH(ElfFile::open("/nonexistent/x.o"),
+  CHECK_THROWS_WITH(elf::ElfFile::open("/nonexistent/x.o"),
                     kfbtest::StartsWith("/nonexistent/x.o: cannot open"));
   std::string p = fixture("clang-dwarf5.o");
   if (p.empty()) KFB_SKIP("fixture clang-dwarf5.o not configured (no clang, ld.lld or pahole)");
-  auto elf = ElfFile::open(p);
+  auto elf = elf::ElfFile::open(p);
   CHECK(elf->type() == ET_REL);
   CHECK(elf->is64());
   CHECK(!elf->big_endian());
@@ -115,7 +115,7 @@ TEST_CASE("elf: open() of a missing file and of a real fixture") {
   CHECK(elf->section(".BTF") != nullptr);
   CHECK(elf->section(".debug_info") != nullptr);
   size_t sets = 0;
-  for (const ElfSymbol &s : elf->symbols()) sets += s.name.starts_with("__BTF_ID__set8__");
+  for (const elf::ElfSymbol &s : elf->symbols()) sets += s.name.starts_with("__BTF_ID__set8__");
   CHECK(sets == 13);  // MANIFEST: 13 set8 symbols
 }
 
@@ -129,7 +129,7 @@ TEST_CASE("elf: the cross fixtures (ELF32 / big-endian)") {
               V{"clang-powerpc-dwarf5.o", false, true}}) {
     std::string p = fixture(v.file);
     if (p.empty()) continue;  // clang of this build cannot target it (fixture() fails when it can)
-    auto elf = ElfFile::open(p);
+    auto elf = elf::ElfFile::open(p);
     CHECK(elf->is64() == v.is64);
     CHECK(elf->big_endian() == v.be);
     CHECK(elf->section(".BTF_ids") != nullptr);
@@ -141,13 +141,13 @@ TEST_CASE("elf: the cross fixtures (ELF32 / big-endian)") {
 TEST_CASE("elf: the 70 030-section object (SHN_XINDEX)") {
   std::string p = fixture("manysections.o");
   if (p.empty()) KFB_SKIP("fixture manysections.o not configured (no clang, ld.lld or pahole)");
-  auto elf = ElfFile::open(p);
+  auto elf = elf::ElfFile::open(p);
   CHECK(elf->sections().size() == 70030);
-  const ElfSection *ids = elf->section(".BTF_ids");
+  const elf::ElfSection *ids = elf->section(".BTF_ids");
   REQUIRE(ids);
   CHECK(ids->index == 70003);
   size_t in_ids = 0;
-  for (const ElfSymbol &s : elf->symbols()) in_ids += s.shndx == ids->index;
+  for (const elf::ElfSymbol &s : elf->symbols()) in_ids += s.shndx == ids->index;
   CHECK(in_ids > 50);
 }
 
@@ -184,8 +184,8 @@ TEST_CASE("elf: contents() inflates zlib and zstd sections, data() stays the fil
   for (auto [type, stream] : {std::pair{1u, z}, std::pair{2u, zs}}) {
     CAPTURE(type);
     std::vector<uint8_t> img = compressed_elf(type, text.size(), stream);
-    auto elf = ElfFile::from_memory(img, "t.o");
-    const ElfSection &s = *elf->section(".debug_str");
+    auto elf = elf::ElfFile::from_memory(img, "t.o");
+    const elf::ElfSection &s = *elf->section(".debug_str");
     CHECK(elf->content_size(s) == text.size());
     std::span<const uint8_t> c = elf->contents(s);
     CHECK(std::vector<uint8_t>(c.begin(), c.end()) == text);
@@ -201,8 +201,8 @@ TEST_CASE("elf: a corrupt compressed section is an error naming the file and sec
   REQUIRE(compress2(z.data(), &zn, text.data(), text.size(), 9) == Z_OK);
   z.resize(zn);
   auto check = [](std::vector<uint8_t> img, const char *msg) {
-    auto elf = ElfFile::from_memory(img, "t.o");
-    const ElfSection &s = *elf->section(".debug_str");
+    auto elf = elf::ElfFile::from_memory(img, "t.o");
+    const elf::ElfSection &s = *elf->section(".debug_str");
     CHECK_THROWS_WITH(elf->contents(s), msg);
   };
   check(compressed_elf(7, 300, z), "t.o: .debug_str+0x18: unknown compression type 7 (zlib and zstd are known)");
@@ -221,7 +221,7 @@ TEST_CASE("elf: a corrupt compressed section is an error naming the file and sec
   std::vector<uint8_t> img = build_elf(spec);
   size_t shoff = kfb::load<uint64_t>(img.data() + 40, false);
   kfb::store<uint64_t>(img.data() + shoff + 64 + 8, SHF_COMPRESSED, false);
-  auto elf = ElfFile::from_memory(img, "t.o");
+  auto elf = elf::ElfFile::from_memory(img, "t.o");
   CHECK_THROWS_WITH(elf->content_size(*elf->section(".debug_str")),
                     kfbtest::StartsWith("t.o: .debug_str+0x"));
 }
@@ -244,7 +244,7 @@ TEST_CASE("elf: section headers sharing compressed bytes cannot claim more than 
     kfb::store<uint64_t>(sh + 24, off1, false);
     kfb::store<uint64_t>(sh + 32, sec.size(), false);
   }
-  auto elf = ElfFile::from_memory(img, "t.o");
+  auto elf = elf::ElfFile::from_memory(img, "t.o");
   std::string msg = "t.o: compressed sections claim 7200000 bytes in total from a file of " +
                     std::to_string(img.size()) + " (more than 1024:1)";
   CHECK_THROWS_WITH(elf->contents(*elf->section(".debug_str")), msg);

@@ -37,19 +37,19 @@ std::string dump_from(const Btf &b, uint32_t from) {
   return out;
 }
 
-KfuncParam param(const char *name, TypeClass c, const char *ptr_to_struct = "", uint32_t flags = 0) {
-  KfuncParam p;
+kfunc::KfuncParam param(const char *name, dwarf::TypeClass c, const char *ptr_to_struct = "", uint32_t flags = 0) {
+  kfunc::KfuncParam p;
   p.name = name;
   p.type.type_class = c;
   p.type.ptr_to_struct = ptr_to_struct;
   p.type.text = name;
   p.flags = flags;
-  p.implicit = flags & ARG_IMPLICIT;
+  p.implicit = flags & kfunc::ARG_IMPLICIT;
   return p;
 }
 
-Kfunc kfunc(const char *name, uint32_t flags, std::vector<KfuncParam> ps, uint32_t ret_flags = 0) {
-  Kfunc k;
+kfunc::Kfunc make_kfunc(const char *name, uint32_t flags, std::vector<kfunc::KfuncParam> ps, uint32_t ret_flags = 0) {
+  kfunc::Kfunc k;
   k.name = name;
   k.flags = flags;
   k.has_dwarf = true;
@@ -60,9 +60,9 @@ Kfunc kfunc(const char *name, uint32_t flags, std::vector<KfuncParam> ps, uint32
   return k;
 }
 
-KfuncList list(std::vector<Kfunc> v) {
-  std::sort(v.begin(), v.end(), [](const Kfunc &a, const Kfunc &b) { return a.name < b.name; });
-  KfuncList l;
+kfunc::KfuncList list(std::vector<kfunc::Kfunc> v) {
+  std::sort(v.begin(), v.end(), [](const kfunc::Kfunc &a, const kfunc::Kfunc &b) { return a.name < b.name; });
+  kfunc::KfuncList l;
   l.kfuncs = std::move(v);
   return l;
 }
@@ -83,9 +83,9 @@ struct World {
   }
 };
 
-EmitOptions opts(const char *features = "default") {
-  EmitOptions o;
-  o.features = parse_features(features, true, nullptr);
+kfunc::EmitOptions opts(const char *features = "default") {
+  kfunc::EmitOptions o;
+  o.features = kfunc::parse_features(features, true, nullptr);
   o.ptr_size = 8;
   return o;
 }
@@ -104,12 +104,12 @@ TEST_CASE("emit: bpf_kfunc, bpf_fastcall, per-arg and return tags in the fixed o
                                                                                {"n__k", w.int_id}});
   uint32_t f = w.b.add_func("bpf_get", btf::FUNC_STATIC, proto);  // [9]
   uint32_t before = w.b.type_cnt();
-  KfuncList ks = list({kfunc("bpf_get", KF_ACQUIRE | KF_RET_NULL | KF_FASTCALL,
-                             {param("p__nullable", TypeClass::Pointer, "", ARG_NULLABLE),
-                              param("n__k", TypeClass::Scalar, "", ARG_CONST)},
-                             RET_ACQUIRE | RET_NULLABLE)});
+  kfunc::KfuncList ks = list({make_kfunc("bpf_get", kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL | kfunc::KF_FASTCALL,
+                             {param("p__nullable", dwarf::TypeClass::Pointer, "", kfunc::ARG_NULLABLE),
+                              param("n__k", dwarf::TypeClass::Scalar, "", kfunc::ARG_CONST)},
+                             kfunc::RET_ACQUIRE | kfunc::RET_NULLABLE)});
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(w.b, ks, opts(), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(w.b, ks, opts(), d);
   CHECK(messages(d) == "");
   CHECK(f == 9);
   CHECK(dump_from(w.b, before) ==
@@ -128,7 +128,7 @@ TEST_CASE("emit: bpf_kfunc, bpf_fastcall, per-arg and return tags in the fixed o
   SECTION("a second run adds nothing and writes the same bytes") {
     std::vector<uint8_t> once = w.b.write();
     DiagSink d2;
-    EmitResult r2 = emit_kfunc_btf(w.b, ks, opts(), d2);
+    kfunc::EmitResult r2 = kfunc::emit_kfunc_btf(w.b, ks, opts(), d2);
     CHECK(messages(d2) == "");
     CHECK(r2.stats.added() == 0);
     CHECK(w.b.write() == once);
@@ -141,9 +141,9 @@ TEST_CASE("emit: several flags on one argument come in ARG_* bit order") {
   w.b.add_func("bpf_x", btf::FUNC_GLOBAL, proto);  // [9]
   uint32_t before = w.b.type_cnt();
   // nullable (bit 9) and arena (bit 5) given in the "wrong" order: bits decide.
-  KfuncList ks = list({kfunc("bpf_x", 0, {param("p", TypeClass::Pointer, "", ARG_NULLABLE | ARG_ARENA | ARG_RCU)})});
+  kfunc::KfuncList ks = list({make_kfunc("bpf_x", 0, {param("p", dwarf::TypeClass::Pointer, "", kfunc::ARG_NULLABLE | kfunc::ARG_ARENA | kfunc::ARG_RCU)})});
   DiagSink d;
-  emit_kfunc_btf(w.b, ks, opts(), d);
+  kfunc::emit_kfunc_btf(w.b, ks, opts(), d);
   CHECK(dump_from(w.b, before) ==
         "[10] DECL_TAG 'bpf_kfunc' type_id=9 component_idx=-1\n"
         "[11] DECL_TAG 'bpf_kfunc_arg:arena' type_id=9 component_idx=0\n"
@@ -159,11 +159,11 @@ TEST_CASE("emit: new _impl twin (resolve_btfids shape) and the trimmed proto") {
   w.b.add_decl_tag("my_attr", f, -1, true);                      // [11] kflag=1
   w.b.add_decl_tag("arg_tag", f, 0);                             // [12]
   uint32_t before = w.b.type_cnt();
-  KfuncList ks = list({kfunc("bpf_wq", KF_IMPLICIT_ARGS | KF_FASTCALL,
-                             {param("x__k", TypeClass::Scalar, "", ARG_CONST),
-                              param("aux", TypeClass::Pointer, "bpf_prog_aux", ARG_IMPLICIT)})});
+  kfunc::KfuncList ks = list({make_kfunc("bpf_wq", kfunc::KF_IMPLICIT_ARGS | kfunc::KF_FASTCALL,
+                             {param("x__k", dwarf::TypeClass::Scalar, "", kfunc::ARG_CONST),
+                              param("aux", dwarf::TypeClass::Pointer, "bpf_prog_aux", kfunc::ARG_IMPLICIT)})});
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(w.b, ks, opts(), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(w.b, ks, opts(), d);
   CHECK(messages(d) == "");
   CHECK(dump_from(w.b, before) ==
         "[13] DECL_TAG 'bpf_fastcall' type_id=9 component_idx=-1\n"
@@ -190,7 +190,7 @@ TEST_CASE("emit: new _impl twin (resolve_btfids shape) and the trimmed proto") {
   SECTION("idempotent: the processed state is recognised, no second twin or proto") {
     std::vector<uint8_t> once = w.b.write();
     DiagSink d2;
-    EmitResult r2 = emit_kfunc_btf(w.b, ks, opts(), d2);
+    kfunc::EmitResult r2 = kfunc::emit_kfunc_btf(w.b, ks, opts(), d2);
     CHECK(messages(d2) == "");
     CHECK(r2.stats.added() == 0);
     CHECK(r2.records[0].impl_id == 14);
@@ -201,7 +201,7 @@ TEST_CASE("emit: new _impl twin (resolve_btfids shape) and the trimmed proto") {
     uint32_t p2 = w2.b.add_func_proto(w2.int_id, std::vector<btf::NewParam>{{"x__k", w2.int_id}, {"aux", w2.aux_ptr}});
     w2.b.add_func("bpf_wq", btf::FUNC_STATIC, p2);
     DiagSink d2;
-    emit_kfunc_btf(w2.b, ks, opts("+tags,-twins"), d2);  // edits only: defaults minus twins
+    kfunc::emit_kfunc_btf(w2.b, ks, opts("+tags,-twins"), d2);  // edits only: defaults minus twins
     CHECK(dump_from(w2.b, 10) ==
           "[10] DECL_TAG 'bpf_kfunc' type_id=9 component_idx=-1\n"
           "[11] DECL_TAG 'bpf_fastcall' type_id=9 component_idx=-1\n"
@@ -221,16 +221,16 @@ TEST_CASE("emit: a legacy F_impl is reused, and as a kfunc it gets only its own 
   REQUIRE(fi == 9);
   REQUIRE(f == 11);
   uint32_t before = w.b.type_cnt();
-  KfuncList ks = list({kfunc("bpf_obj_new_impl", KF_ACQUIRE | KF_RET_NULL,
-                             {param("local_type_id__k", TypeClass::Scalar, "", ARG_CONST),
-                              param("meta__ign", TypeClass::Pointer, "", ARG_IGNORE)},
-                             RET_ACQUIRE | RET_NULLABLE),
-                       kfunc("bpf_obj_new", KF_ACQUIRE | KF_RET_NULL | KF_IMPLICIT_ARGS,
-                             {param("local_type_id__k", TypeClass::Scalar, "", ARG_CONST),
-                              param("meta", TypeClass::Pointer, "btf_struct_meta", ARG_IMPLICIT)},
-                             RET_ACQUIRE | RET_NULLABLE)});
+  kfunc::KfuncList ks = list({make_kfunc("bpf_obj_new_impl", kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL,
+                             {param("local_type_id__k", dwarf::TypeClass::Scalar, "", kfunc::ARG_CONST),
+                              param("meta__ign", dwarf::TypeClass::Pointer, "", kfunc::ARG_IGNORE)},
+                             kfunc::RET_ACQUIRE | kfunc::RET_NULLABLE),
+                       make_kfunc("bpf_obj_new", kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL | kfunc::KF_IMPLICIT_ARGS,
+                             {param("local_type_id__k", dwarf::TypeClass::Scalar, "", kfunc::ARG_CONST),
+                              param("meta", dwarf::TypeClass::Pointer, "btf_struct_meta", kfunc::ARG_IMPLICIT)},
+                             kfunc::RET_ACQUIRE | kfunc::RET_NULLABLE)});
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(w.b, ks, opts(), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(w.b, ks, opts(), d);
   CHECK(messages(d) == "");
   CHECK(dump_from(w.b, before) ==
         // bpf_obj_new_impl [9] first (lower id), as its own kfunc
@@ -258,10 +258,10 @@ TEST_CASE("emit: a legacy F_impl is reused, and as a kfunc it gets only its own 
     uint32_t pf2 = w2.b.add_func_proto(w2.void_ptr, std::vector<btf::NewParam>{{"local_type_id__k", w2.u64},
                                                                                   {"meta", w2.meta_ptr}});
     w2.b.add_func("bpf_obj_new", btf::FUNC_STATIC, pf2);  // [11]
-    KfuncList ks2 = list({ks.kfuncs[0]});                 // bpf_obj_new only
+    kfunc::KfuncList ks2 = list({ks.kfuncs[0]});                 // bpf_obj_new only
     REQUIRE(ks2.kfuncs[0].name == "bpf_obj_new");
     DiagSink d2;
-    emit_kfunc_btf(w2.b, ks2, opts("-scopes"), d2);
+    kfunc::emit_kfunc_btf(w2.b, ks2, opts("-scopes"), d2);
     CHECK(messages(d2) == "");
     CHECK(dump_from(w2.b, 12) ==
           "[12] DECL_TAG 'bpf_kfunc' type_id=11 component_idx=-1\n"
@@ -284,10 +284,10 @@ TEST_CASE("emit: an existing F_impl of the wrong shape is an error naming the so
   w.b.add_func("bpf_bad_twin_impl", btf::FUNC_STATIC, pi);  // [10]
   uint32_t pf = w.b.add_func_proto(w.int_id, std::vector<btf::NewParam>{{"x", w.int_id}, {"aux", w.aux_ptr}});
   w.b.add_func("bpf_bad_twin", btf::FUNC_STATIC, pf);  // [12]
-  KfuncList ks = list({kfunc("bpf_bad_twin", KF_IMPLICIT_ARGS,
-                             {param("x", TypeClass::Scalar), param("aux", TypeClass::Pointer, "bpf_prog_aux", ARG_IMPLICIT)})});
+  kfunc::KfuncList ks = list({make_kfunc("bpf_bad_twin", kfunc::KF_IMPLICIT_ARGS,
+                             {param("x", dwarf::TypeClass::Scalar), param("aux", dwarf::TypeClass::Pointer, "bpf_prog_aux", kfunc::ARG_IMPLICIT)})});
   DiagSink d;
-  emit_kfunc_btf(w.b, ks, opts(), d);
+  kfunc::emit_kfunc_btf(w.b, ks, opts(), d);
   CHECK(d.errors() == 1);
   CHECK(messages(d) ==
         "src/k.c:10: bpf_bad_twin: existing FUNC 'bpf_bad_twin_impl' [10]: arg 0 'x' is 'long', "
@@ -304,17 +304,17 @@ TEST_CASE("emit: an existing F_impl of the wrong shape is an error naming the so
     v.b.add_func("bpf_u_impl", btf::FUNC_STATIC, p3);  // [13]
     v.b.add_func("bpf_u", btf::FUNC_STATIC, p2);       // [14]
     auto mk = [&](const char *n) {
-      return kfunc(n, KF_IMPLICIT_ARGS, {param("x", TypeClass::Scalar), param("aux", TypeClass::Pointer, "bpf_prog_aux", ARG_IMPLICIT)});
+      return make_kfunc(n, kfunc::KF_IMPLICIT_ARGS, {param("x", dwarf::TypeClass::Scalar), param("aux", dwarf::TypeClass::Pointer, "bpf_prog_aux", kfunc::ARG_IMPLICIT)});
     };
     DiagSink d2;
-    emit_kfunc_btf(v.b, list({mk("bpf_t"), mk("bpf_u")}), opts(), d2);
+    kfunc::emit_kfunc_btf(v.b, list({mk("bpf_t"), mk("bpf_u")}), opts(), d2);
     CHECK(messages(d2) == "");  // upstream: (x, int aux) and (x) both follow F's explicit (x)
     World y;
     uint32_t q1 = y.b.add_func_proto(y.int_id, std::vector<btf::NewParam>{});
     y.b.add_func("bpf_t_impl", btf::FUNC_STATIC, q1);  // [9]
     y.b.add_func("bpf_t", btf::FUNC_STATIC, y.b.add_func_proto(y.int_id, std::vector<btf::NewParam>{{"x", y.int_id}, {"aux", y.aux_ptr}}));
     DiagSink d3;
-    emit_kfunc_btf(y.b, list({mk("bpf_t")}), opts(), d3);
+    kfunc::emit_kfunc_btf(y.b, list({mk("bpf_t")}), opts(), d3);
     CHECK(messages(d3) ==
           "src/k.c:10: bpf_t: existing FUNC 'bpf_t_impl' [9] has 0 parameters, fewer than the 1 explicit "
           "ones of bpf_t\n");
@@ -331,12 +331,12 @@ TEST_CASE("emit: twin names must fit KSYM_NAME_LEN, 512 as in the kernel since 6
   w.b.add_func(ok, btf::FUNC_STATIC, p);
   w.b.add_func(bad, btf::FUNC_STATIC, p);
   auto mk = [](const std::string &n) {
-    Kfunc k = kfunc("", KF_IMPLICIT_ARGS, {param("aux", TypeClass::Pointer, "bpf_prog_aux", ARG_IMPLICIT)});
+    kfunc::Kfunc k = make_kfunc("", kfunc::KF_IMPLICIT_ARGS, {param("aux", dwarf::TypeClass::Pointer, "bpf_prog_aux", kfunc::ARG_IMPLICIT)});
     k.name = n;
     return k;
   };
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(w.b, list({mk(ok), mk(bad), mk(mid)}), opts(), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(w.b, list({mk(ok), mk(bad), mk(mid)}), opts(), d);
   CHECK(messages(d) == "src/k.c:10: " + bad + ": twin name '" + bad +
                            "_impl' is 512 bytes, longer than KSYM_NAME_LEN - 1 (511)\n");
   CHECK(r.stats.twins_added == 2);
@@ -349,7 +349,7 @@ TEST_CASE("emit: DWARF and BTF disagreeing on the parameter count is an error") 
   uint32_t p = w.b.add_func_proto(w.int_id, std::vector<btf::NewParam>{{"x", w.int_id}});
   w.b.add_func("bpf_m", btf::FUNC_STATIC, p);  // [9]
   DiagSink d;
-  emit_kfunc_btf(w.b, list({kfunc("bpf_m", 0, {param("x", TypeClass::Scalar), param("y", TypeClass::Scalar)})}),
+  kfunc::emit_kfunc_btf(w.b, list({make_kfunc("bpf_m", 0, {param("x", dwarf::TypeClass::Scalar), param("y", dwarf::TypeClass::Scalar)})}),
                  opts(), d);
   CHECK(messages(d) == "src/k.c:10: bpf_m: DWARF has 2 parameters but BTF FUNC_PROTO [8] has 1\n");
 }
@@ -373,13 +373,13 @@ TEST_CASE("emit: scope and calls masks (bit = byte offset / pointer size)") {
     uint32_t proto = b.add_func_proto(0, {});                                              // [9]
     b.add_func("k1", btf::FUNC_STATIC, proto);                                             // [10]
     b.add_decl_tag("bpf_kfunc_scope:ops.open", 10, -1);                                    // [11] source form
-    Kfunc k = kfunc("k1", 0, {});
+    kfunc::Kfunc k = make_kfunc("k1", 0, {});
     k.scopes = {{"ops", "close", "", 0}, {"ops", "open", "", 0}};
     k.calls = {{"ops", "close", "", 0}};
-    EmitOptions o = opts();
+    kfunc::EmitOptions o = opts();
     o.ptr_size = psz;
     DiagSink d;
-    EmitResult r = emit_kfunc_btf(b, list({k}), o, d);
+    kfunc::EmitResult r = kfunc::emit_kfunc_btf(b, list({k}), o, d);
     CHECK(messages(d) == "");
     CHECK(dump_from(b, 12) ==
           "[12] DECL_TAG 'bpf_kfunc' type_id=10 component_idx=-1\n"
@@ -390,11 +390,11 @@ TEST_CASE("emit: scope and calls masks (bit = byte offset / pointer size)") {
     CHECK(std::string(b.type(11).name()) == "bpf_kfunc_scope:ops.open");  // untouched
 
     DiagSink d2;
-    Kfunc bad = k;
+    kfunc::Kfunc bad = k;
     bad.scopes = {{"ops", "nope", "scopes.txt", 3}, {"ops", "priv", "", 0}, {"ops", "flags", "", 0},
                   {"no_ops", "x", "", 0}};
     bad.calls.clear();
-    emit_kfunc_btf(b, list({bad}), o, d2);
+    kfunc::emit_kfunc_btf(b, list({bad}), o, d2);
     CHECK(messages(d2) ==
           "scopes.txt:3: k1: scope 'ops.nope': struct ops has no member 'nope'\n"
           "src/k.c:10: k1: scope 'ops.priv': member 'priv' of struct ops is not a function pointer (void *)\n"
@@ -414,21 +414,21 @@ TEST_CASE("emit: wide masks, several ops structs in name order, a disagreeing ma
   b.add_struct("zops", 70 * 8, ms);  // [3]
   b.add_struct("aops", 8, std::vector<btf::NewMember>{{"m0", fpp, 0}});  // [4]
   b.add_func("k", btf::FUNC_STATIC, fp);                                  // [5]
-  Kfunc k = kfunc("k", 0, {});
+  kfunc::Kfunc k = make_kfunc("k", 0, {});
   k.scopes = {{"zops", "m69", "", 0}, {"zops", "m1", "", 0}, {"aops", "m0", "", 0}};
   DiagSink d;
-  emit_kfunc_btf(b, list({k}), opts(), d);
+  kfunc::emit_kfunc_btf(b, list({k}), opts(), d);
   CHECK(messages(d) == "");
   CHECK(dump_from(b, 6) ==
         "[6] DECL_TAG 'bpf_kfunc' type_id=5 component_idx=-1\n"
         "[7] DECL_TAG 'bpf_kfunc_scope:aops:0x1' type_id=5 component_idx=-1\n"
         "[8] DECL_TAG 'bpf_kfunc_scope:zops:0x200000000000000002' type_id=5 component_idx=-1\n");
-  CHECK(mask_hex({}) == "0x0");
-  CHECK(mask_hex({0x10, 0}) == "0x10");
+  CHECK(kfunc::mask_hex({}) == "0x0");
+  CHECK(kfunc::mask_hex({0x10, 0}) == "0x10");
 
   k.scopes = {{"aops", "m0", "", 0}, {"zops", "m2", "", 0}};
   DiagSink d2;
-  EmitResult r = emit_kfunc_btf(b, list({k}), opts(), d2);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(b, list({k}), opts(), d2);
   CHECK(messages(d2) ==
         "src/k.c:10: k: existing tag 'bpf_kfunc_scope:zops:0x200000000000000002' [8] disagrees with "
         "the computed bpf_kfunc_scope:zops:0x4\n");
@@ -444,10 +444,10 @@ TEST_CASE("emit: dedup reuses an identical FUNC_PROTO, also between kfuncs") {
   w.b.add_func("b", btf::FUNC_STATIC, p2);  // [12]
   w.b.add_func("c", btf::FUNC_STATIC, p2);  // [13]
   auto mk = [](const char *n) {
-    return kfunc(n, KF_IMPLICIT_ARGS, {param("x", TypeClass::Scalar), param("aux", TypeClass::Pointer, "bpf_prog_aux", ARG_IMPLICIT)});
+    return make_kfunc(n, kfunc::KF_IMPLICIT_ARGS, {param("x", dwarf::TypeClass::Scalar), param("aux", dwarf::TypeClass::Pointer, "bpf_prog_aux", kfunc::ARG_IMPLICIT)});
   };
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(w.b, list({mk("a"), mk("b"), mk("c")}), opts("default,dedup,-arg_flags,-tags"), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(w.b, list({mk("a"), mk("b"), mk("c")}), opts("default,dedup,-arg_flags,-tags"), d);
   CHECK(messages(d) == "");
   CHECK(w.b.type(10).type() == same);
   CHECK(r.stats.protos_reused == 2);  // a: the existing [8]; c: b's new one
@@ -465,10 +465,10 @@ TEST_CASE("emit: sort orders own types by name, anonymous first, references rema
   World w;
   uint32_t p = w.b.add_func_proto(w.int_id, std::vector<btf::NewParam>{{"x", w.int_id}, {"aux", w.aux_ptr}});
   w.b.add_func("zz_kfunc", btf::FUNC_STATIC, p);
-  KfuncList ks = list({kfunc("zz_kfunc", KF_IMPLICIT_ARGS,
-                             {param("x", TypeClass::Scalar), param("aux", TypeClass::Pointer, "bpf_prog_aux", ARG_IMPLICIT)})});
+  kfunc::KfuncList ks = list({make_kfunc("zz_kfunc", kfunc::KF_IMPLICIT_ARGS,
+                             {param("x", dwarf::TypeClass::Scalar), param("aux", dwarf::TypeClass::Pointer, "bpf_prog_aux", kfunc::ARG_IMPLICIT)})});
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(w.b, ks, opts("+sort"), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(w.b, ks, opts("+sort"), d);
   CHECK(messages(d) == "");
   CHECK(r.stats.sorted);
   std::string prev;
@@ -498,7 +498,7 @@ TEST_CASE("emit: sort orders own types by name, anonymous first, references rema
 
   std::vector<uint8_t> once = w.b.write();
   DiagSink d2;
-  EmitResult r2 = emit_kfunc_btf(w.b, ks, opts("+sort"), d2);
+  kfunc::EmitResult r2 = kfunc::emit_kfunc_btf(w.b, ks, opts("+sort"), d2);
   CHECK(messages(d2) == "");
   CHECK(r2.stats.added() == 0);
   CHECK(w.b.write() == once);
@@ -510,7 +510,7 @@ TEST_CASE("emit: kfuncs are processed in FUNC id order whatever the list order")
   w.b.add_func("zeta", btf::FUNC_STATIC, p);   // [9]
   w.b.add_func("alpha", btf::FUNC_STATIC, p);  // [10]
   DiagSink d;
-  emit_kfunc_btf(w.b, list({kfunc("alpha", 0, {}), kfunc("zeta", 0, {})}), opts(), d);
+  kfunc::emit_kfunc_btf(w.b, list({make_kfunc("alpha", 0, {}), make_kfunc("zeta", 0, {})}), opts(), d);
   CHECK(dump_from(w.b, 11) ==
         "[11] DECL_TAG 'bpf_kfunc' type_id=9 component_idx=-1\n"
         "[12] DECL_TAG 'bpf_kfunc' type_id=10 component_idx=-1\n");
@@ -521,11 +521,11 @@ TEST_CASE("emit: no DWARF: parameters and flags come from the BTF proto") {
   uint32_t p = w.b.add_func_proto(w.int_id, std::vector<btf::NewParam>{{"buf__nullable", w.void_ptr},
                                                                         {"aux", w.aux_ptr}});
   w.b.add_func("bpf_nd", btf::FUNC_STATIC, p);  // [9]
-  Kfunc k;
+  kfunc::Kfunc k;
   k.name = "bpf_nd";
-  k.flags = KF_IMPLICIT_ARGS | KF_RET_NULL;
+  k.flags = kfunc::KF_IMPLICIT_ARGS | kfunc::KF_RET_NULL;
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(w.b, list({k}), opts(), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(w.b, list({k}), opts(), d);
   CHECK(messages(d) == "");
   CHECK(dump_from(w.b, 10) ==
         "[10] DECL_TAG 'bpf_kfunc' type_id=9 component_idx=-1\n"
@@ -549,12 +549,12 @@ TEST_CASE("emit: missing FUNCs warn, and split BTF looks for F and F_impl in its
   uint32_t p = mod.add_func_proto(w.int_id, std::vector<btf::NewParam>{{"x", w.int_id}, {"aux", w.aux_ptr}});
   uint32_t f = mod.add_func("mod_fn", btf::FUNC_STATIC, p);  // [12]
   REQUIRE(f == 12);
-  Kfunc k = kfunc("mod_fn", KF_IMPLICIT_ARGS, {param("x", TypeClass::Scalar), param("aux", TypeClass::Pointer, "bpf_prog_aux", ARG_IMPLICIT)});
-  Kfunc in_base = kfunc("base_fn", 0, {});
+  kfunc::Kfunc k = make_kfunc("mod_fn", kfunc::KF_IMPLICIT_ARGS, {param("x", dwarf::TypeClass::Scalar), param("aux", dwarf::TypeClass::Pointer, "bpf_prog_aux", kfunc::ARG_IMPLICIT)});
+  kfunc::Kfunc in_base = make_kfunc("base_fn", 0, {});
   in_base.btf_id = 10;
-  Kfunc gone = kfunc("gone", 0, {});
+  kfunc::Kfunc gone = make_kfunc("gone", 0, {});
   DiagSink d;
-  EmitResult r = emit_kfunc_btf(mod, list({k, in_base, gone}), opts("-arg_flags"), d);
+  kfunc::EmitResult r = kfunc::emit_kfunc_btf(mod, list({k, in_base, gone}), opts("-arg_flags"), d);
   CHECK(d.errors() == 0);
   CHECK(messages(d) ==
         "src/k.c:10: warning: base_fn: its FUNC is in the base BTF, not in this split BTF: nothing emitted\n"
@@ -578,29 +578,29 @@ TEST_CASE("emit: a full type id space is an error, not a crash") {
   b.add_func("k", btf::FUNC_STATIC, p);
   while (b.type_cnt() <= btf::kMaxTypeId) b.add_ptr(i32);
   DiagSink d;
-  emit_kfunc_btf(b, list({kfunc("k", 0, {})}), opts(), d);
+  kfunc::emit_kfunc_btf(b, list({make_kfunc("k", 0, {})}), opts(), d);
   REQUIRE(d.errors() == 1);
   CHECK(d.all()[0].rule == "btf-full");
   CHECK(d.all()[0].message.find("type id space is full") != std::string::npos);
 }
 
 TEST_CASE("features: pahole-style lists") {
-  EmitFeatures def;
-  CHECK(parse_features("default", false, nullptr) == def);
-  CHECK(parse_features("", false, nullptr) == def);
-  CHECK(features_string(def) == "tags,twins,arg_flags,scopes,arena");
-  EmitFeatures f = parse_features("+sort,-scopes", false, nullptr);
-  CHECK(features_string(f) == "tags,twins,arg_flags,arena,sort");
-  CHECK(features_string(parse_features("tags,twins", false, nullptr)) == "tags,twins");
-  CHECK(features_string(parse_features("default,dedup", false, nullptr)) ==
+  kfunc::EmitFeatures def;
+  CHECK(kfunc::parse_features("default", false, nullptr) == def);
+  CHECK(kfunc::parse_features("", false, nullptr) == def);
+  CHECK(kfunc::features_string(def) == "tags,twins,arg_flags,scopes,arena");
+  kfunc::EmitFeatures f = kfunc::parse_features("+sort,-scopes", false, nullptr);
+  CHECK(kfunc::features_string(f) == "tags,twins,arg_flags,arena,sort");
+  CHECK(kfunc::features_string(kfunc::parse_features("tags,twins", false, nullptr)) == "tags,twins");
+  CHECK(kfunc::features_string(kfunc::parse_features("default,dedup", false, nullptr)) ==
         "tags,twins,arg_flags,scopes,arena,dedup");
-  CHECK(features_string(parse_features("all,-sort", false, nullptr)) == "tags,twins,arg_flags,scopes,arena,dedup");
+  CHECK(kfunc::features_string(kfunc::parse_features("all,-sort", false, nullptr)) == "tags,twins,arg_flags,scopes,arena,dedup");
   std::vector<std::string> ignored;
-  CHECK(features_string(parse_features("tags, bogus ,+twins", false, &ignored)) == "tags,twins");
+  CHECK(kfunc::features_string(kfunc::parse_features("tags, bogus ,+twins", false, &ignored)) == "tags,twins");
   CHECK(ignored == std::vector<std::string>{"bogus"});
-  CHECK_THROWS_WITH(parse_features("tags,bogus", true, nullptr),
+  CHECK_THROWS_WITH(kfunc::parse_features("tags,bogus", true, nullptr),
                     "unknown feature 'bogus' (see --list-features)");
   size_t defaults = 0;
-  for (const FeatureInfo &i : feature_table()) defaults += i.is_default;
+  for (const kfunc::FeatureInfo &i : kfunc::feature_table()) defaults += i.is_default;
   CHECK(defaults == 5);
 }

@@ -24,7 +24,7 @@ struct Ids {
   uint64_t addr = 0;
   std::vector<uint32_t> words;
   std::vector<kfbtest::SymSpec> syms;  // shndx 0 here means ".BTF_ids"
-  std::unique_ptr<ElfFile> elf;
+  std::unique_ptr<elf::ElfFile> elf;
   std::vector<uint8_t> img;
   size_t at(size_t word) const { return addr + word * 4; }
   void set(const std::string &name, size_t word, size_t nwords) {
@@ -33,7 +33,7 @@ struct Ids {
   void func(const std::string &name, size_t word, int n = 0) {
     syms.push_back({"__BTF_ID__func__" + name + "__" + std::to_string(n), at(word), 0, 0});
   }
-  const ElfFile &build() {
+  const elf::ElfFile &build() {
     kfbtest::ElfSpec spec{.is64 = is64, .big_endian = be, .type = type};
     size_t idx = spec.add_section(".BTF_ids", SHT_PROGBITS, kfbtest::words(words, be), addr);
     spec.add_section(".data", SHT_PROGBITS, {1, 2, 3, 4});
@@ -42,14 +42,14 @@ struct Ids {
       spec.syms.push_back(s);
     }
     img = kfbtest::build_elf(spec);
-    elf = ElfFile::from_memory(img, "t.o");
+    elf = elf::ElfFile::from_memory(img, "t.o");
     return *elf;
   }
 };
 
-std::string entries(const BtfIds &ids) {
+std::string entries(const kfunc::BtfIds &ids) {
   std::string s;
-  for (const BtfIdsEntry &e : ids.entries)
+  for (const kfunc::BtfIdsEntry &e : ids.entries)
     s += e.set + ":" + e.name + "=" + strfmt("0x%x", e.flags) + (e.btf_id ? strfmt("#%u", e.btf_id) : "") + " ";
   return s;
 }
@@ -64,15 +64,15 @@ TEST_CASE("btf_ids: unresolved set8 (vmlinux.o): names by symbol position / flag
       t.be = be;
       t.is64 = is64;
       // kfunc set "a": cnt 0, flags KFUNCS, two pairs; legacy set "old": flags 0, one pair.
-      t.words = {0, BTF_SET8_KFUNCS, 0, KF_ACQUIRE | KF_RET_NULL, 0, 0x40000020,
-                 0, 0, 0, KF_RELEASE};
+      t.words = {0, kfunc::BTF_SET8_KFUNCS, 0, kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL, 0, 0x40000020,
+                 0, 0, 0, kfunc::KF_RELEASE};
       t.set("a", 0, 6);
       t.func("bpf_obj_new_impl", 2, 12);
       t.func("bpf_x__y", 4, 3);  // name cut at the LAST "__"
       t.set("old", 6, 4);
       t.func("bpf_rstat_updated", 8);
       DiagSink diags;
-      BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {});
+      kfunc::BtfIds ids = kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), {});
       CHECK(entries(ids) == "a:bpf_obj_new_impl=0x5 a:bpf_x__y=0x40000020 ");
       REQUIRE(ids.sets.size() == 2);
       CHECK(ids.sets[0].name == "a");
@@ -83,7 +83,7 @@ TEST_CASE("btf_ids: unresolved set8 (vmlinux.o): names by symbol position / flag
       CHECK(!ids.sets[1].kfuncs);
       CHECK(diags.empty());
 
-      BtfIds legacy = decode_btf_ids(BtfIdsInput::from_elf(*t.elf, /*legacy=*/true), {});
+      kfunc::BtfIds legacy = kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(*t.elf, /*legacy=*/true), {});
       CHECK(entries(legacy) == "a:bpf_obj_new_impl=0x5 a:bpf_x__y=0x40000020 old:bpf_rstat_updated=0x2 ");
     }
   }
@@ -98,7 +98,7 @@ TEST_CASE("btf_ids: linked objects use sh_addr, func symbols outside sets are no
   t.func("before_set", 0);  // a BTF_ID_LIST slot before the set
   t.func("k", 4);
   DiagSink diags;
-  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {});
+  kfunc::BtfIds ids = kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), {});
   CHECK(entries(ids) == "s:k=0x0 ");
 }
 
@@ -107,7 +107,7 @@ TEST_CASE("btf_ids: resolved sets (resolve_btfids sorted them) are named through
   t.type = ET_EXEC;
   t.addr = 0x1000;
   // Symbols in source order b, a, c; pairs sorted by id: a(10) c(20) b(30), plus one id 0.
-  t.words = {4, BTF_SET8_KFUNCS, 0, 0x20, 10, 0x1, 20, 0x4, 30, 0x2};
+  t.words = {4, kfunc::BTF_SET8_KFUNCS, 0, 0x20, 10, 0x1, 20, 0x4, 30, 0x2};
   t.set("s", 0, 10);
   t.func("b", 2);
   t.func("a", 4);
@@ -116,28 +116,28 @@ TEST_CASE("btf_ids: resolved sets (resolve_btfids sorted them) are named through
   std::map<uint32_t, std::string> funcs{{10, "a"}, {20, "c"}, {30, "b"}};
   auto resolve = [&](uint32_t id) { return funcs.count(id) ? funcs[id] : std::string(); };
   DiagSink diags;
-  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), resolve);
+  kfunc::BtfIds ids = kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), resolve);
   CHECK(entries(ids) == "s:gone=0x20 s:a=0x1#10 s:c=0x4#20 s:b=0x2#30 ");
   CHECK(ids.sets[0].resolved);
 
-  CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(*t.elf), {}),
+  CHECK_THROWS_WITH(kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(*t.elf), {}),
                     "t.o: .BTF_ids: set 's' was already resolved and sorted by resolve_btfids; its "
                     "entries can only be named through BTF (no .BTF section: give --btf FILE)");
   funcs.erase(20);
-  CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(*t.elf), resolve),
+  CHECK_THROWS_WITH(kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(*t.elf), resolve),
                     "t.o: .BTF_ids+0x18: set 's': id 20 is not a FUNC in the BTF");
 }
 
 TEST_CASE("btf_ids: a kfunc whose flags differ between sets is recorded against its first set") {
   Ids t;
-  t.words = {0, 1, 0, KF_ACQUIRE | KF_RET_NULL, 0, 1, 0, KF_ACQUIRE, 0, 1, 0, KF_ACQUIRE};
+  t.words = {0, 1, 0, kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL, 0, 1, 0, kfunc::KF_ACQUIRE, 0, 1, 0, kfunc::KF_ACQUIRE};
   t.set("bad_set_a", 0, 4);
   t.func("bpf_bad_task_get", 2, 1);
   t.set("bad_set_b", 4, 4);
   t.func("bpf_bad_task_get", 6, 2);
   t.set("bad_set_c", 8, 4);
   t.func("bpf_bad_task_get", 10, 3);
-  BtfIds ids = decode_btf_ids(BtfIdsInput::from_elf(t.build()), {});
+  kfunc::BtfIds ids = kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), {});
   REQUIRE(ids.conflicts.size() == 2);
   CHECK(ids.conflicts[0].name == "bpf_bad_task_get");
   CHECK(ids.conflicts[0].message() ==
@@ -149,12 +149,12 @@ TEST_CASE("btf_ids: a kfunc whose flags differ between sets is recorded against 
 }
 
 TEST_CASE("btf_ids: flags that differ between sets: an error for 7.3 and later, a warning before") {
-  Kfunc k;
+  kfunc::Kfunc k;
   k.name = "hid_bpf_hw_request";
   k.flag_conflicts = {"inconsistent flags across BTF ID sets: 'a' has KF_SLEEPABLE, 'b' has 0"};
   for (int kernel : {0, 703, 800}) {
     DiagSink diags;
-    report_flag_conflicts(k, kernel, "vmlinux", diags);
+    kfunc::report_flag_conflicts(k, kernel, "vmlinux", diags);
     REQUIRE(diags.all().size() == 1);
     CHECK(diags.all()[0].severity == Severity::Error);
     CHECK(diags.all()[0].rule == "kfunc-set-flags");
@@ -166,7 +166,7 @@ TEST_CASE("btf_ids: flags that differ between sets: an error for 7.3 and later, 
   k.has_dwarf = true;
   k.file = "drivers/hid/bpf/hid_bpf_dispatch.c";
   k.line = 451;
-  report_flag_conflicts(k, 702, "vmlinux", diags);
+  kfunc::report_flag_conflicts(k, 702, "vmlinux", diags);
   REQUIRE(diags.all().size() == 1);
   CHECK(diags.all()[0].severity == Severity::Warning);
   CHECK(DiagSink::format(diags.all()[0]) ==
@@ -176,15 +176,15 @@ TEST_CASE("btf_ids: flags that differ between sets: an error for 7.3 and later, 
 }
 
 TEST_CASE("kernel version: from a release string") {
-  CHECK(parse_kernel_version("7.2.13+deb14-amd64 (debian-kernel@lists.debian.org)") == 702);
-  CHECK(parse_kernel_version("7.3-rc7") == 703);
-  CHECK(parse_kernel_version("6.12.118+deb12-amd64") == 612);
-  CHECK(parse_kernel_version("6.1.0-57-amd64") == 601);
-  CHECK(parse_kernel_version("7") == 0);
-  CHECK(parse_kernel_version("x.3") == 0);
-  CHECK(parse_kernel_version("") == 0);
-  CHECK(kernel_version_text(703) == "7.3");
-  CHECK(kernel_version_text(0).empty());
+  CHECK(kfunc::parse_kernel_version("7.2.13+deb14-amd64 (debian-kernel@lists.debian.org)") == 702);
+  CHECK(kfunc::parse_kernel_version("7.3-rc7") == 703);
+  CHECK(kfunc::parse_kernel_version("6.12.118+deb12-amd64") == 612);
+  CHECK(kfunc::parse_kernel_version("6.1.0-57-amd64") == 601);
+  CHECK(kfunc::parse_kernel_version("7") == 0);
+  CHECK(kfunc::parse_kernel_version("x.3") == 0);
+  CHECK(kfunc::parse_kernel_version("") == 0);
+  CHECK(kfunc::kernel_version_text(703) == "7.3");
+  CHECK(kfunc::kernel_version_text(0).empty());
 }
 
 TEST_CASE("btf_ids: malformed input gives clear errors") {
@@ -193,7 +193,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.words = {0, 1, 0, 0};
     t.set("long", 0, 8);
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
+    CHECK_THROWS_WITH(kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: .BTF_ids+0x0: set 'long' (0x20 bytes) extends past the end of the "
                       "section (0x10 bytes)");
   }
@@ -202,7 +202,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.words = {0, 1};
     t.syms.push_back({"__BTF_ID__set8__elsewhere", 0, 8, 2, STT_OBJECT});
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
+    CHECK_THROWS_WITH(kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: symbol '__BTF_ID__set8__elsewhere' is in section [2] .data, not in .BTF_ids");
   }
   {
@@ -211,7 +211,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.set("s", 0, 4);
     t.syms.push_back({"__BTF_ID__func__nosuffix", 8, 0, 0});
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
+    CHECK_THROWS_WITH(kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: .BTF_ids: symbol '__BTF_ID__func__nosuffix' is not of the form "
                       "__BTF_ID__func__<name>__<n>");
   }
@@ -221,7 +221,7 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     t.set("s", 0, 4);
     t.func("hdr", 1);
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(BtfIdsInput::from_elf(t.build()), {}),
+    CHECK_THROWS_WITH(kfunc::decode_btf_ids(kfunc::BtfIdsInput::from_elf(t.build()), {}),
                       "t.o: .BTF_ids+0x4: kfunc 'hdr' sits in the header of set 's'");
   }
   {
@@ -230,11 +230,11 @@ TEST_CASE("btf_ids: malformed input gives clear errors") {
     spec.add_section(".data", SHT_PROGBITS, {0, 0, 0, 0});
     spec.syms.push_back({"__BTF_ID__set8__x", 0, 8, 1, STT_OBJECT});
     auto img = kfbtest::build_elf(spec);
-    auto elf = ElfFile::from_memory(img, "n.o");
-    BtfIdsInput in = BtfIdsInput::from_elf(*elf);
+    auto elf = elf::ElfFile::from_memory(img, "n.o");
+    kfunc::BtfIdsInput in = kfunc::BtfIdsInput::from_elf(*elf);
     CHECK(!in.present);
     DiagSink d;
-    CHECK_THROWS_WITH(decode_btf_ids(in, {}),
+    CHECK_THROWS_WITH(kfunc::decode_btf_ids(in, {}),
                       "n.o: symbol '__BTF_ID__set8__x' is in section [1] .data, not in .BTF_ids");
   }
 }

@@ -10,8 +10,8 @@ using namespace kfb;
 
 namespace {
 
-KfuncParam param(const char *name, const char *type, TypeClass c, const char *ptr_struct = "") {
-  KfuncParam p;
+kfunc::KfuncParam param(const char *name, const char *type, dwarf::TypeClass c, const char *ptr_struct = "") {
+  kfunc::KfuncParam p;
   p.name = name;
   p.type.text = type;
   p.type.type_class = c;
@@ -25,48 +25,48 @@ std::vector<std::string> messages(const DiagSink &d) {
   return out;
 }
 
-constexpr TypeClass P = TypeClass::Pointer, S = TypeClass::Scalar;
+constexpr dwarf::TypeClass P = dwarf::TypeClass::Pointer, S = dwarf::TypeClass::Scalar;
 
 }  // namespace
 
 TEST_CASE("flags: KF_* names in bit order / unknown bits as one hex word") {
-  CHECK(kf_flags_string(0) == "0");
-  CHECK(kf_flags_string(KF_ACQUIRE | KF_RET_NULL) == "KF_ACQUIRE|KF_RET_NULL");
-  CHECK(kf_flags_string(0x40000020) == "KF_SLEEPABLE|0x40000000");
-  CHECK(kf_flags_string(1u << 3 | 1u << 19) == "0x80008");
-  CHECK(kf_flags_string(1u << 18) == "KF_PERFMON");
-  CHECK(kf_flags_string(KF_TRUSTED_ARGS | KF_IMPLICIT_ARGS | KF_SPINLOCK_SAFE) ==
+  CHECK(kfunc::kf_flags_string(0) == "0");
+  CHECK(kfunc::kf_flags_string(kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL) == "KF_ACQUIRE|KF_RET_NULL");
+  CHECK(kfunc::kf_flags_string(0x40000020) == "KF_SLEEPABLE|0x40000000");
+  CHECK(kfunc::kf_flags_string(1u << 3 | 1u << 19) == "0x80008");
+  CHECK(kfunc::kf_flags_string(1u << 18) == "KF_PERFMON");
+  CHECK(kfunc::kf_flags_string(kfunc::KF_TRUSTED_ARGS | kfunc::KF_IMPLICIT_ARGS | kfunc::KF_SPINLOCK_SAFE) ==
         "KF_TRUSTED_ARGS|KF_IMPLICIT_ARGS|KF_SPINLOCK_SAFE");
-  CHECK(kf_flag_bit("KF_FASTCALL") == 12);
-  CHECK(kf_flag_bit("ARENA_ARG2") == 15);
-  CHECK(kf_flag_bit("KF_NOPE") == -1);
-  CHECK(arg_flag_names(ARG_REFCOUNTED_KPTR | ARG_IMPLICIT | ARG_NULLABLE) ==
+  CHECK(kfunc::kf_flag_bit("KF_FASTCALL") == 12);
+  CHECK(kfunc::kf_flag_bit("ARENA_ARG2") == 15);
+  CHECK(kfunc::kf_flag_bit("KF_NOPE") == -1);
+  CHECK(kfunc::arg_flag_names(kfunc::ARG_REFCOUNTED_KPTR | kfunc::ARG_IMPLICIT | kfunc::ARG_NULLABLE) ==
         std::vector<std::string>{"implicit", "nullable", "refcounted_kptr"});
-  CHECK(arg_flag_by_name("irq_flag") == ARG_IRQ_FLAG);
-  CHECK(ret_flag_names(RET_ACQUIRE | RET_ARENA) == std::vector<std::string>{"acquire", "arena"});
+  CHECK(kfunc::arg_flag_by_name("irq_flag") == kfunc::ARG_IRQ_FLAG);
+  CHECK(kfunc::ret_flag_names(kfunc::RET_ACQUIRE | kfunc::RET_ARENA) == std::vector<std::string>{"acquire", "arena"});
 }
 
 TEST_CASE("args: suffixes are read from the right while known") {
-  auto sp = [](const char *n) { return split_suffixes(n); };
-  CHECK(sp("p__arena__nullable").flags == (ARG_ARENA | ARG_NULLABLE));
+  auto sp = [](const char *n) { return kfunc::split_suffixes(n); };
+  CHECK(sp("p__arena__nullable").flags == (kfunc::ARG_ARENA | kfunc::ARG_NULLABLE));
   CHECK(sp("p__arena__nullable").base == "p");
-  CHECK(sp("cookie__unknown__k").flags == ARG_CONST);
+  CHECK(sp("cookie__unknown__k").flags == kfunc::ARG_CONST);
   CHECK(sp("cookie__unknown__k").base == "cookie__unknown");
-  CHECK(sp("buffer__szk").flags == ARG_CONST_SIZE);
-  CHECK(sp("len__sz").flags == ARG_SIZE);
-  CHECK(sp("aux__magic").flags == ARG_IMPLICIT);
-  CHECK(sp("aux__implicit").flags == ARG_IMPLICIT);
-  CHECK(sp("buf__opt").flags == ARG_NULLABLE);
-  CHECK(sp("aux__prog").flags == ARG_PROG);
+  CHECK(sp("buffer__szk").flags == kfunc::ARG_CONST_SIZE);
+  CHECK(sp("len__sz").flags == kfunc::ARG_SIZE);
+  CHECK(sp("aux__magic").flags == kfunc::ARG_IMPLICIT);
+  CHECK(sp("aux__implicit").flags == kfunc::ARG_IMPLICIT);
+  CHECK(sp("buf__opt").flags == kfunc::ARG_NULLABLE);
+  CHECK(sp("aux__prog").flags == kfunc::ARG_PROG);
   // The 7.3 verifier's newest suffixes, known by name.
-  CHECK(sp("map__const_map").flags == ARG_CONST_MAP);
+  CHECK(sp("map__const_map").flags == kfunc::ARG_CONST_MAP);
   CHECK(sp("map__const_map").base == "map");
-  CHECK(sp("node__nonown_allowed").flags == ARG_NONOWN_ALLOWED);
-  CHECK(arg_flag_names(ARG_CONST_MAP | ARG_NONOWN_ALLOWED | ARG_MAP) ==
+  CHECK(sp("node__nonown_allowed").flags == kfunc::ARG_NONOWN_ALLOWED);
+  CHECK(kfunc::arg_flag_names(kfunc::ARG_CONST_MAP | kfunc::ARG_NONOWN_ALLOWED | kfunc::ARG_MAP) ==
         std::vector<std::string>{"const_map", "nonown_allowed", "map"});
-  CHECK(sp("f__irq_flag").flags == ARG_IRQ_FLAG);
-  CHECK(sp("p__refcounted_kptr").flags == ARG_REFCOUNTED_KPTR);
-  CHECK(sp("x__release__rcu__trusted").flags == (ARG_RELEASE | ARG_RCU | ARG_TRUSTED));
+  CHECK(sp("f__irq_flag").flags == kfunc::ARG_IRQ_FLAG);
+  CHECK(sp("p__refcounted_kptr").flags == kfunc::ARG_REFCOUNTED_KPTR);
+  CHECK(sp("x__release__rcu__trusted").flags == (kfunc::ARG_RELEASE | kfunc::ARG_RCU | kfunc::ARG_TRUSTED));
   CHECK(sp("rdwr_buf_size").flags == 0);
   CHECK(sp("__sz").flags == 0);  // only a suffix: not one
   CHECK(sp("a__b").flags == 0);
@@ -74,55 +74,55 @@ TEST_CASE("args: suffixes are read from the right while known") {
 }
 
 TEST_CASE("args: types under KF_IMPLICIT_ARGS / kfunc-wide flags / return flags") {
-  Kfunc k;
+  kfunc::Kfunc k;
   k.name = "bpf_refcount_acquire";
-  k.flags = KF_ACQUIRE | KF_RET_NULL | KF_RCU | KF_IMPLICIT_ARGS;
+  k.flags = kfunc::KF_ACQUIRE | kfunc::KF_RET_NULL | kfunc::KF_RCU | kfunc::KF_IMPLICIT_ARGS;
   k.params = {param("p__refcounted_kptr", "void *", P),
               param("meta", "struct btf_struct_meta *", P, "btf_struct_meta")};
   DiagSink d;
-  derive_arg_flags(k, d);
+  kfunc::derive_arg_flags(k, d);
   CHECK(d.empty());
-  CHECK(k.params[0].flags == (ARG_RCU | ARG_REFCOUNTED_KPTR));
-  CHECK(k.params[1].flags == ARG_IMPLICIT);  // implicit is never rcu
+  CHECK(k.params[0].flags == (kfunc::ARG_RCU | kfunc::ARG_REFCOUNTED_KPTR));
+  CHECK(k.params[1].flags == kfunc::ARG_IMPLICIT);  // implicit is never rcu
   CHECK(k.params[1].implicit);
-  CHECK(k.ret.flags == (RET_ACQUIRE | RET_NULLABLE));
+  CHECK(k.ret.flags == (kfunc::RET_ACQUIRE | kfunc::RET_NULLABLE));
   CHECK(k.explicit_count() == 1);
 
-  Kfunc n;  // the same type without KF_IMPLICIT_ARGS is not implicit
-  n.flags = KF_RELEASE;
+  kfunc::Kfunc n;  // the same type without KF_IMPLICIT_ARGS is not implicit
+  n.flags = kfunc::KF_RELEASE;
   n.params = {param("p", "struct task_struct *", P), param("aux", "struct bpf_prog_aux *", P, "bpf_prog_aux")};
-  derive_arg_flags(n, d);
-  CHECK(n.params[0].flags == ARG_RELEASE);
+  kfunc::derive_arg_flags(n, d);
+  CHECK(n.params[0].flags == kfunc::ARG_RELEASE);
   CHECK(n.params[1].flags == 0);
 
-  Kfunc a;  // arena args and return; a typedef to a pointer counts for KF_RCU
-  a.flags = KF_ARENA_RET | KF_ARENA_ARG1 | KF_ARENA_ARG2 | KF_RCU;
+  kfunc::Kfunc a;  // arena args and return; a typedef to a pointer counts for KF_RCU
+  a.flags = kfunc::KF_ARENA_RET | kfunc::KF_ARENA_ARG1 | kfunc::KF_ARENA_ARG2 | kfunc::KF_RCU;
   a.params = {param("p", "void *", P), param("q", "task_ptr_t", P), param("ign__ign", "void *", P),
               param("n", "u32", S)};
-  derive_arg_flags(a, d);
-  CHECK(a.params[0].flags == (ARG_ARENA | ARG_RCU));
-  CHECK(a.params[1].flags == (ARG_ARENA | ARG_RCU));
-  CHECK(a.params[2].flags == ARG_IGNORE);  // ignored args are not rcu
+  kfunc::derive_arg_flags(a, d);
+  CHECK(a.params[0].flags == (kfunc::ARG_ARENA | kfunc::ARG_RCU));
+  CHECK(a.params[1].flags == (kfunc::ARG_ARENA | kfunc::ARG_RCU));
+  CHECK(a.params[2].flags == kfunc::ARG_IGNORE);  // ignored args are not rcu
   CHECK(a.params[3].flags == 0);
-  CHECK(a.ret.flags == RET_ARENA);
+  CHECK(a.ret.flags == kfunc::RET_ARENA);
   CHECK(d.empty());
 }
 
 TEST_CASE("args: rule violations name kfunc / parameter and line") {
-  auto run = [](uint32_t flags, std::vector<KfuncParam> ps) {
-    Kfunc k;
+  auto run = [](uint32_t flags, std::vector<kfunc::KfuncParam> ps) {
+    kfunc::Kfunc k;
     k.name = "bpf_bad";
     k.file = "testdata/src/helpers.c";
     k.line = 88;
     k.flags = flags;
     k.params = std::move(ps);
     DiagSink d;
-    derive_arg_flags(k, d);
+    kfunc::derive_arg_flags(k, d);
     return messages(d);
   };
   // A parameter after an implicit one is normal (7.3's bpf_list_push_back(head, node, meta, off)).
   CHECK(run(0, {param("aux__magic", "struct bpf_prog_aux *", P), param("x", "int", S)}).empty());
-  CHECK(run(KF_IMPLICIT_ARGS, {param("aux", "struct bpf_prog_aux *", P, "bpf_prog_aux"), param("x", "int", S)}).empty());
+  CHECK(run(kfunc::KF_IMPLICIT_ARGS, {param("aux", "struct bpf_prog_aux *", P, "bpf_prog_aux"), param("x", "int", S)}).empty());
   CHECK(run(0, {param("x", "int", S), param("cookie__magic", "u64", S)}) ==
         std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'cookie__magic': implicit argument must be a pointer"});
   CHECK(run(0, {param("fd", "int", S), param("len__sz", "u32", S)}) ==
@@ -134,8 +134,8 @@ TEST_CASE("args: rule violations name kfunc / parameter and line") {
         std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'c__k': constant argument must be a scalar"});
   // Kfunc-wide flags may land on an ignored parameter (7.3's bpf_arena_free_pages: ptr__ign
   // with KF_ARENA_ARG2); another suffix on it may not.
-  CHECK(run(KF_ARENA_ARG2, {param("p__map", "void *", P), param("ptr__ign", "void *", P), param("n", "u32", S)}).empty());
-  CHECK(run(KF_RELEASE, {param("p__ign", "int", S)}).empty());
+  CHECK(run(kfunc::KF_ARENA_ARG2, {param("p__map", "void *", P), param("ptr__ign", "void *", P), param("n", "u32", S)}).empty());
+  CHECK(run(kfunc::KF_RELEASE, {param("p__ign", "int", S)}).empty());
   CHECK(run(0, {param("p__ign__nullable", "void *", P)}) ==
         std::vector<std::string>{"testdata/src/helpers.c:88: bpf_bad: arg 'p__ign__nullable': ignored argument cannot also be nullable"});
   CHECK(run(0, {param("m__map", "int", S)}) ==
@@ -146,19 +146,19 @@ TEST_CASE("args: rule violations name kfunc / parameter and line") {
 }
 
 TEST_CASE("scopes: tags and scope files") {
-  CHECK(scope_tag_kind("bpf_kfunc_scope:sched_ext_ops.enqueue") == ScopeTag::Scope);
-  CHECK(scope_tag_kind("bpf_kfunc_calls:sched_ext_ops.enqueue") == ScopeTag::Calls);
-  CHECK(scope_tag_kind("bpf_kfunc_scope:sched_ext_ops:0xb") == ScopeTag::None);
-  CHECK(scope_tag_kind("bpf_kfunc") == ScopeTag::None);
+  CHECK(kfunc::scope_tag_kind("bpf_kfunc_scope:sched_ext_ops.enqueue") == kfunc::ScopeTag::Scope);
+  CHECK(kfunc::scope_tag_kind("bpf_kfunc_calls:sched_ext_ops.enqueue") == kfunc::ScopeTag::Calls);
+  CHECK(kfunc::scope_tag_kind("bpf_kfunc_scope:sched_ext_ops:0xb") == kfunc::ScopeTag::None);
+  CHECK(kfunc::scope_tag_kind("bpf_kfunc") == kfunc::ScopeTag::None);
 
-  Kfunc k;
+  kfunc::Kfunc k;
   k.name = "scx_bpf_reenqueue_local";
   k.file = "testdata/src/ops.c";
   k.line = 106;
   k.tags = {"bpf_kfunc", "bpf_kfunc_scope:sched_ext_ops.cpu_release",
             "bpf_kfunc_calls:sched_ext_ops.enqueue", "bpf_kfunc_scope:oops", "bpf_kfunc_scope:sched_ext_ops.cpu_release"};
   DiagSink d;
-  scopes_from_tags(k, d);
+  kfunc::scopes_from_tags(k, d);
   REQUIRE(k.scopes.size() == 1);
   CHECK(k.scopes[0].ops == "sched_ext_ops");
   CHECK(k.scopes[0].member == "cpu_release");
@@ -168,8 +168,8 @@ TEST_CASE("scopes: tags and scope files") {
                            "testdata/src/ops.c:106: scx_bpf_reenqueue_local: annotation "
                            "'bpf_kfunc_scope:oops': 'oops' is not <ops_struct>.<member>"});
 
-  KfuncList ks;
-  Kfunc a, b;
+  kfunc::KfuncList ks;
+  kfunc::Kfunc a, b;
   a.name = "a";
   a.sets = {"s1"};
   b.name = "b";
@@ -186,7 +186,7 @@ TEST_CASE("scopes: tags and scope files") {
       "\n"
       "a\n";
   DiagSink d2;
-  apply_scope_file("scopes.txt", {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, ks, d2);
+  kfunc::apply_scope_file("scopes.txt", {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, ks, d2);
   REQUIRE(ks.kfuncs[0].scopes.size() == 2);
   CHECK(ks.kfuncs[0].scopes[1].member == "two");
   CHECK(ks.kfuncs[0].scopes[1].file == "scopes.txt");
