@@ -46,17 +46,6 @@ inline char *format_u(char *end, uint64_t v) {
   return p;
 }
 
-void append_u(std::string &s, uint64_t v) {
-  char buf[24];
-  char *p = format_u(buf + sizeof(buf), v);
-  s.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
-}
-
-void append_i(std::string &s, int64_t v) {
-  if (v < 0) s.push_back('-');
-  append_u(s, v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
-}
-
 // The raw dump's output buffer: a raw pointer with one inline capacity check per piece
 // (std::string::append costs a call and a check per piece: 25% of the dump's time).
 // Literals are copied with their length known at compile time.
@@ -243,67 +232,6 @@ void raw_type(const Btf &btf, const Type &t, Out &o) {
   o << '\n';
 }
 
-// bpftool's json_writer.c, on a string: `sep` is ',' after a value at this level, `depth`
-// counts open containers; pretty mode breaks the line before each key and closing bracket.
-class Json {
- public:
-  Json(std::string &s, bool pretty) : s_(s), pretty_(pretty) {}
-
-  void begin(char c) {
-    eor();
-    s_.push_back(c);
-    depth_++;
-    sep_ = 0;
-  }
-  void end(char c) {
-    depth_--;
-    if (sep_) eol();
-    s_.push_back(c);
-    sep_ = ',';
-  }
-  void name(std::string_view k) {
-    eor();
-    eol();
-    sep_ = 0;
-    str(k);
-    s_.push_back(':');
-    if (pretty_) s_.push_back(' ');
-  }
-  void field(std::string_view k, std::string_view v) {
-    name(k);
-    eor();
-    str(v);
-  }
-  void ufield(std::string_view k, uint64_t v) {
-    name(k);
-    eor();
-    append_u(s_, v);
-  }
-  void ifield(std::string_view k, int64_t v) {
-    name(k);
-    eor();
-    append_i(s_, v);
-  }
-  void finish() { s_.push_back('\n'); }
-
- private:
-  void eor() {
-    if (sep_) s_.push_back(sep_);
-    sep_ = ',';
-  }
-  void eol() {
-    if (!pretty_) return;
-    s_.push_back('\n');
-    s_.append(4 * depth_, ' ');
-  }
-  void str(std::string_view v) { JsonWriter::escape(s_, v); }
-
-  std::string &s_;
-  bool pretty_;
-  unsigned depth_ = 0;
-  char sep_ = 0;
-};
-
 // An enumerator's value as bpftool's JSON has it: 64 bits, a 32-bit ENUM value sign-extended
 // (in its unsigned form too).
 int64_t json_enum_val(const Enum &e) { return e.sval(); }
@@ -311,36 +239,36 @@ int64_t json_enum_val(const Enum64 &e) { return static_cast<int64_t>(e.val()); }
 
 // ENUM and ENUM64: the same fields, values of either width.
 template <class E>
-void json_enum(const Btf &btf, const Type &t, std::span<const E> values, Json &j) {
+void json_enum(const Btf &btf, const Type &t, std::span<const E> values, JsonWriter &j) {
   bool sign = t.kflag();
-  j.field("encoding", sign ? "SIGNED" : "UNSIGNED");
-  j.ufield("size", t.size());
-  j.ufield("vlen", t.vlen());
-  j.name("values");
-  j.begin('[');
+  j.key("encoding").value(sign ? "SIGNED" : "UNSIGNED");
+  j.key("size").value(uint64_t(t.size()));
+  j.key("vlen").value(uint64_t(t.vlen()));
+  j.key("values");
+  j.begin_array();
   for (const E &e : values) {
-    j.begin('{');
-    j.field("name", name_of(btf, e.name_off));
+    j.begin_object();
+    j.key("name").value(name_of(btf, e.name_off));
     int64_t v = json_enum_val(e);
-    if (sign) j.ifield("val", v);
-    else j.ufield("val", static_cast<uint64_t>(v));
-    j.end('}');
+    if (sign) j.key("val").value(int64_t(v));
+    else j.key("val").value(uint64_t(static_cast<uint64_t>(v)));
+    j.end_object();
   }
-  j.end(']');
+  j.end_array();
 }
 
-void json_type(const Btf &btf, const Type &t, Json &j) {
+void json_type(const Btf &btf, const Type &t, JsonWriter &j) {
   unsigned kind = t.kind_raw();
-  j.begin('{');
-  j.ufield("id", t.id());
-  j.field("kind", dump_kind_name(kind));
-  j.field("name", name_of(btf, t.name_off()));
+  j.begin_object();
+  j.key("id").value(uint64_t(t.id()));
+  j.key("kind").value(dump_kind_name(kind));
+  j.key("name").value(name_of(btf, t.name_off()));
   switch (static_cast<Kind>(kind)) {
     case Kind::INT:
-      j.ufield("size", t.size());
-      j.ufield("bits_offset", t.int_offset());
-      j.ufield("nr_bits", t.int_bits());
-      j.field("encoding", int_encoding_name(t.int_encoding()));
+      j.key("size").value(uint64_t(t.size()));
+      j.key("bits_offset").value(uint64_t(t.int_offset()));
+      j.key("nr_bits").value(uint64_t(t.int_bits()));
+      j.key("encoding").value(int_encoding_name(t.int_encoding()));
       break;
     case Kind::PTR:
     case Kind::CONST:
@@ -348,29 +276,29 @@ void json_type(const Btf &btf, const Type &t, Json &j) {
     case Kind::RESTRICT:
     case Kind::TYPEDEF:
     case Kind::TYPE_TAG:
-      j.ufield("type_id", t.type());
+      j.key("type_id").value(uint64_t(t.type()));
       break;
     case Kind::ARRAY:
-      j.ufield("type_id", t.array().type);
-      j.ufield("index_type_id", t.array().index_type);
-      j.ufield("nr_elems", t.array().nelems);
+      j.key("type_id").value(uint64_t(t.array().type));
+      j.key("index_type_id").value(uint64_t(t.array().index_type));
+      j.key("nr_elems").value(uint64_t(t.array().nelems));
       break;
     case Kind::STRUCT:
     case Kind::UNION: {
       bool kflag = t.kflag();
-      j.ufield("size", t.size());
-      j.ufield("vlen", t.vlen());
-      j.name("members");
-      j.begin('[');
+      j.key("size").value(uint64_t(t.size()));
+      j.key("vlen").value(uint64_t(t.vlen()));
+      j.key("members");
+      j.begin_array();
       for (const Member &m : t.members()) {
-        j.begin('{');
-        j.field("name", name_of(btf, m.name_off));
-        j.ufield("type_id", m.type);
-        j.ufield("bits_offset", m.bit_offset(kflag));
-        if (uint32_t sz = m.bitfield_size(kflag)) j.ufield("bitfield_size", sz);
-        j.end('}');
+        j.begin_object();
+        j.key("name").value(name_of(btf, m.name_off));
+        j.key("type_id").value(uint64_t(m.type));
+        j.key("bits_offset").value(uint64_t(m.bit_offset(kflag)));
+        if (uint32_t sz = m.bitfield_size(kflag)) j.key("bitfield_size").value(uint64_t(sz));
+        j.end_object();
       }
-      j.end(']');
+      j.end_array();
       break;
     }
     case Kind::ENUM:
@@ -380,54 +308,54 @@ void json_type(const Btf &btf, const Type &t, Json &j) {
       json_enum(btf, t, t.enum64s(), j);
       break;
     case Kind::FWD:
-      j.field("fwd_kind", t.kflag() ? "union" : "struct");
+      j.key("fwd_kind").value(t.kflag() ? "union" : "struct");
       break;
     case Kind::FUNC:
-      j.ufield("type_id", t.type());
-      j.field("linkage", linkage_name(t.func_linkage()));
+      j.key("type_id").value(uint64_t(t.type()));
+      j.key("linkage").value(linkage_name(t.func_linkage()));
       break;
     case Kind::FUNC_PROTO:
-      j.ufield("ret_type_id", t.type());
-      j.ufield("vlen", t.vlen());
-      j.name("params");
-      j.begin('[');
+      j.key("ret_type_id").value(uint64_t(t.type()));
+      j.key("vlen").value(uint64_t(t.vlen()));
+      j.key("params");
+      j.begin_array();
       for (const Param &p : t.params()) {
-        j.begin('{');
-        j.field("name", name_of(btf, p.name_off));
-        j.ufield("type_id", p.type);
-        j.end('}');
+        j.begin_object();
+        j.key("name").value(name_of(btf, p.name_off));
+        j.key("type_id").value(uint64_t(p.type));
+        j.end_object();
       }
-      j.end(']');
+      j.end_array();
       break;
     case Kind::VAR:
-      j.ufield("type_id", t.type());
-      j.field("linkage", linkage_name(t.var_linkage()));
+      j.key("type_id").value(uint64_t(t.type()));
+      j.key("linkage").value(linkage_name(t.var_linkage()));
       break;
     case Kind::DATASEC:
-      j.ufield("size", t.size());
-      j.ufield("vlen", t.vlen());
-      j.name("vars");
-      j.begin('[');
+      j.key("size").value(uint64_t(t.size()));
+      j.key("vlen").value(uint64_t(t.vlen()));
+      j.key("vars");
+      j.begin_array();
       for (const VarSecinfo &v : t.secinfos()) {
-        j.begin('{');
-        j.ufield("type_id", v.type);
-        j.ufield("offset", v.offset);
-        j.ufield("size", v.size);
-        j.end('}');
+        j.begin_object();
+        j.key("type_id").value(uint64_t(v.type));
+        j.key("offset").value(uint64_t(v.offset));
+        j.key("size").value(uint64_t(v.size));
+        j.end_object();
       }
-      j.end(']');
+      j.end_array();
       break;
     case Kind::FLOAT:
-      j.ufield("size", t.size());
+      j.key("size").value(uint64_t(t.size()));
       break;
     case Kind::DECL_TAG:
-      j.ufield("type_id", t.type());
-      j.ifield("component_idx", t.component_idx());
+      j.key("type_id").value(uint64_t(t.type()));
+      j.key("component_idx").value(int64_t(t.component_idx()));
       break;
     default:
       break;
   }
-  j.end('}');
+  j.end_object();
 }
 
 }  // namespace
@@ -444,16 +372,16 @@ void dump_raw(const Btf &btf, const DumpSink &sink, size_t chunk) {
 void dump_json(const Btf &btf, bool pretty, const DumpSink &sink, size_t chunk) {
   std::string buf;
   buf.reserve(chunk + 64 * 1024);
-  Json j(buf, pretty);
-  j.begin('{');
-  j.name("types");
-  j.begin('[');
+  JsonWriter j(buf, pretty, JsonWriter::Layout::Bpftool);
+  j.begin_object();
+  j.key("types");
+  j.begin_array();
   for (uint32_t id = btf.start_id(); id < btf.type_cnt(); id++) {
     json_type(btf, btf.type(id), j);
     if (buf.size() >= chunk) sink(buf), buf.clear();
   }
-  j.end(']');
-  j.end('}');
+  j.end_array();
+  j.end_object();
   j.finish();
   sink(buf);
 }

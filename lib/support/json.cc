@@ -1,5 +1,6 @@
 #include "support/json.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace kfb {
@@ -78,7 +79,7 @@ void JsonWriter::before_value() {
   if (stack_.empty()) return;
   if (!stack_.back().empty) out_ += ',';
   stack_.back().empty = false;
-  newline();
+  if (!(bpftool_ && stack_.back().array)) newline();
 }
 
 JsonWriter &JsonWriter::begin_object() {
@@ -133,13 +134,15 @@ JsonWriter &JsonWriter::value(bool b) {
 
 JsonWriter &JsonWriter::value(int64_t v) {
   before_value();
-  out_ += std::to_string(v);
+  char buf[24];
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
   return *this;
 }
 
 JsonWriter &JsonWriter::value(uint64_t v) {
   before_value();
-  out_ += std::to_string(v);
+  char buf[24];
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
   return *this;
 }
 

@@ -1,4 +1,5 @@
-// A small streaming JSON writer (compact or pretty, like bpftool's json_writer).
+// The one streaming JSON writer (compact or pretty), for every command's output and for dump's
+// bpftool-compatible layout.
 //
 //   kfb::JsonWriter j(out, /*pretty=*/true);
 //   j.begin_object();
@@ -9,8 +10,9 @@
 //
 // Strings are escaped per RFC 8259 and always valid UTF-8: well-formed UTF-8 is copied, and each
 // byte that is not part of a well-formed sequence (BTF names are raw bytes) is written as the
-// escape of the Latin-1 character with its value (0xe9 -> \u00e9). dump's bpftool-layout writer
-// uses the same escape().
+// escape of the Latin-1 character with its value (0xe9 -> \u00e9). Pretty output indents by 4
+// and puts each key and each closing bracket on its own line; Layout::Bpftool is exactly
+// bpftool's json_writer.c, which also keeps array elements on the line of the one before.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +24,9 @@ namespace kfb {
 
 class JsonWriter {
  public:
-  JsonWriter(std::string &out, bool pretty) : out_(out), pretty_(pretty) {}
+  enum class Layout : uint8_t { Plain, Bpftool };
+  JsonWriter(std::string &out, bool pretty, Layout layout = Layout::Plain)
+      : out_(out), pretty_(pretty), bpftool_(layout == Layout::Bpftool) {}
 
   JsonWriter &begin_object();
   JsonWriter &end_object();
@@ -55,6 +59,7 @@ class JsonWriter {
   };
   std::string &out_;
   bool pretty_;
+  bool bpftool_;
   bool after_key_ = false;
   std::vector<Level> stack_;
 };
