@@ -60,7 +60,8 @@ sid_newest() {
 sid_extract() {
   local pkg=$1 dir=$2; shift 2
   mkdir -p "$dir/tmp"
-  (cd "$dir/tmp" && sid_apt apt-get download -qq "$pkg" >&2)
+  # Root downloads into a root-only cache dir: no _apt sandbox (it cannot write there).
+  (cd "$dir/tmp" && sid_apt apt-get -o APT::Sandbox::User=root download -qq "$pkg" >&2)
   dpkg-deb --fsys-tarfile "$dir"/tmp/*.deb | tar -x -C "$dir/tmp" --wildcards "$@"
   rm -f "$dir"/tmp/*.deb
 }
