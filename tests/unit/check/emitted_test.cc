@@ -1,13 +1,7 @@
 // lib/check/emitted.h: the loader verdict emit gives its output. An output the loader refuses
 // is refused, unless the input already fails the same way (BTF of another target), which is
 // then said in the note and not held against emit.
-// GCC 12 reports false array-bounds positives on inlined vector inserts (as in loader_test.cc).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#pragma GCC diagnostic ignored "-Wstringop-overread"
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
+#include "gcc12_bounds.h"
 #include "kfb_catch.h"
 
 #include "../../kernel/btf_builder.h"

@@ -1,13 +1,7 @@
 // The kernel's BTF loader rules (shared/kernel-btf-loader.md), one case per rule, asserting the
 // errno and the exact verifier-log text the kernel writes. The running kernel agrees with
 // these verdicts (tests/kernel/mutate.cc checks the same code against bpf(BPF_BTF_LOAD)).
-// GCC 12 reports false array-bounds/restrict positives on inlined vector/string inserts.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#pragma GCC diagnostic ignored "-Wrestrict"
-#pragma GCC diagnostic ignored "-Wstringop-overread"
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-#endif
+#include "gcc12_bounds.h"
 #include "kfb_catch.h"
 #include <cerrno>
 #include <array>
