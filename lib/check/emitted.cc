@@ -10,12 +10,13 @@
 
 namespace kfb::check {
 
-SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool &sort, bool update_elf) {
+SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool sort, bool update_elf) {
   SortPlan plan;
+  plan.sort = sort;
   plan.keep_sorted = !sort && !btf.is_split() && btf.own_type_cnt() > 1 &&
-                     kfunc::kernel_version_of(elf) >= 700 && btf.first_unsorted_by_name() == 0;
+                     kfunc::sorts_vmlinux_btf(kfunc::kernel_version_of(elf)) && btf.first_unsorted_by_name() == 0;
   if (plan.keep_sorted) {
-    sort = true;
+    plan.sort = true;
     plan.sets_before = decode_all_set8(elf, &btf);
     if (update_elf)
       for (const kfunc::BtfIdsSet &s : plan.sets_before.sets)

@@ -3,6 +3,7 @@
 // bytes, and that check's kfunc rules hold on the result.
 //
 //   kfb::check::SortPlan plan = kfb::check::plan_sort(*elf, btf, features.sort, update_elf);
+//   features.sort = plan.sort;
 //   ... scan, emit_kfunc_btf() ...
 //   kfb::check::LoaderResult lr = kfb::check::check_emitted_loader(bytes, input_bytes, btf, opts, &note);
 //   kfb::check::check_emitted_kfuncs(btf, ks, res.records, *elf, plan, legacy, diags);
@@ -31,16 +32,17 @@ class Btf;
 namespace kfb::check {
 
 struct SortPlan {
+  bool sort = false;         // emit sorts: asked for, or keep_sorted
   bool keep_sorted = false;  // a sorted 7.x vmlinux: sort turned on to keep it so
   kfunc::BtfIds sets_before;        // keep_sorted: the sets named through the input's ids
 };
 
 // Whether emit sorts, and whether it may. A finished 7.x vmlinux is sorted by name (the kernel
-// binary-searches it without checking): `sort` is turned on so that the output stays sorted.
+// binary-searches it without checking): sort is turned on so that the output stays sorted.
 // Sorting renumbers types, so it is refused (kfb::Error) when a .BTF_ids set already holds
 // resolved ids: for --sort always, for the kept order only with `update_elf` (raw output has
 // no .BTF_ids to break).
-SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool &sort, bool update_elf);
+SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool sort, bool update_elf);
 
 // The loader rules of `opts.kernel` on the emitted `bytes` (split on btf's base in module
 // mode). When the input itself fails them the same way (BTF of another target: another byte

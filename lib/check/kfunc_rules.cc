@@ -236,19 +236,6 @@ size_t check_kfunc_rules(const btf::Btf &btf, const kfunc::KfuncList *kfuncs, co
   return Rules(btf, kfuncs, opt, diags).run();
 }
 
-namespace {
-
-void add_scan_warning(DiagSink &diags, const std::string &path, const char *why) {
-  Diag d;
-  d.severity = Severity::Warning;
-  d.rule = "kfunc-no-scan";
-  d.file = path;
-  d.message = strfmt("kfuncs from .BTF_ids and BTF only (no source lines, no DWARF rules): %s", why);
-  diags.add(std::move(d));
-}
-
-}  // namespace
-
 KfuncFileResult check_kfunc_file(const Btf &b, const elf::ElfFile *elf, const KfuncFileOptions &o,
                                  DiagSink &diags) {
   KfuncFileResult res;
@@ -259,25 +246,13 @@ KfuncFileResult check_kfunc_file(const Btf &b, const elf::ElfFile *elf, const Kf
   std::optional<kfunc::KfuncList> ks;
   kfunc::BtfIds sets;
   if (elf) {
-    // Kernels before 6.9 never set BTF_SET8_KFUNCS: set_kfuncs reads their every set8 (kernel.h).
-    int kernel = kfunc::kernel_version_of(*elf);
-    if (kernel && kernel < 609) ro.legacy_kfunc_sets = true;
-    kfunc::ScanOptions so;
-    so.jobs = o.jobs;
-    so.all = true;  // tag-only kfuncs anywhere (a twin's bpf_kfunc tag is judged by this)
-    so.legacy_kfunc_sets = ro.legacy_kfunc_sets;
-    // No usable DWARF: the sets alone still give every kfunc's flags (iterator rules).
-    if (!elf->section(".debug_info")) {
-      add_scan_warning(diags, elf->path(), "no DWARF (.debug_info)");
-      ks = kfunc::kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
-    } else {
-      try {
-        ks = kfunc::scan_kfuncs(*elf, &b, so, diags);
-      } catch (const Error &e) {
-        add_scan_warning(diags, elf->path(), e.what());
-        ks = kfunc::kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
-      }
-    }
+    if (kfunc::lacks_set8_kfuncs_flag(kfunc::kernel_version_of(*elf))) ro.legacy_kfunc_sets = true;
+    kfunc::ObjectKfuncsOptions ko;
+    ko.scan.jobs = o.jobs;
+    ko.scan.all = true;  // tag-only kfuncs anywhere (a twin's bpf_kfunc tag is judged by this)
+    ko.scan.legacy_kfunc_sets = ro.legacy_kfunc_sets;
+    ko.dwarf_fallback = true;  // unreadable DWARF: the sets alone still give every kfunc's flags
+    ks = kfunc::object_kfuncs(*elf, b, ko, diags);
     sets = decode_all_set8(*elf, &b);
     ro.sets = &sets;
     if (!ro.ptr_size) ro.ptr_size = elf->is64() ? 8 : 4;

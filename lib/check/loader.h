@@ -26,13 +26,13 @@
 #include <string>
 #include <vector>
 
+#include "kfunc/kernel.h"
+
 namespace kfb::check {
 
 enum class LoaderMode { User, Vmlinux, Module };
-// Rule sets by kernel version. 7.2 and 7.3 share one (their btf_parse paths are the same): the
-// 32-byte header with the layout section, 24-bit vlen, 7-bit kind, no "Invalid btf_info" and no
-// type-tag ordering rule.
-enum class KernelVersion { V6_1, V6_18, V7_2, V7_3 };
+// Rule sets by kernel version: the kernel-version policy's (kfunc/kernel.h).
+using KernelVersion = kfunc::LoaderRules;
 
 struct CheckOptions {
   LoaderMode mode = LoaderMode::User;

@@ -170,14 +170,9 @@ class Loader {
  public:
   Loader(std::span<const uint8_t> blob, const CheckOptions &o, const Loader *base)
       : blob_(blob), base_(base), cur_(blob, false, o.where, o.section_offset) {
-    switch (o.kernel) {
-      case KernelVersion::V6_1: ver_ = 601; break;
-      case KernelVersion::V6_18: ver_ = 618; break;
-      case KernelVersion::V7_2: ver_ = 702; break;
-      case KernelVersion::V7_3: ver_ = 703; break;
-    }
-    v618_ = ver_ >= 618;
-    v7_ = ver_ >= 702;
+    ver_ = kfunc::loader_rules_version(o.kernel);
+    v618_ = kfunc::loader_rules_618(o.kernel);
+    v7_ = kfunc::loader_rules_7x(o.kernel);
     user_ = o.mode == LoaderMode::User;
     all_ = cur_.bytes(blob.size());
   }

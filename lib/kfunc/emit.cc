@@ -34,6 +34,7 @@
 // their id order; Btf::permute remaps every reference. Sorting sorted BTF is the identity,
 // which keeps `sort` idempotent too.
 #include "kfunc/emit.h"
+#include "kfunc/kernel.h"
 
 #include <algorithm>
 #include <map>
@@ -626,8 +627,7 @@ void Emitter::process(const Kfunc &k, uint32_t f, EmitRecord &rec) {
 
   // 3b. Arena attributes on F's (trimmed) prototype, as resolve_btfids 7.3 does after the twin;
   // by default left to resolve_btfids on 7.3+ and not made before 6.18, unless asked by name.
-  bool arena_kernel = !(o_.kernel >= 703 || (o_.kernel && o_.kernel < 618));
-  if (o_.features.arena && (arena_kernel || o_.features.arena_named)) arena(k, f, rec);
+  if (o_.features.arena && (emit_makes_arena_attrs(o_.kernel) || o_.features.arena_named)) arena(k, f, rec);
 
   // 4. Per-argument and return flags: F below its (trimmed) count, then F_impl for all.
   if (o_.features.arg_flags) {

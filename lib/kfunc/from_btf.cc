@@ -1,10 +1,12 @@
-// kfuncs_from_btf: the kfunc list of an object without DWARF (see kfunc.h).
+// kfuncs_from_btf: the kfunc list of an object without DWARF; object_kfuncs: which of the two
+// sources an object's kfuncs come from (see kfunc.h).
 #include "btf/btf.h"
 #include "elf/elf.h"
 #include "kfunc/kernel.h"
 #include "kfunc/kfunc.h"
 #include "kfunc/scopes.h"
 #include "support/diag.h"
+#include "support/error.h"
 
 namespace kfb::kfunc {
 
@@ -23,7 +25,39 @@ KfuncList kfuncs_from_btf(const elf::ElfFile &elf, const btf::Btf &btf, bool leg
     scopes_from_tags(k, diags);  // bpf_kfunc_scope:/bpf_kfunc_calls: tags a kfuncbtf BTF holds
     report_flag_conflicts(k, kernel, elf.path(), diags);
   }
+  out.from_dwarf = false;
   return out;
+}
+
+namespace {
+
+void warn_no_dwarf(DiagSink &diags, const std::string &path, const char *rule, const std::string &why) {
+  Diag w;
+  w.severity = Severity::Warning;
+  w.rule = rule;
+  w.file = path;
+  w.message = why;
+  diags.add(std::move(w));
+}
+
+}  // namespace
+
+KfuncList object_kfuncs(const elf::ElfFile &elf, const btf::Btf &btf, const ObjectKfuncsOptions &opt,
+                        DiagSink &diags) {
+  bool legacy = opt.scan.legacy_kfunc_sets;
+  if (!elf.section(".debug_info")) {
+    warn_no_dwarf(diags, elf.path(), "kfunc-no-debug-info",
+                  "no DWARF (.debug_info): kfunc parameters come from BTF, scopes from its decl tags");
+    return kfuncs_from_btf(elf, btf, legacy, diags);
+  }
+  if (!opt.dwarf_fallback) return scan_kfuncs(elf, &btf, opt.scan, diags);
+  try {
+    return scan_kfuncs(elf, &btf, opt.scan, diags);
+  } catch (const Error &e) {
+    warn_no_dwarf(diags, elf.path(), "kfunc-no-scan",
+                  std::string("kfuncs from .BTF_ids and BTF only (no source lines, no DWARF rules): ") + e.what());
+    return kfuncs_from_btf(elf, btf, legacy, diags);
+  }
 }
 
 }  // namespace kfb::kfunc

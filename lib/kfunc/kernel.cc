@@ -30,3 +30,44 @@ std::string kernel_version_text(int v) {
 }
 
 }  // namespace kfb::kfunc
+
+namespace kfb::kfunc {
+
+namespace {
+struct RulesRow {
+  LoaderRules rules;
+  const char *name;
+  int version;
+};
+constexpr RulesRow kRules[] = {{LoaderRules::V6_1, "6.1", 601},
+                               {LoaderRules::V6_18, "6.18", 618},
+                               {LoaderRules::V7_2, "7.2", 702},
+                               {LoaderRules::V7_3, "7.3", 703}};
+}  // namespace
+
+const char *loader_rules_name(LoaderRules r) { return kRules[static_cast<int>(r)].name; }
+
+int loader_rules_version(LoaderRules r) { return kRules[static_cast<int>(r)].version; }
+
+bool loader_rules_by_name(std::string_view name, LoaderRules *out) {
+  for (const RulesRow &row : kRules)
+    if (name == row.name) {
+      *out = row.rules;
+      return true;
+    }
+  return false;
+}
+
+LoaderRules loader_rules_for(int version) {
+  if (version == 0) return LoaderRules::V7_3;
+  LoaderRules best = LoaderRules::V6_1;
+  for (const RulesRow &row : kRules)
+    if (row.version <= version) best = row.rules;
+  return best;
+}
+
+LoaderRules emit_loader_rules_for(int version) {
+  return version >= 702 ? LoaderRules::V7_3 : LoaderRules::V6_18;
+}
+
+}  // namespace kfb::kfunc

@@ -108,6 +108,7 @@ struct BtfIdsStats {
 struct KfuncList {
   std::vector<Kfunc> kfuncs;  // sorted by name, then BTF id (deterministic for any -j)
   ScanStats stats;
+  bool from_dwarf = true;     // false: object_kfuncs took them from .BTF_ids and BTF
   const Kfunc *find(const std::string &name) const;
   Kfunc *find(const std::string &name);
 };
@@ -145,5 +146,17 @@ void report_flag_conflicts(const Kfunc &k, int kernel, const std::string &obj, D
 // `diags`; an input it cannot read at all throws kfb::Error.
 KfuncList scan_kfuncs(const elf::ElfFile &elf, const btf::Btf *btf, const ScanOptions &opt,
                       DiagSink &diags);
+
+// Where an object's kfuncs come from, decided once for every command: DWARF (scan_kfuncs) when
+// the object has .debug_info; else .BTF_ids and BTF (kfuncs_from_btf), with one warning (rule
+// "kfunc-no-debug-info"). With `dwarf_fallback`, DWARF that cannot be read is a warning too
+// (rule "kfunc-no-scan", the reason) and the BTF path is taken (check); without it the scan's
+// kfb::Error is thrown (emit). `btf` is the object's BTF, the one the kfuncs are looked up in.
+struct ObjectKfuncsOptions {
+  ScanOptions scan;
+  bool dwarf_fallback = false;
+};
+KfuncList object_kfuncs(const elf::ElfFile &elf, const btf::Btf &btf, const ObjectKfuncsOptions &opt,
+                        DiagSink &diags);
 
 }  // namespace kfb::kfunc

@@ -53,9 +53,7 @@ uint32_t find_func(const btf::Btf &btf, const std::string &name) {
 
 std::vector<Kfunc> set_kfuncs(const elf::ElfFile &elf, const btf::Btf *btf, bool legacy_kfunc_sets,
                               DiagSink &diags, BtfIdsStats *stats) {
-  // Kernels before 6.9 never set BTF_SET8_KFUNCS: every set8 of theirs is a kfunc set.
-  int kernel = kernel_version_of(elf);
-  legacy_kfunc_sets = legacy_kfunc_sets || (kernel && kernel < 609);
+  legacy_kfunc_sets = legacy_kfunc_sets || lacks_set8_kfuncs_flag(kernel_version_of(elf));
   BtfIdsInput in = BtfIdsInput::from_elf(elf, legacy_kfunc_sets);
   BtfIdResolver resolve = func_resolver(btf);
   BtfIds ids = decode_btf_ids(in, resolve);

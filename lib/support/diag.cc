@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "support/json.h"
+
 namespace kfb {
 
 const char *severity_name(Severity s) {
@@ -49,6 +51,26 @@ std::string DiagSink::format(const Diag &d) {
   if (!d.name.empty()) s += d.name + ": ";
   s += d.message;
   return s;
+}
+
+void write_diag_json(JsonWriter &j, const Diag &d) {
+  j.begin_object();
+  j.key("severity").value(severity_name(d.severity));
+  j.key("rule").value(d.rule);
+  j.key("type_id").value(d.type_id);
+  j.key("kind").value(d.kind);
+  j.key("name").value(d.name);
+  j.key("message").value(d.message);
+  j.key("file").value(d.file);
+  j.key("line").value(d.line);
+  j.end_object();
+}
+
+void write_diags_json(JsonWriter &j, const char *key, const DiagSink &diags, bool notes) {
+  j.key(key).begin_array();
+  for (const Diag &d : diags.all())
+    if (notes || d.severity != Severity::Note) write_diag_json(j, d);
+  j.end_array();
 }
 
 }  // namespace kfb

@@ -7,6 +7,7 @@
 //              .message = "arg 'cookie__magic': implicit argument must be a pointer",
 //              .file = "kernel/bpf/helpers.c", .line = 2931});
 //   diags.format(d)   // "kernel/bpf/helpers.c:2931: bpf_wq_set_callback: arg ...: ..."
+//   kfb::write_diags_json(j, "diagnostics", diags);   // [{severity, rule, type_id, ...}, ...]
 //
 // The sink is thread-safe; sort() orders findings deterministically (by file order of
 // discovery is not stable under -j, so callers sort before printing).
@@ -15,9 +16,12 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kfb {
+
+class JsonWriter;
 
 enum class Severity { Error, Warning, Note };
 
@@ -36,6 +40,13 @@ struct Diag {
 
 class DiagSink {
  public:
+  DiagSink() = default;
+  // Moved only once the threads that add to it are done (a job's outcome).
+  DiagSink(DiagSink &&o) noexcept : diags_(std::move(o.diags_)) {}
+  DiagSink &operator=(DiagSink &&o) noexcept {
+    diags_ = std::move(o.diags_);
+    return *this;
+  }
   void add(Diag d);
   const std::vector<Diag> &all() const { return diags_; }
   size_t count(Severity s) const;
@@ -54,5 +65,10 @@ class DiagSink {
   mutable std::mutex mu_;
   std::vector<Diag> diags_;
 };
+
+// Every command's JSON for findings: `key`: [{severity, rule, type_id, kind, name, message, file,
+// line}, ...], notes only with `notes`.
+void write_diag_json(JsonWriter &j, const Diag &d);
+void write_diags_json(JsonWriter &j, const char *key, const DiagSink &diags, bool notes = true);
 
 }  // namespace kfb

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -325,6 +326,11 @@ void write_file_atomic(const std::string &path, std::span<const uint8_t> data, u
 
 void write_file_atomic(const std::string &path, const FileImage &image, unsigned mode) {
   write_atomic(path, fill_image, in_place_image, &image, mode);
+}
+
+void write_stdout(std::string_view s) {
+  if (fwrite(s.data(), 1, s.size(), stdout) != s.size() || fflush(stdout) != 0)
+    throw Error(strfmt("standard output: write error: %s", strerror(errno)));
 }
 
 }  // namespace kfb

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kfb {
@@ -77,6 +78,14 @@ struct FileImage {
 // write_file_atomic of an image: the same temp file, signals and rename, without building the
 // image in memory when the output is a regular file.
 void write_file_atomic(const std::string &path, const FileImage &image, unsigned mode = 0644);
+
+// Writes `s` to standard output, flushed: the "-" output file. A short write throws
+// kfb::Error("standard output: write error: ..."). Reports use it too, so that every report that
+// cannot be written is the same one message.
+void write_stdout(std::string_view s);
+inline void write_stdout(std::span<const uint8_t> b) {
+  write_stdout(std::string_view(reinterpret_cast<const char *>(b.data()), b.size()));
+}
 
 // True when both paths exist and name the same file (device and inode, links followed).
 bool same_file(const std::string &a, const std::string &b);

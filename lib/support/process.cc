@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+
+#include "support/error.h"
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -35,6 +37,23 @@ void prepare_heap(size_t bytes) {
 #else
   (void)bytes;
 #endif
+}
+
+}  // namespace kfb
+
+namespace kfb {
+
+std::string stats_text(const std::vector<Phase> &phases, double total, const std::string &counts) {
+  std::string line = "kfuncbtf: stats: ";
+  const char *sep = "";
+  for (const Phase &p : phases) {
+    line += strfmt("%s%s %.3f s", sep, p.name, p.seconds);
+    if (!p.detail.empty()) line += " (" + p.detail + ")";
+    sep = ", ";
+  }
+  if (!counts.empty()) line += "; " + counts;
+  line += strfmt("; total %.3f s, peak RSS %ld MB\n", total, peak_rss_mb());
+  return line;
 }
 
 }  // namespace kfb

@@ -4,13 +4,17 @@
 //   kfb::Laps t;                     // starts now
 //   ...read...   double read = t.lap();      // seconds since the start (or the last lap)
 //   ...work...   double work = t.lap();
-//   fprintf(stderr, "total %.3f s, peak RSS %ld MB\n", t.total(), kfb::peak_rss_mb());
+//   std::vector<kfb::Phase> ph{{"read", read}, {"work", work, "12 CUs"}};
+//   fputs(kfb::stats_text(ph, t.total(), "3 kfuncs").c_str(), stderr);
+//   // kfuncbtf: stats: read 0.012 s, work 0.200 s (12 CUs); 3 kfuncs; total 0.213 s, peak RSS 60 MB
 //
 //   kfb::prepare_heap(64 << 20);     // before a job that allocates ~50 MB and frees it at once
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <string>
+#include <vector>
 
 namespace kfb {
 
@@ -32,6 +36,16 @@ class Laps {
 
 // The process's peak resident set so far, in MB (getrusage ru_maxrss).
 long peak_rss_mb();
+
+// One phase of a command for --stats: its name, seconds, and what it did ("12 CUs"), if told.
+struct Phase {
+  const char *name;
+  double seconds;
+  std::string detail;
+};
+// Every command's --stats line: "kfuncbtf: stats: <name> <s> s[ (<detail>)], ...[; <counts>];
+// total <s> s, peak RSS <n> MB\n".
+std::string stats_text(const std::vector<Phase> &phases, double total, const std::string &counts = "");
 
 // For a job that allocates about `bytes` of short-lived vectors and strings (a diff of two
 // vmlinux BTFs: ~50 MB): freed memory stays in the heap instead of going back to the kernel

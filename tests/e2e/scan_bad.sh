@@ -40,7 +40,7 @@ expect_exit 1 run_kfb -q scan "$F/bad-map-on-int.o"
 expect_grep "arg 'm__map': map needs a pointer argument" "$T/err"
 # JSON carries the findings too.
 expect_exit 1 run_kfb --json scan "$F/bad-implicit-not-pointer.o"
-expect_grep '"severity":"error","rule":"kfunc-arg-flag","name":"bpf_bad_magic_scalar","file":"testdata/src/bad/implicit_not_pointer.c","line":7,"message":"arg '"'"'cookie__magic'"'"': implicit argument must be a pointer"' "$T/out"
+expect_grep '"severity":"error","rule":"kfunc-arg-flag","type_id":6,"kind":"FUNC","name":"bpf_bad_magic_scalar","message":"arg '"'"'cookie__magic'"'"': implicit argument must be a pointer","file":"testdata/src/bad/implicit_not_pointer.c","line":7' "$T/out"
 # Those scan reports as written, silently: the kfunc with its implicit argument, scopes and
 # calls exactly as the source has them (emit and check judge them, see emit_bad/check_kfunc_bad).
 passes() { # passes FIXTURE LINE...: exit 0, nothing on stderr, each LINE in the output

@@ -20,5 +20,6 @@ stats_line "read $num, diff and output $num" diff "$o" "$KFB_FIXTURES/gcc-dwarf5
 stats_line "read $num, diff $num" diff --stat "$o" "$KFB_FIXTURES/gcc-dwarf5.o"
 stats_line "elf\+symbols $num, btf $num, .*join $num; [0-9]+ kfuncs" scan "$o"
 "$KFUNCBTF" emit "$o" -q -o "$T/e.btf" --stats 2> "$T/err"
-grep -Eq "^kfuncbtf: stats: read $num, scan $num .*; total $num\$" "$T/err" || { cat "$T/err"; die "emit: no stats line"; }
-grep -Eq "^kfuncbtf: stats: [0-9]+ kfuncs, .*peak RSS [0-9]+ MB\$" "$T/err" || { cat "$T/err"; die "emit: no counts line"; }
+grep -Eq "^kfuncbtf: stats: read $num, scan $num \([0-9]+ of [0-9]+ CUs read, [0-9]+ DIEs\), emit $num, write $num, check $num, output $num; [0-9]+ kfuncs, [0-9]+ twins \([0-9]+ new\), [0-9]+ tags added, [0-9]+ types added; total $num, peak RSS [0-9]+ MB\$" "$T/err" ||
+  { cat "$T/err"; die "emit: no stats line"; }
+[ "$(wc -l < "$T/err")" = 1 ] || { cat "$T/err"; die "emit: more than the one stats line"; }

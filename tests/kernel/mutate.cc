@@ -438,11 +438,9 @@ int main(int argc, char **argv) {
   const char *save = getenv("KFB_DIFF_SAVE");
   const char *write_dir = getenv("KFB_DIFF_WRITE");
   std::string kver = getenv("KFB_DIFF_KERNEL") ? getenv("KFB_DIFF_KERNEL") : "6.18";
-  kfb::check::KernelVersion kv = kver == "7.3"  ? kfb::check::KernelVersion::V7_3
-                                 : kver == "7.2" ? kfb::check::KernelVersion::V7_2
-                                 : kver == "6.1" ? kfb::check::KernelVersion::V6_1
-                                                 : kfb::check::KernelVersion::V6_18;
-  bool v7 = kv == kfb::check::KernelVersion::V7_2 || kv == kfb::check::KernelVersion::V7_3;
+  kfb::check::KernelVersion kv = kfb::check::KernelVersion::V6_18;
+  kfb::kfunc::loader_rules_by_name(kver, &kv);
+  bool v7 = kfb::kfunc::loader_rules_7x(kv);
 
   const uint32_t kLogSize = 64u << 20;  // level 1 logs every type: ~31 MB for 1M types
   std::vector<char> log(kLogSize);

@@ -44,7 +44,7 @@ int run_protos(const Globals &g, const DiffOpts &o) {
   so.jobs = g.jobs;
   so.legacy_kfunc_sets = o.legacy;
   kfunc::KfuncList ks = kfunc::scan_kfuncs(*elf, in.btf.get(), so, diags);
-  for (const Diag &d : diags.all()) warn_msg(g, DiagSink::format(d));
+  print_diags(g, diags);
 
   diff::DiffResult r;  // reuse the line formatting: all lines are kfunc lines
   r.kfuncs = diff::diff_protos(ks, *in.btf);
@@ -53,6 +53,44 @@ int run_protos(const Globals &g, const DiffOpts &o) {
   else diff::format_text(r, out);
   put(out);
   return r.kfuncs.empty() ? kExitOk : kExitFindings;
+}
+
+// The diff's lines to stdout as they are made, in 256 KiB pieces (a vmlinux diff is ~90k
+// lines): text, or JSON {"kfuncs":[...],"types":[...]}.
+diff::DiffResult stream_diff(const btf::Btf &a, const btf::Btf &b, const diff::DiffOptions &opt, bool json,
+                             bool pretty) {
+  constexpr size_t kFlushAt = 256 * 1024;
+  std::string out;
+  JsonWriter j(out, pretty);
+  bool any = false, in_types = false;
+  if (json) j.begin_object().key("kfuncs").begin_array();
+  diff::LineSink sink = [&](const diff::Line &l, bool kfunc_section) {
+    any = true;
+    if (json) {
+      if (!kfunc_section && !in_types) {
+        j.end_array().key("types").begin_array();
+        in_types = true;
+      }
+      diff::json_line(j, l);
+    } else {
+      diff::append_line(out, l);
+      out += '\n';
+    }
+    if (out.size() >= kFlushAt) {
+      put(out);
+      out.clear();
+    }
+  };
+  diff::DiffResult r = diff::diff_btf(a, b, opt, sink);
+  if (json) {
+    if (!in_types) j.end_array().key("types").begin_array();
+    j.end_array().end_object();
+    j.finish();
+  } else if (!any) {
+    out += "no differences\n";
+  }
+  put(out);
+  return r;
 }
 
 int run_diff(const Globals &g, const DiffOpts &o) {
@@ -76,47 +114,17 @@ int run_diff(const Globals &g, const DiffOpts &o) {
   opt.counts_only = o.stat;
   opt.jobs = g.jobs;
   bool json = g.json || g.pretty;
-  std::string out;
   if (o.stat) {
+    std::string out;
     diff::DiffResult r = diff::diff_btf(*a.btf, *b.btf, opt);
     json ? diff::format_stat_json(r, g.pretty, out) : diff::format_stat_text(r, out);
     put(out);
-    if (o.stats) print_stats(t, {{"read", t_read}, {"diff", t.lap()}});
+    if (o.stats) print_stats({{"read", t_read}, {"diff", t.lap()}});
     return r.different() ? kExitFindings : kExitOk;
   }
 
-  // Stream the lines to stdout in 256 KiB pieces: a vmlinux diff is ~90k lines.
-  constexpr size_t kFlushAt = 256 * 1024;
-  JsonWriter j(out, g.pretty);
-  bool any = false, in_types = false;
-  if (json) j.begin_object().key("kfuncs").begin_array();
-  diff::LineSink sink = [&](const diff::Line &l, bool kfunc_section) {
-    any = true;
-    if (json) {
-      if (!kfunc_section && !in_types) {
-        j.end_array().key("types").begin_array();
-        in_types = true;
-      }
-      diff::json_line(j, l);
-    } else {
-      diff::append_line(out, l);
-      out += '\n';
-    }
-    if (out.size() >= kFlushAt) {
-      put(out);
-      out.clear();
-    }
-  };
-  diff::DiffResult r = diff::diff_btf(*a.btf, *b.btf, opt, sink);
-  if (json) {
-    if (!in_types) j.end_array().key("types").begin_array();
-    j.end_array().end_object();
-    j.finish();
-  } else if (!any) {
-    out += "no differences\n";
-  }
-  put(out);
-  if (o.stats) print_stats(t, {{"read", t_read}, {"diff and output", t.lap()}});
+  diff::DiffResult r = stream_diff(*a.btf, *b.btf, opt, json, g.pretty);
+  if (o.stats) print_stats({{"read", t_read}, {"diff and output", t.lap()}});
   return r.different() ? kExitFindings : kExitOk;
 }
 

@@ -27,11 +27,11 @@ int run_dump(const Globals &g, const DumpOpts &o) {
   // Format into one reused 256 KiB buffer, written with one fwrite per chunk ("none": parse only).
   if (o.format == "none") {
   } else if (g.json || o.format == "json") {
-    btf::dump_json(*in.btf, g.pretty, write_stdout);
+    btf::dump_json(*in.btf, g.pretty, [](std::string_view s) { write_stdout(s); });
   } else {
-    btf::dump_raw(*in.btf, write_stdout);
+    btf::dump_raw(*in.btf, [](std::string_view s) { write_stdout(s); });
   }
-  if (o.stats) print_stats(t, {{"read", t_read}, {"format", t.lap()}});
+  if (o.stats) print_stats({{"read", t_read}, {"format", t.lap()}});
   return kExitOk;
 }
 

@@ -11,9 +11,9 @@
 #include "command.h"
 #include "elf/elf.h"
 #include "kfunc/kfunc.h"
+#include "kfunc/report.h"
 #include "support/diag.h"
 #include "support/error.h"
-#include "support/json.h"
 #include "support/process.h"
 
 namespace kfb::tool {
@@ -28,103 +28,6 @@ struct ScanOpts {
   bool fatal_warnings = false;
   bool stats = false;
 };
-
-std::string flag_list(const std::vector<std::string> &names) {
-  return names.empty() ? std::string() : " [" + kfunc::join(names, ",") + "]";
-}
-
-// "struct task_struct *p", "int (*cb)(void *)" is not attempted: the type, then the name.
-std::string param_text(const kfunc::KfuncParam &p) {
-  const std::string &t = p.type.text;
-  if (t.empty() || p.name.empty()) return t + p.name;
-  return t.back() == '*' ? t + p.name : t + " " + p.name;
-}
-
-void print_text(const kfunc::KfuncList &ks, std::string &out) {
-  for (const kfunc::Kfunc &k : ks.kfuncs) {
-    out += k.name;
-    out += " flags=" + kfunc::kf_flags_string(k.flags);
-    out += " source=" + std::string(kfunc::kfunc_source_name(k.source));
-    if (!k.sets.empty()) out += " sets=" + kfunc::join(k.sets, ",");
-    if (k.btf_id) out += " btf_id=" + std::to_string(k.btf_id);
-    if (!k.file.empty()) out += " at=" + k.file + ":" + std::to_string(k.line);
-    out += "\n";
-    if (!k.has_dwarf) {
-      out += "  (no DWARF definition)\n";
-      continue;
-    }
-    out += "  ret: " + k.ret.type.text + flag_list(kfunc::ret_flag_names(k.ret.flags)) + "\n";
-    for (size_t i = 0; i < k.params.size(); i++) {
-      const kfunc::KfuncParam &p = k.params[i];
-      out += "  arg" + std::to_string(i) + ": " + param_text(p) + flag_list(kfunc::arg_flag_names(p.flags));
-      if (!p.tags.empty()) out += " tags=" + kfunc::join(p.tags, ",");
-      out += "\n";
-    }
-    for (const kfunc::OpsMember &s : k.scopes) out += "  scope: " + s.ops + "." + s.member + "\n";
-    for (const kfunc::OpsMember &s : k.calls) out += "  calls: " + s.ops + "." + s.member + "\n";
-  }
-}
-
-void ops_list(JsonWriter &j, const char *key, const std::vector<kfunc::OpsMember> &v) {
-  j.key(key).begin_array();
-  for (const kfunc::OpsMember &m : v) j.value(m.ops + "." + m.member);
-  j.end_array();
-}
-
-void strings(JsonWriter &j, const char *key, const std::vector<std::string> &v) {
-  j.key(key).begin_array();
-  for (const std::string &s : v) j.value(s);
-  j.end_array();
-}
-
-void print_json(const kfunc::KfuncList &ks, const DiagSink &diags, bool pretty, std::string &out) {
-  JsonWriter j(out, pretty);
-  j.begin_object();
-  j.key("kfuncs").begin_array();
-  for (const kfunc::Kfunc &k : ks.kfuncs) {
-    j.begin_object();
-    j.key("name").value(k.name);
-    strings(j, "sets", k.sets);
-    strings(j, "flags", kfunc::kf_flag_names(k.flags));
-    j.key("flags_value").value(static_cast<uint64_t>(k.flags));
-    j.key("source").value(kfunc::kfunc_source_name(k.source));
-    j.key("btf_id").value(static_cast<uint64_t>(k.btf_id));
-    if (k.has_dwarf) {
-      j.key("file").value(k.file);
-      j.key("line").value(static_cast<uint64_t>(k.line));
-      j.key("ret").begin_object();
-      j.key("type").value(k.ret.type.text);
-      strings(j, "flags", kfunc::ret_flag_names(k.ret.flags));
-      j.end_object();
-      j.key("params").begin_array();
-      for (const kfunc::KfuncParam &p : k.params) {
-        j.begin_object();
-        j.key("name").value(p.name);
-        j.key("type").value(p.type.text);
-        j.key("type_class").value(dwarf::type_class_name(p.type.type_class));
-        strings(j, "flags", kfunc::arg_flag_names(p.flags));
-        j.key("implicit").value(p.implicit);
-        strings(j, "tags", p.tags);
-        j.end_object();
-      }
-      j.end_array();
-      strings(j, "tags", k.tags);
-    } else {
-      j.key("file").null();
-      j.key("line").null();
-      j.key("ret").null();
-      j.key("params").null();
-      j.key("tags").begin_array().end_array();
-    }
-    ops_list(j, "scopes", k.scopes);
-    ops_list(j, "calls", k.calls);
-    j.end_object();
-  }
-  j.end_array();
-  write_diags_json(j, diags);
-  j.end_object();
-  j.finish();
-}
 
 int run_scan(const Globals &g, const ScanOpts &o) {
   Laps t;
@@ -149,26 +52,22 @@ int run_scan(const Globals &g, const ScanOpts &o) {
 
   std::string out;
   if (g.json)
-    print_json(ks, diags, g.pretty, out);
+    kfunc::format_json(ks, diags, g.pretty, out);
   else
-    print_text(ks, out);
+    kfunc::format_text(ks, out);
   write_stdout(out);
 
-  for (const Diag &d : diags.all()) {
-    if (d.severity == Severity::Error)
-      error_msg(DiagSink::format(d));
-    else if (!g.quiet)
-      error_msg(DiagSink::format(d));
-  }
+  print_diags(g, diags);
   if (o.stats) {
     const kfunc::ScanStats &st = ks.stats;
-    fprintf(stderr,
-            "kfuncbtf: stats: elf+symbols %.3f s, btf %.3f s, .BTF_ids %.3f s (%zu sets, %zu "
-            "entries), dwarf open %.3f s (%zu CUs), dwarf find %.3f s (%zu CUs read%s, %zu DIEs), "
-            "join %.3f s; %zu kfuncs; total %.3f s, peak RSS %ld MB\n",
-            t_elf, t_btf, st.t_btf_ids, st.sets, st.entries, st.t_dwarf_open,
-            st.cus, st.t_dwarf_find, st.cus_read, st.aranges ? " via aranges" : "", st.dies,
-            st.t_join, ks.kfuncs.size(), t.total(), peak_rss_mb());
+    print_stats({{"elf+symbols", t_elf},
+                 {"btf", t_btf},
+                 {".BTF_ids", st.t_btf_ids, strfmt("%zu sets, %zu entries", st.sets, st.entries)},
+                 {"dwarf open", st.t_dwarf_open, strfmt("%zu CUs", st.cus)},
+                 {"dwarf find", st.t_dwarf_find,
+                  strfmt("%zu CUs read%s, %zu DIEs", st.cus_read, st.aranges ? " via aranges" : "", st.dies)},
+                 {"join", st.t_join}},
+                strfmt("%zu kfuncs", ks.kfuncs.size()));
   }
   return diags.errors() ? kExitFindings : kExitOk;
 }

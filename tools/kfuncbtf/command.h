@@ -16,13 +16,11 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
-#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "support/diag.h"
-#include "support/json.h"
 #include "support/process.h"
 
 namespace kfb::tool {
@@ -55,16 +53,15 @@ std::vector<RegisteredCommand> &registered_commands();
 void error_msg(const std::string &msg);
 void warn_msg(const Globals &g, const std::string &msg);
 
-// Writes s to stdout; a short write throws kfb::Error("standard output: write error: ...").
-// main() also checks stdout when a command returns, so every report (printf'd or not) that
-// cannot be written is exit 2 with that one message.
-void write_stdout(std::string_view s);
+// Reports go out through kfb::write_stdout (support/file.h); main() also checks stdout when a
+// command returns, so every report that cannot be written is exit 2 with that one message.
+
+// Findings of lib/ as messages on stderr ("kfuncbtf: file:line: name: message"): errors always,
+// warnings and notes unless -q.
+void print_diags(const Globals &g, const DiagSink &diags);
 
 // --stats: "kfuncbtf: stats: read 0.012 s, check 0.200 s; total 0.213 s, peak RSS 60 MB" to
-// stderr, one "name seconds" per phase (as Laps::lap() measured them).
-void print_stats(const Laps &t, std::initializer_list<std::pair<const char *, double>> phases);
-
-// "diagnostics": [{severity, rule, name, file, line, message}, ...] (scan's and emit's JSON).
-void write_diags_json(JsonWriter &j, const DiagSink &diags);
+// stderr (support/process.h's stats_text, the total being the phases' sum).
+void print_stats(const std::vector<Phase> &phases, const std::string &counts = "");
 
 }  // namespace kfb::tool

@@ -26,11 +26,6 @@ CommandRegistration::CommandRegistration(const char *name, int order, SetupFn se
   registered_commands().push_back({name, order, std::move(setup)});
 }
 
-void write_stdout(std::string_view s) {
-  if (fwrite(s.data(), 1, s.size(), stdout) != s.size() || fflush(stdout) != 0)
-    throw Error(strfmt("standard output: write error: %s", strerror(errno)));
-}
-
 // After a command returned: what it printed must have reached stdout (a full disk, /dev/full,
 // a closed pipe with SIGPIPE ignored). Returns the exit code to use.
 static int check_stdout(int rc) {
@@ -47,30 +42,16 @@ void warn_msg(const Globals &g, const std::string &msg) {
   if (!g.quiet) fprintf(stderr, "kfuncbtf: warning: %s\n", msg.c_str());
 }
 
-void print_stats(const Laps &t, std::initializer_list<std::pair<const char *, double>> phases) {
-  std::string line = "kfuncbtf: stats: ";
-  const char *sep = "";
-  for (const auto &[name, secs] : phases) {
-    line += strfmt("%s%s %.3f s", sep, name, secs);
-    sep = ", ";
-  }
-  line += strfmt("; total %.3f s, peak RSS %ld MB\n", t.total(), peak_rss_mb());
-  fputs(line.c_str(), stderr);
+void print_diags(const Globals &g, const DiagSink &diags) {
+  for (const Diag &d : diags.all())
+    if (d.severity == Severity::Error || !g.quiet) error_msg(DiagSink::format(d));
 }
 
-void write_diags_json(JsonWriter &j, const DiagSink &diags) {
-  j.key("diagnostics").begin_array();
-  for (const Diag &d : diags.all()) {
-    j.begin_object();
-    j.key("severity").value(severity_name(d.severity));
-    j.key("rule").value(d.rule);
-    j.key("name").value(d.name);
-    j.key("file").value(d.file);
-    j.key("line").value(static_cast<uint64_t>(d.line));
-    j.key("message").value(d.message);
-    j.end_object();
-  }
-  j.end_array();
+void print_stats(const std::vector<Phase> &phases, const std::string &counts) {
+  double total = 0;
+  for (const Phase &p : phases) total += p.seconds;
+  fflush(stdout);
+  fputs(stats_text(phases, total, counts).c_str(), stderr);
 }
 
 static std::string version_text() {
@@ -96,14 +77,8 @@ static void refuse_option_like_values(CLI::App &app) {
         o->check(v);
 }
 
-static int run(int argc, char **argv) {
-  CLI::App app{"kfuncbtf: find kfuncs in DWARF and .BTF_ids, rewrite and check their BTF"};
-  app.name("kfuncbtf");
-  app.require_subcommand(0, 1);
-  app.fallthrough();  // global options are accepted after the command name too
-
-  Globals g;
-  int jobs = -1;  // -1: not given; 0: -j alone
+// The global options (pahole's and bpftool's spellings); -j's value is read by resolve_jobs.
+static void add_global_options(CLI::App &app, Globals &g, int &jobs, bool &version) {
   app.add_flag("-v,--verbose", g.verbose, "More output (repeatable)")->group("Global options");
   app.add_flag("-q,--quiet", g.quiet, "Only errors")->group("Global options");
   app.add_flag("--json", g.json, "JSON output")->group("Global options");
@@ -119,10 +94,12 @@ static int run(int argc, char **argv) {
           },
           "N"))
       ->group("Global options");
-  bool version = false;
   app.add_flag("--version", version, "Print version with libelf and libdwarf versions")
       ->group("Global options");
+}
 
+// Each registered command's subcommand, in --help order, with the callback that runs it.
+static std::vector<std::pair<CLI::App *, RunFn>> add_commands(CLI::App &app, Globals &g) {
   auto &cmds = registered_commands();
   std::stable_sort(cmds.begin(), cmds.end(),
                    [](const auto &a, const auto &b) { return a.order < b.order; });
@@ -133,7 +110,28 @@ static int run(int argc, char **argv) {
     auto subs = app.get_subcommands({});
     if (subs.size() > before) runs.emplace_back(subs.back(), std::move(fn));
   }
+  return runs;
+}
 
+// -j: not given (-1) is 1 thread; -j alone or -j0 one per online CPU.
+static unsigned resolve_jobs(int jobs) {
+  if (jobs < 0) return 1;
+  if (jobs > 0) return static_cast<unsigned>(jobs);
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+static int run(int argc, char **argv) {
+  CLI::App app{"kfuncbtf: find kfuncs in DWARF and .BTF_ids, rewrite and check their BTF"};
+  app.name("kfuncbtf");
+  app.require_subcommand(0, 1);
+  app.fallthrough();  // global options are accepted after the command name too
+
+  Globals g;
+  int jobs = -1;  // -1: not given; 0: -j alone
+  bool version = false;
+  add_global_options(app, g, jobs, version);
+  std::vector<std::pair<CLI::App *, RunFn>> runs = add_commands(app, g);
   refuse_option_like_values(app);
   try {
     app.parse(argc, argv);
@@ -151,15 +149,7 @@ static int run(int argc, char **argv) {
     return kExitOk;
   }
   if (g.pretty) g.json = true;
-  if (jobs < 0) {
-    g.jobs = 1;
-  } else if (jobs == 0) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    g.jobs = n > 0 ? static_cast<unsigned>(n) : 1;
-  } else {
-    g.jobs = static_cast<unsigned>(jobs);
-  }
-
+  g.jobs = resolve_jobs(jobs);
   for (auto &[sub, fn] : runs)
     if (sub->parsed()) return fn();
   std::cout << app.help();

@@ -1,0 +1,141 @@
+// emit's and check's reports (report.h).
+#include "job/report.h"
+
+#include "kfunc/features.h"
+#include "support/error.h"
+#include "support/json.h"
+
+namespace kfb::job {
+
+std::string emit_summary_text(const EmitRequest &rq, const EmitOutcome &r) {
+  const kfunc::EmitStats &s = r.stats;
+  std::string t;
+  t += strfmt("emit: %s -> %s (features: %s)\n", rq.object.c_str(),
+              r.out.empty() ? "(nothing written: no -o)" : r.out.c_str(), kfunc::features_string(r.features).c_str());
+  t += strfmt("  kfuncs:          %zu processed, %zu without a FUNC\n", s.kfuncs, s.skipped);
+  t += strfmt("  decl tags:       %zu bpf_kfunc, %zu bpf_fastcall\n", s.kfunc_tags, s.fastcall_tags);
+  t += strfmt("  twins:           %zu new _impl, %zu reused, %zu tags copied\n", s.twins_added,
+              s.twins_reused, s.copied_tags);
+  t += strfmt("  trimmed protos:  %zu added, %zu reused (dedup)\n", s.protos_added, s.protos_reused);
+  t += strfmt("  per-arg tags:    %zu bpf_kfunc_arg, %zu bpf_kfunc_ret\n", s.arg_tags, s.ret_tags);
+  t += strfmt("  scope tags:      %zu bpf_kfunc_scope, %zu bpf_kfunc_calls", s.scope_tags, s.calls_tags);
+  if (s.scope_lines_elsewhere)
+    t += strfmt(" (%zu scope-file lines name kfuncs this module does not have)", s.scope_lines_elsewhere);
+  t += '\n';
+  t += strfmt("  arena:           %zu address_space(1) attributes, %zu prototypes\n", s.arena_attrs,
+              s.arena_protos);
+  t += strfmt("  types:           %u -> %u (+%zu)%s\n", s.types_before - 1, s.types_after - 1, s.added(),
+              s.sorted ? ", sorted by name" : "");
+  return t;
+}
+
+std::string emit_summary_json(const EmitRequest &rq, const EmitOutcome &r, bool pretty) {
+  const kfunc::EmitStats &s = r.stats;
+  std::string t;
+  JsonWriter j(t, pretty);
+  j.begin_object();
+  j.key("input").value(rq.object);
+  if (r.out.empty()) j.key("output").null();
+  else j.key("output").value(r.out);
+  j.key("features").value(kfunc::features_string(r.features));
+  const std::pair<const char *, size_t> counts[] = {
+      {"kfuncs", s.kfuncs},           {"skipped", s.skipped},
+      {"bpf_kfunc_tags", s.kfunc_tags}, {"bpf_fastcall_tags", s.fastcall_tags},
+      {"twins_added", s.twins_added}, {"twins_reused", s.twins_reused},
+      {"copied_tags", s.copied_tags}, {"protos_added", s.protos_added},
+      {"protos_reused", s.protos_reused}, {"arg_tags", s.arg_tags},
+      {"ret_tags", s.ret_tags},       {"scope_tags", s.scope_tags},
+      {"calls_tags", s.calls_tags},   {"scope_lines_elsewhere", s.scope_lines_elsewhere},
+      {"arena_attrs", s.arena_attrs}, {"arena_protos", s.arena_protos},
+      {"types_before", s.types_before - 1}, {"types_after", s.types_after - 1}};
+  for (const auto &[key, n] : counts) j.key(key).value(static_cast<uint64_t>(n));
+  j.key("sorted").value(s.sorted);
+  write_diags_json(j, "diagnostics", r.diags);
+  j.end_object();
+  j.finish();
+  return t;
+}
+
+std::string emit_counts(const EmitOutcome &r) {
+  const kfunc::EmitStats &s = r.stats;
+  size_t tags = s.kfunc_tags + s.fastcall_tags + s.copied_tags + s.arg_tags + s.ret_tags + s.scope_tags + s.calls_tags;
+  return strfmt("%zu kfuncs, %zu twins (%zu new), %zu tags added, %zu types added", s.kfuncs,
+                s.twins_added + s.twins_reused, s.twins_added, tags, s.added());
+}
+
+const char *mode_name(check::LoaderMode m) {
+  switch (m) {
+    case check::LoaderMode::Vmlinux: return "vmlinux";
+    case check::LoaderMode::Module: return "module";
+    case check::LoaderMode::User: break;
+  }
+  return "user";
+}
+
+std::string check_report_text(const CheckRequest &rq, const CheckOutcome &r, int verbose) {
+  std::string t;
+  const check::LoaderResult &l = r.loader;
+  if (!l.ok) {
+    t += r.loader_message + "\n";
+    if (verbose) {
+      t += strfmt("  errno: %s\n", check::errno_name(l.err));
+      if (!l.kernel_log.empty()) t += "  kernel log:\n    " + l.kernel_log + "\n";
+    }
+  } else if (verbose) {
+    t += strfmt("%s: ok (%u types, loader rules of Linux %s, as %s BTF)\n", rq.file.c_str(), l.nr_types,
+                r.kernel.c_str(), mode_name(rq.mode));
+  }
+  for (const Diag &d : r.kfunc_diags.all())
+    if (d.severity != Severity::Note || verbose) t += DiagSink::format(d) + "\n";
+  if (verbose && r.kfunc_ran)
+    t += strfmt("%s: kfunc rules: %zu kfuncs%s, %zu errors, %zu warnings, %zu notes\n", rq.file.c_str(),
+                r.kfunc.kfuncs, r.kfunc.from_elf ? " (ELF scanned)" : " (BTF alone)", r.kfunc_diags.errors(),
+                r.kfunc_diags.warnings(), r.kfunc_diags.count(Severity::Note));
+  return t;
+}
+
+namespace {
+
+// A loader finding in check's JSON: a Diag's keys, with the errno, the offset in the BTF and
+// the kernel's log where a kfunc finding has file and line.
+void loader_json(JsonWriter &j, const char *severity, const check::LoaderResult &l, const std::string &rule,
+                 const std::string &message) {
+  j.begin_object();
+  j.key("severity").value(severity);
+  j.key("rule").value(rule);
+  j.key("type_id").value(l.ok ? 0 : l.type_id);
+  j.key("kind").value(l.ok ? "" : l.kind);
+  j.key("name").value(l.ok ? "" : l.name);
+  j.key("message").value(message);
+  j.key("errno").value(l.ok ? "" : check::errno_name(l.err));
+  j.key("offset").value(static_cast<uint64_t>(l.ok ? 0 : l.offset));
+  j.key("kernel_log").value(l.ok ? "" : l.kernel_log);
+  j.end_object();
+}
+
+}  // namespace
+
+std::string check_report_json(const CheckRequest &rq, const CheckOutcome &r, int verbose, bool pretty) {
+  const check::LoaderResult &l = r.loader;
+  std::string t;
+  JsonWriter j(t, pretty);
+  j.begin_object();
+  j.key("file").value(rq.file);
+  j.key("mode").value(mode_name(rq.mode));
+  j.key("kernel").value(r.kernel);
+  j.key("verdict").value(l.ok ? "accepted" : "rejected");
+  j.key("errno").value(l.ok ? "" : check::errno_name(l.err));
+  j.key("nr_types").value(l.nr_types);
+  j.key("findings").begin_array();
+  check::LoaderResult none;  // a note: no type, errno or log
+  for (const std::string &n : l.notes) loader_json(j, "warning", none, "loader-meta", n);
+  if (!l.ok) loader_json(j, "error", l, l.rule, l.message);
+  for (const Diag &d : r.kfunc_diags.all())
+    if (d.severity != Severity::Note || verbose) write_diag_json(j, d);
+  j.end_array();
+  j.end_object();
+  j.finish();
+  return t;
+}
+
+}  // namespace kfb::job
