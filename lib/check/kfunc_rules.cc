@@ -222,7 +222,7 @@ KfuncFileResult check_kfunc_file(const Btf &b, const elf::ElfFile *elf, const Kf
         ks = kfunc::kfuncs_from_btf(*elf, b, ro.legacy_kfunc_sets, diags);
       }
     }
-    sets = decode_all_set8(*elf, &b);
+    sets = kfunc::decode_all_set8(*elf, &b);
     ro.sets = &sets;
     if (!ro.ptr_size) ro.ptr_size = elf->is64() ? 8 : 4;
   }
@@ -250,12 +250,6 @@ void check_vmlinux_order(const Btf &b, const std::string &file, const std::strin
                      bad, btf::kind_name(t.kind()), std::string(t.name()).c_str(), bad - 1,
                      btf::kind_name(p.kind()), std::string(p.name()).c_str(), kernel.c_str());
   diags.add(std::move(d));
-}
-
-kfunc::BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf) {
-  kfunc::BtfIdsInput in = kfunc::BtfIdsInput::from_elf(elf, /*legacy=*/true);
-  kfunc::BtfIdResolver resolve = kfunc::func_resolver(btf);
-  return kfunc::decode_btf_ids(in, resolve);
 }
 
 }  // namespace kfb::check

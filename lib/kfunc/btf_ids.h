@@ -98,4 +98,9 @@ BtfIdResolver func_resolver(const btf::Btf *btf);
 
 BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve);
 
+// Every set8 of `elf` with its entries named, flag or not (decoded as `legacy`, so flagless sets
+// have their entries too; a resolved set names its pairs through `btf`, which may be null): what
+// check's set8 rule (BTF_SET8_KFUNCS) and emit's sort plan read. Throws as decode_btf_ids.
+BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf);
+
 }  // namespace kfb::kfunc
