@@ -27,7 +27,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -40,9 +39,6 @@ namespace btf {
 class Btf;
 }
 class DiagSink;
-namespace elf {
-class ElfFile;
-}
 }  // namespace kfb
 
 namespace kfb::kfunc {
@@ -101,11 +97,6 @@ struct EmitResult {
 
 EmitResult emit_kfunc_btf(btf::Btf &btf, const KfuncList &ks, const EmitOptions &opt,
                           DiagSink &diags);
-
-// An ELF image equal to `elf_bytes` with its .BTF section's contents replaced by `btf`, in
-// memory: elf/rewrite.h's layout and refusals. `path` names the input in messages.
-std::vector<uint8_t> replace_btf_section(std::span<const uint8_t> elf_bytes,
-                                         std::span<const uint8_t> btf, const std::string &path);
 
 // "0x" + lowercase hex of a bit set, no leading zeros ("0x0" for none); bit k = word k/64.
 std::string mask_hex(const std::vector<uint64_t> &words);
