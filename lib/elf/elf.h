@@ -7,7 +7,6 @@
 //   }
 //   for (const kfb::ElfSymbol &sym : elf->symbols())        // SYMTAB, st_shndx resolved
 //     if (sym.shndx == s->index) ...;                       // (SHN_XINDEX via SYMTAB_SHNDX)
-//   Elf *e = elf->libelf();                                 // for libdwarf's dwarf_elf_init_b
 //
 // ELF32/ELF64, both byte orders, ET_REL/ET_EXEC/ET_DYN, more than 65,535 sections (section
 // count and string-table index through elf_getshdrnum/elf_getshdrstrndx). The file is mapped
@@ -103,9 +102,6 @@ class ElfFile {
   // (init/version.c, init/version-timestamp.c) or, in a stripped image with no symbols at all,
   // the first "Linux version <digit>" string of .rodata; "" when there is none. Found once.
   std::string_view linux_banner() const;
-
-  // The libelf handle over the same bytes (owned by this object).
-  Elf *libelf() const { return elf_; }
 
  private:
   ElfFile() = default;
