@@ -3,13 +3,13 @@
 //
 //   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
 //   kfb::DiagSink diags;
-//   kfb::BtfIds ids = kfb::decode_btf_ids(kfb::BtfIdsInput::from_elf(*elf), {});
-//   for (const kfb::BtfIdsEntry &e : ids.entries)       // set order, then slot order
-//     printf("%s in %s: %s\n", e.name.c_str(), e.set.c_str(), kfb::kf_flags_string(e.flags).c_str());
+//   kfb::kfunc::BtfIds ids = kfb::kfunc::decode_btf_ids(kfb::kfunc::BtfIdsInput::from_elf(*elf), {});
+//   for (const kfb::kfunc::BtfIdsEntry &e : ids.entries)  // set order, then slot order
+//     printf("%s in %s: %s\n", e.name.c_str(), e.set.c_str(), kfb::kfunc::kf_flags_string(e.flags).c_str());
 //
 //   // A linked vmlinux: resolve_btfids filled the ids and sorted each set by id, so slots are
 //   // named through the ELF's own BTF instead of by symbol position:
-//   ids = kfb::decode_btf_ids(in, [&](uint32_t id) { return func_name_of(id); });
+//   ids = kfb::kfunc::decode_btf_ids(in, [&](uint32_t id) { return func_name_of(id); });
 //
 // A set is a `__BTF_ID__set8__<set>` symbol in .BTF_ids: `struct btf_id_set8 { u32 cnt; u32
 // flags; struct { u32 id; u32 flags; } pairs[]; }` at st_value (minus the section's sh_addr) and

@@ -2,11 +2,11 @@
 // per-argument flag tags, callback scope masks; optional sort by name and proto dedup.
 //
 //   kfb::btf::Btf btf = kfb::btf::Btf::parse(bytes, "vmlinux.o: .BTF");
-//   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, &btf, {}, diags);   // or built by hand (tests)
-//   kfb::EmitOptions o;
-//   o.features = kfb::parse_features("+dedup", false, nullptr);
+//   kfb::kfunc::KfuncList ks = kfb::kfunc::scan_kfuncs(*elf, &btf, {}, diags);  // or built by hand (tests)
+//   kfb::kfunc::EmitOptions o;
+//   o.features = kfb::kfunc::parse_features("+dedup", false, nullptr);
 //   o.ptr_size = elf->is64() ? 8 : 4;                // scope mask bit = byte offset / ptr_size
-//   kfb::EmitResult r = kfb::emit_kfunc_btf(btf, ks, o, diags);
+//   kfb::kfunc::EmitResult r = kfb::kfunc::emit_kfunc_btf(btf, ks, o, diags);
 //   if (!diags.errors()) kfb::write_file_atomic("vmlinux.btf", btf.write());
 //   printf("%zu twins, %zu arg tags\n", r.stats.twins_added, r.stats.arg_tags);
 //
