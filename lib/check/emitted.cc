@@ -10,38 +10,6 @@
 
 namespace kfb::check {
 
-SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool sort, bool update_elf) {
-  SortPlan plan;
-  plan.sort = sort;
-  plan.keep_sorted = !sort && !btf.is_split() && btf.own_type_cnt() > 1 &&
-                     kfunc::sorts_vmlinux_btf(kfunc::kernel_version_of(elf)) && btf.first_unsorted_by_name() == 0;
-  if (plan.keep_sorted) {
-    plan.sort = true;
-    plan.sets_before = decode_all_set8(elf, &btf);
-    if (update_elf)
-      for (const kfunc::BtfIdsSet &s : plan.sets_before.sets)
-        if (s.resolved)
-          throw Error(strfmt("%s: its BTF is sorted by name and .BTF_ids set '%s' is resolved (a finished "
-                             "vmlinux): keeping the BTF sorted renumbers types, which --update-elf cannot "
-                             "carry into .BTF_ids; run emit before resolve_btfids (after pahole, as in "
-                             "scripts/gen-btf.sh), or write raw BTF with -o",
-                             elf.path().c_str(), s.name.c_str()));
-  } else if (sort) {
-    kfunc::BtfIds ids;
-    try {
-      ids = decode_all_set8(elf, &btf);
-    } catch (const Error &) {
-      // A malformed .BTF_ids: the scan reports it.
-    }
-    for (const kfunc::BtfIdsSet &s : ids.sets)
-      if (s.resolved)
-        throw Error(strfmt("%s: --features=sort renumbers types, but .BTF_ids set '%s' is already "
-                           "resolved (ids filled by resolve_btfids): sort before resolving, or drop sort",
-                           elf.path().c_str(), s.name.c_str()));
-  }
-  return plan;
-}
-
 LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<const uint8_t> input_bytes,
                                   const btf::Btf &btf, CheckOptions opts, std::string *note) {
   std::vector<uint8_t> base_bytes;
@@ -64,7 +32,7 @@ LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<cons
 }
 
 void check_emitted_kfuncs(const btf::Btf &btf, const kfunc::KfuncList &ks, const std::vector<kfunc::EmitRecord> &records,
-                          const elf::ElfFile &elf, SortPlan &plan, bool legacy_kfunc_sets,
+                          const elf::ElfFile &elf, kfunc::SortPlan &plan, bool legacy_kfunc_sets,
                           const std::string &input, DiagSink &diags) {
   kfunc::KfuncList after = ks;
   std::map<std::string, uint32_t> final_ids;
@@ -75,7 +43,7 @@ void check_emitted_kfuncs(const btf::Btf &btf, const kfunc::KfuncList &ks, const
   ko.input = input;
   ko.legacy_kfunc_sets = legacy_kfunc_sets;
   ko.ptr_size = elf.is64() ? 8 : 4;
-  kfunc::BtfIds sets = plan.keep_sorted ? std::move(plan.sets_before) : decode_all_set8(elf, &btf);
+  kfunc::BtfIds sets = plan.keep_sorted ? std::move(plan.sets_before) : kfunc::decode_all_set8(elf, &btf);
   ko.sets = &sets;
   check_kfunc_rules(btf, &after, ko, diags);
 }

@@ -1,9 +1,8 @@
-// What emit must prove before it writes anything (man kfuncbtf(1), WHAT EMIT WRITES): that
-// the order it keeps or makes leaves .BTF_ids valid, that the kernel's loader accepts the
-// bytes, and that check's kfunc rules hold on the result.
+// What emit must prove before it writes anything (man kfuncbtf(1), WHAT EMIT WRITES): that the
+// kernel's loader accepts the bytes, and that check's kfunc rules hold on the result (with the
+// .BTF_ids sets kfunc::plan_sort kept when it sorted).
 //
-//   kfb::check::SortPlan plan = kfb::check::plan_sort(*elf, btf, features.sort, update_elf);
-//   features.sort = plan.sort;
+//   kfb::kfunc::SortPlan plan = kfb::kfunc::plan_sort(*elf, btf, features.sort, update_elf);  // kfunc/emit.h
 //   ... scan, emit_kfunc_btf() ...
 //   kfb::check::LoaderResult lr = kfb::check::check_emitted_loader(bytes, input_bytes, btf, opts, &note);
 //   kfb::check::check_emitted_kfuncs(btf, ks, res.records, *elf, plan, legacy, diags);
@@ -31,19 +30,6 @@ class Btf;
 
 namespace kfb::check {
 
-struct SortPlan {
-  bool sort = false;         // emit sorts: asked for, or keep_sorted
-  bool keep_sorted = false;  // a sorted 7.x vmlinux: sort turned on to keep it so
-  kfunc::BtfIds sets_before;        // keep_sorted: the sets named through the input's ids
-};
-
-// Whether emit sorts, and whether it may. A finished 7.x vmlinux is sorted by name (the kernel
-// binary-searches it without checking): sort is turned on so that the output stays sorted.
-// Sorting renumbers types, so it is refused (kfb::Error) when a .BTF_ids set already holds
-// resolved ids: for --sort always, for the kept order only with `update_elf` (raw output has
-// no .BTF_ids to break).
-SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool sort, bool update_elf);
-
 // The loader rules of `opts.kernel` on the emitted `bytes` (split on btf's base in module
 // mode). When the input itself fails them the same way (BTF of another target: another byte
 // order, 4-byte pointers), emit cannot be judged by them: the result is then ok and `*note`
@@ -54,7 +40,7 @@ LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<cons
 // check's kfunc rules (twins, per-arg tags, scope masks, nesting cycles) on the emitted BTF,
 // with `ks` renumbered to the FUNC ids emit recorded; findings into `diags`.
 void check_emitted_kfuncs(const btf::Btf &btf, const kfunc::KfuncList &ks, const std::vector<kfunc::EmitRecord> &records,
-                          const elf::ElfFile &elf, SortPlan &plan, bool legacy_kfunc_sets,
+                          const elf::ElfFile &elf, kfunc::SortPlan &plan, bool legacy_kfunc_sets,
                           const std::string &input, DiagSink &diags);
 
 }  // namespace kfb::check

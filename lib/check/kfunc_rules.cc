@@ -42,6 +42,7 @@
 #include <optional>
 
 #include "btf/btf.h"
+#include "btf/query.h"
 #include "check/kfunc_rules_impl.h"
 #include "elf/elf.h"
 #include "kfunc/btf_ids.h"
@@ -83,58 +84,10 @@ void Rules::add(Severity sev, const char *rule, uint32_t id, std::string name, c
   }
 }
 
-uint32_t Rules::skip_mods(uint32_t id, bool typedefs) const {
-  for (int guard = 0; id && btf_.valid_id(id) && guard < 64; guard++) {
-    Type t = btf_.type(id);
-    if (!t.is_modifier() && !(typedefs && t.kind() == Kind::TYPEDEF)) return id;
-    id = t.type();
-  }
-  return btf_.valid_id(id) ? id : 0;
-}
-
 bool Rules::is_scalar(uint32_t id) const {
   if (!id) return false;
-  Kind k = btf_.type(skip_mods(id, true)).kind();
+  Kind k = btf_.type(btf::skip_mods(btf_, id, btf::Typedefs::Skip)).kind();
   return k == Kind::INT || k == Kind::ENUM || k == Kind::ENUM64;
-}
-
-bool Rules::is_func_ptr(uint32_t id) const {
-  if (!is_ptr(id)) return false;
-  uint32_t to = skip_mods(btf_.type(skip_mods(id, true)).type(), true);
-  return to && btf_.type(to).kind() == Kind::FUNC_PROTO;
-}
-
-bool Rules::same_sans_attrs(uint32_t x, uint32_t y, int depth) const {
-  auto strip = [this](uint32_t id) {
-    for (int guard = 0; guard < 64 && id && btf_.valid_id(id); guard++) {
-      Type t = btf_.type(id);
-      if (t.kind() != Kind::TYPE_TAG || !t.kflag()) break;
-      id = t.type();
-    }
-    return id;
-  };
-  x = strip(x);
-  y = strip(y);
-  if (x == y) return true;
-  if (!x || !y || !btf_.valid_id(x) || !btf_.valid_id(y) || depth > 16) return false;
-  Type a = btf_.type(x), b = btf_.type(y);
-  if (a.kind() != b.kind() || a.name() != b.name() || a.kflag() != b.kflag()) return false;
-  switch (a.kind()) {
-    case Kind::PTR:
-    case Kind::TYPEDEF:
-    case Kind::CONST:
-    case Kind::VOLATILE:
-    case Kind::RESTRICT:
-    case Kind::TYPE_TAG: return same_sans_attrs(a.type(), b.type(), depth + 1);
-    case Kind::INT: return a.size() == b.size() && a.int_data() == b.int_data();
-    case Kind::STRUCT:
-    case Kind::UNION:
-    case Kind::ENUM:
-    case Kind::ENUM64:
-    case Kind::FLOAT: return !a.name().empty() && a.size() == b.size();  // named: same by name
-    case Kind::FWD: return true;
-    default: return false;
-  }
 }
 
 std::optional<Type> Rules::proto_of(uint32_t func) const {
@@ -143,15 +96,6 @@ std::optional<Type> Rules::proto_of(uint32_t func) const {
   Type p = btf_.type(f.type());
   if (p.kind() != Kind::FUNC_PROTO) return std::nullopt;
   return p;
-}
-
-unsigned Rules::ptr_size() const {
-  if (opt_.ptr_size) return opt_.ptr_size;
-  for (const char *n : {"long unsigned int", "long int", "unsigned long", "long"}) {
-    uint32_t id = btf_.find_first(n, Kind::INT);
-    if (id) return btf_.type(id).size();
-  }
-  return 8;
 }
 
 // ---------------------------------------------------------------- discovery
@@ -253,7 +197,7 @@ KfuncFileResult check_kfunc_file(const Btf &b, const elf::ElfFile *elf, const Kf
     ko.scan.legacy_kfunc_sets = ro.legacy_kfunc_sets;
     ko.dwarf_fallback = true;  // unreadable DWARF: the sets alone still give every kfunc's flags
     ks = kfunc::object_kfuncs(*elf, b, ko, diags);
-    sets = decode_all_set8(*elf, &b);
+    sets = kfunc::decode_all_set8(*elf, &b);
     ro.sets = &sets;
     if (!ro.ptr_size) ro.ptr_size = elf->is64() ? 8 : 4;
   }
@@ -281,12 +225,6 @@ void check_vmlinux_order(const Btf &b, const std::string &file, const std::strin
                      bad, btf::kind_name(t.kind()), std::string(t.name()).c_str(), bad - 1,
                      btf::kind_name(p.kind()), std::string(p.name()).c_str(), kernel.c_str());
   diags.add(std::move(d));
-}
-
-kfunc::BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf) {
-  kfunc::BtfIdsInput in = kfunc::BtfIdsInput::from_elf(elf, /*legacy=*/true);
-  kfunc::BtfIdResolver resolve = kfunc::func_resolver(btf);
-  return kfunc::decode_btf_ids(in, resolve);
 }
 
 }  // namespace kfb::check

@@ -11,7 +11,7 @@
 //
 //   // With the ELF: set flags, iterator flags, file:line from DWARF, the set8 flag rule.
 //   kfb::kfunc::KfuncList ks = kfb::kfunc::scan_kfuncs(*elf, &btf, scan_opt, diags);
-//   kfb::kfunc::BtfIds all = kfb::check::decode_all_set8(*elf, &btf);   // every set8, flag or not
+//   kfb::kfunc::BtfIds all = kfb::kfunc::decode_all_set8(*elf, &btf);   // every set8, flag or not
 //   o.sets = &all;
 //   kfb::check::check_kfunc_rules(btf, &ks, o, diags);
 //   //  testdata/src/iter.c:30: bpf_iter_num_next: iterator next kfunc must return a pointer, not 'int'
@@ -26,19 +26,15 @@
 #include <cstdint>
 #include <string>
 
+#include "kfunc/btf_ids.h"
+
 namespace kfb {
 namespace btf {
 class Btf;
 }
 class DiagSink;
-namespace elf {
-class ElfFile;
-}
 namespace kfunc {
 struct KfuncList;
-}
-namespace kfunc {
-struct BtfIds;
 }
 }  // namespace kfb
 
@@ -87,8 +83,6 @@ KfuncFileResult check_kfunc_file(const btf::Btf &btf, const elf::ElfFile *elf,
 void check_vmlinux_order(const btf::Btf &btf, const std::string &file, const std::string &kernel,
                          DiagSink &diags);
 
-// Every set8 of `elf` with its entries named, flag or not (a resolved set names its pairs
-// through `btf`). The decoder's own diagnostics are dropped: scan_kfuncs reports them.
-kfunc::BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf);
+// .BTF_ids decoding is lib/kfunc's (btf_ids.h); emitted.cc still names it unqualified.
 
 }  // namespace kfb::check

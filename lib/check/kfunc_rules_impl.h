@@ -12,6 +12,7 @@
 
 #include "btf/btf.h"
 #include "btf/cname.h"
+#include "btf/query.h"
 #include "check/kfunc_rules.h"
 #include "kfunc/flags.h"
 #include "kfunc/kfunc.h"
@@ -58,15 +59,14 @@ class Rules {
   }
 
   // --- type helpers
-  uint32_t skip_mods(uint32_t id, bool typedefs) const;
-  bool is_ptr(uint32_t id) const { return id && btf_.type(skip_mods(id, true)).is_ptr(); }
-  // The same type once type attributes (TYPE_TAG with kflag) are skipped at every level.
-  bool same_sans_attrs(uint32_t x, uint32_t y, int depth = 0) const;
+  // Through modifiers and typedefs (the rest of the type questions: btf/query.h).
+  bool is_ptr(uint32_t id) const {
+    return id && btf_.type(btf::skip_mods(btf_, id, btf::Typedefs::Skip)).is_ptr();
+  }
   bool is_scalar(uint32_t id) const;
-  bool is_func_ptr(uint32_t id) const;
   std::string type_str(uint32_t id) const { return btf::c_type(btf_, id); }  // for messages
   std::optional<Type> proto_of(uint32_t func) const;
-  unsigned ptr_size() const;
+  unsigned ptr_size() const { return btf::pointer_size(btf_, opt_.ptr_size); }
 
   // --- passes
   void collect();

@@ -54,8 +54,7 @@ void Rules::iterator(const KInfo &ki, Type proto) {
     return;
   }
   uint32_t arg0 = proto.params()[0].type;
-  uint32_t p = skip_mods(arg0, true);
-  uint32_t st = p && btf_.type(p).is_ptr() ? skip_mods(btf_.type(p).type(), true) : 0;
+  uint32_t st = btf::pointee(btf_, arg0, btf::Typedefs::Skip);
   constexpr std::string_view kIterPrefix = "bpf_iter_";
   if (!st || btf_.type(st).kind() != Kind::STRUCT || !btf_.name(st).starts_with(kIterPrefix)) {
     err(rule, ki, strfmt("iterator arg 0 must be a pointer to struct bpf_iter_<type>, not '%s'",
@@ -81,7 +80,7 @@ void Rules::iterator(const KInfo &ki, Type proto) {
                          proto.vlen()));
     return;
   }
-  uint32_t ret = skip_mods(proto.type(), true);
+  uint32_t ret = btf::skip_mods(btf_, proto.type(), btf::Typedefs::Skip);
   if (it == kfunc::KF_ITER_NEXT && !(ret && btf_.type(ret).is_ptr())) {
     err(rule, ki, strfmt("iterator next kfunc must return a pointer, not '%s'",
                          type_str(proto.type()).c_str()));
@@ -138,11 +137,8 @@ void Rules::twins(const KInfo &ki) {
     const btf::Param &p = fp.params()[i];
     bool implicit = kfunc::split_suffixes(btf_.str(p.name_off)).flags & kfunc::ARG_IMPLICIT;
     if (!implicit && by_type) {
-      uint32_t ptr = skip_mods(p.type, false);
-      if (ptr && btf_.type(ptr).is_ptr()) {
-        uint32_t st = skip_mods(btf_.type(ptr).type(), false);
-        implicit = st && btf_.type(st).kind() == Kind::STRUCT && kfunc::is_implicit_struct(btf_.name(st));
-      }
+      uint32_t st = btf::pointee(btf_, p.type);
+      implicit = st && btf_.type(st).kind() == Kind::STRUCT && kfunc::is_implicit_struct(btf_.name(st));
     }
     if (implicit) {
       n = i;
@@ -183,7 +179,7 @@ void Rules::twins(const KInfo &ki) {
     why = strfmt("has %u params, fewer than %s's %u explicit ones", ip.vlen(), ki.name.c_str(), n);
   } else {
     for (uint32_t i = 0; i < n && why.empty(); i++)
-      if (!same_sans_attrs(ip.params()[i].type, fp.params()[i].type))
+      if (!btf::same_type(btf_, ip.params()[i].type, fp.params()[i].type, btf::Same::KindName))
         why = strfmt("arg %u '%s' is '%s', not '%s' as in %s", i,
                      std::string(btf_.str(ip.params()[i].name_off)).c_str(),
                      type_str(ip.params()[i].type).c_str(), type_str(fp.params()[i].type).c_str(),

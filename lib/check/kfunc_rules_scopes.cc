@@ -8,6 +8,7 @@
 #include <set>
 
 #include "btf/btf.h"
+#include "btf/query.h"
 #include "check/kfunc_rules_impl.h"
 #include "kfunc/flags.h"
 #include "kfunc/scopes.h"
@@ -18,10 +19,8 @@ namespace kfb::check::detail {
 // ---------------------------------------------------------------- scopes and nesting
 
 uint32_t Rules::find_struct(std::string_view ops) const {
-  std::vector<uint32_t> ids = btf_.find(ops, Kind::STRUCT);
-  for (uint32_t id : ids)
-    if (btf_.type(id).vlen()) return id;  // skip empty declarations
-  return ids.empty() ? 0 : ids.front();
+  uint32_t id = btf::find_defined(btf_, ops, Kind::STRUCT);  // skip empty declarations
+  return id ? id : btf_.find_first(ops, Kind::STRUCT);
 }
 
 bool Rules::check_member(uint32_t st, const std::string &member, uint32_t &bit,
@@ -31,7 +30,7 @@ bool Rules::check_member(uint32_t st, const std::string &member, uint32_t &bit,
     if (btf_.str(m.name_off) != member) continue;
     uint32_t off = m.bit_offset(s.kflag());
     unsigned ps = ptr_size();
-    if (!is_func_ptr(m.type)) {
+    if (!btf::is_func_ptr(btf_, m.type)) {
       why = strfmt("member '%s' of struct %s is '%s', not a function pointer", member.c_str(),
                    std::string(s.name()).c_str(), type_str(m.type).c_str());
       return false;
@@ -149,7 +148,7 @@ void Rules::scopes(const KInfo &ki) {
           continue;
         }
         std::string member(btf_.str(hit->name_off));
-        if (!is_func_ptr(hit->type)) {
+        if (!btf::is_func_ptr(btf_, hit->type)) {
           add(Severity::Error, "kfunc-scope-mask", t, ki.name, ki.k,
               strfmt("%s mask '%s': bit %u names member '%s' of struct %s, which is '%s', not a "
                      "function pointer", what, std::string(n).c_str(), bit, member.c_str(),

@@ -1,4 +1,5 @@
-// The kernel's BTF loader, re-derived from the rules in kernel/bpf/btf.c (6.1 and 6.18).
+// The kernel's BTF loader, re-derived from the rules in kernel/bpf/btf.c of Linux 6.1, 6.18, 7.2
+// and 7.3 (7.2 and 7.3 share one rule set: loader.h).
 //
 // Design
 // ------

@@ -532,14 +532,15 @@ struct Matcher::Impl {
   }
 
   // --- pairing
-  // Items a type is made of, for similarity: hashes of (name, key, offset) per member etc.
+  // Items a type is made of, for similarity: hashes of (name, key, offset) per member etc. Only
+  // which items two types share counts (common() on the sorted lists), never their order.
   std::vector<uint64_t> parts(Side &s, uint32_t id) {
     std::vector<uint64_t> out;
     const Btf &btf = *s.btf;
     btf::Type t = btf.type(id);
     auto nm = [&](uint32_t off) { return btf.valid_str(off) ? btf.str(off) : std::string_view(); };
     auto kh = [&](uint32_t tid) { return key_of(s, tid, 0).a; };
-    std::hash<std::string_view> sh;
+    auto sh = [](std::string_view name) { return hash::bytes64(name); };
     switch (t.kind()) {
       case Kind::STRUCT:
       case Kind::UNION:

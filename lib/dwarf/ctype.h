@@ -1,8 +1,8 @@
 // A C type as DWARF describes it: its C spelling and what it is through typedefs.
 //
-//   kfb::CType t = ...;                  // from kfb::DwarfReader (dwarf/dwarf.h)
+//   kfb::dwarf::CType t = ...;           // from kfb::dwarf::DwarfReader (dwarf/dwarf.h)
 //   t.text                               // "struct bpf_prog_aux *", "u32", "int (*)(void *)"
-//   t.type_class == kfb::TypeClass::Pointer
+//   t.type_class == kfb::dwarf::TypeClass::Pointer
 //   t.ptr_to_struct                      // "bpf_prog_aux" (pointer to struct, no typedef between)
 //
 // Spelling follows C declarator syntax the way bpftool's C dump writes it: "const char *",
@@ -30,7 +30,7 @@ const char *type_class_name(TypeClass c);  // "void", "pointer", "scalar", "floa
 // write them: gcc "long unsigned int" and clang "unsigned long" both give "unsigned long";
 // "short int" gives "short", "signed" gives "int", "signed char" stays. "" when `words` is not
 // a run of signed/unsigned/short/long/int/char separated by single spaces.
-//   kfb::c_int_spelling("long long unsigned int")   // "unsigned long long"
+//   kfb::dwarf::c_int_spelling("long long unsigned int")   // "unsigned long long"
 std::string c_int_spelling(std::string_view words);
 
 struct CType {

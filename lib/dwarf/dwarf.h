@@ -1,12 +1,12 @@
 // Function definitions from DWARF: prototypes as written, source lines, btf_decl_tag annotations.
 //
 //   auto elf = kfb::elf::ElfFile::open("vmlinux");
-//   auto dw = kfb::DwarfReader::open(*elf);     // throws: "vmlinux: no DWARF ... CONFIG_DEBUG_INFO"
-//   kfb::DwarfQuery q;
+//   auto dw = kfb::dwarf::DwarfReader::open(*elf);  // throws: "vmlinux: no DWARF ... CONFIG_DEBUG_INFO"
+//   kfb::dwarf::DwarfQuery q;
 //   q.names = {"bpf_obj_new_impl", "bpf_task_acquire"};
 //   q.all = true;                                // also every definition tagged "bpf_kfunc"
 //   q.jobs = 2;
-//   for (const kfb::FuncDef &f : dw->find(q))   // sorted by name; one per name
+//   for (const kfb::dwarf::FuncDef &f : dw->find(q))  // sorted by name; one per name
 //     printf("%s:%u: %s %s(%zu params)\n", f.file.c_str(), f.line, f.ret.text.c_str(),
 //            f.name.c_str(), f.params.size());
 //   dw->stats();                                 // CUs total/read, DIEs visited

@@ -1,8 +1,8 @@
 // The file-name table of a DWARF line-number program header (DWARF 2-5), read by us rather
 // than by libdwarf's dwarf_srcfiles (lib/dwarf internal).
 //
-//   kfb::LineSections s{line_cursor, str_cursor, line_str_cursor};   // relocated already
-//   std::vector<std::string> files = kfb::read_line_files(s, stmt_list, "/build/linux");
+//   kfb::dwarf::LineSections s{line_cursor, str_cursor, line_str_cursor};  // relocated already
+//   std::vector<std::string> files = kfb::dwarf::read_line_files(s, stmt_list, "/build/linux");
 //   // files[k] is file number k as DW_AT_decl_file gives it: DWARF 5 counts from 0 (the
 //   // primary file), DWARF 2-4 from 1 (files[0] is then "").
 //

@@ -2,11 +2,11 @@
 // are read (lib/dwarf internal; dwarf.cc's design notes say why).
 //
 //   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
-//   std::unique_ptr<kfb::DebugRelocs> r = kfb::DebugRelocs::open(*elf);  // throws: why not
+//   std::unique_ptr<kfb::dwarf::DebugRelocs> r = kfb::dwarf::DebugRelocs::open(*elf);  // throws: why not
 //   if (r) {                                     // nullptr: not a relocatable object
 //     const kfb::elf::ElfSection &info = *elf->section(".debug_info");
 //     r->apply(info, begin, end, copy);          // copy holds info's bytes [begin, end)
-//     kfb::RelocTarget t = r->target(info, off, raw);   // where the field at `off` points
+//     kfb::dwarf::RelocTarget t = r->target(info, off, raw);  // where the field at `off` points
 //     // t.shndx: the symbol's section (0: no relocation there), t.value: S + A
 //   }
 //

@@ -1,13 +1,12 @@
 // One ELF object, opened once: sections by name, symbols, byte order, raw section bytes.
 //
-//   auto elf = kfb::ElfFile::open("vmlinux.o");           // throws kfb::Error("vmlinux.o: ...")
-//   if (const kfb::ElfSection *s = elf->section(".BTF_ids")) {
+//   auto elf = kfb::elf::ElfFile::open("vmlinux.o");      // throws kfb::Error("vmlinux.o: ...")
+//   if (const kfb::elf::ElfSection *s = elf->section(".BTF_ids")) {
 //     kfb::Cursor c = elf->cursor(*s);                      // "vmlinux.o: .BTF_ids+0x..." errors
 //     uint32_t cnt = c.u32();                              // in the ELF's byte order
 //   }
-//   for (const kfb::ElfSymbol &sym : elf->symbols())        // SYMTAB, st_shndx resolved
+//   for (const kfb::elf::ElfSymbol &sym : elf->symbols())   // SYMTAB, st_shndx resolved
 //     if (sym.shndx == s->index) ...;                       // (SHN_XINDEX via SYMTAB_SHNDX)
-//   Elf *e = elf->libelf();                                 // for libdwarf's dwarf_elf_init_b
 //
 // ELF32/ELF64, both byte orders, ET_REL/ET_EXEC/ET_DYN, more than 65,535 sections (section
 // count and string-table index through elf_getshdrnum/elf_getshdrstrndx). The file is mapped
@@ -103,9 +102,6 @@ class ElfFile {
   // (init/version.c, init/version-timestamp.c) or, in a stripped image with no symbols at all,
   // the first "Linux version <digit>" string of .rodata; "" when there is none. Found once.
   std::string_view linux_banner() const;
-
-  // The libelf handle over the same bytes (owned by this object).
-  Elf *libelf() const { return elf_; }
 
  private:
   ElfFile() = default;

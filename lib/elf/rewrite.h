@@ -1,8 +1,8 @@
 // An ELF with a new .BTF: `kfuncbtf emit --update-elf` (and the kernel build wrapper's -J form).
 //
-//   auto elf = kfb::ElfFile::open("vmlinux.o");
-//   kfb::ElfRewrite r = kfb::rewrite_btf(*elf, new_btf);      // a plan; nothing copied yet
-//   kfb::write_file_atomic("out.o", r.image, 0644);           // prefix copied in the kernel
+//   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
+//   kfb::elf::ElfRewrite r = kfb::elf::rewrite_btf(*elf, new_btf);  // a plan; nothing copied yet
+//   kfb::write_file_atomic("out.o", r.image, 0644);                 // prefix copied in the kernel
 //
 // Nothing but .BTF moves: every other section keeps its file offset and bytes, program headers
 // are untouched. A .BTF of the same size is rewritten where it is (emit on its own output gives

@@ -63,7 +63,7 @@ EmitOutcome emit_object(const EmitRequest &rq) {
   btf::Btf &btf = *loaded.btf;
   int kernel = kfunc::kernel_version_of(*elf);
   const std::vector<uint8_t> input_bytes = btf.write();  // the loader check's baseline
-  check::SortPlan plan = check::plan_sort(*elf, btf, rq.features.sort, rq.update_elf);
+  kfunc::SortPlan plan = kfunc::plan_sort(*elf, btf, rq.features.sort, rq.update_elf);
   r.features = rq.features;
   r.features.sort = plan.sort;
   r.phases.push_back({"read", t.lap()});

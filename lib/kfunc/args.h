@@ -1,11 +1,11 @@
 // Per-argument flags of a kfunc (man kfuncbtf(1), PER-ARGUMENT FLAGS): name suffixes, types,
 // kfunc-wide flags, and rules.
 //
-//   kfb::SuffixSplit s = kfb::split_suffixes("p__arena__nullable");
-//   s.base == "p"; s.flags == (kfb::ARG_ARENA | kfb::ARG_NULLABLE);
+//   kfb::kfunc::SuffixSplit s = kfb::kfunc::split_suffixes("p__arena__nullable");
+//   s.base == "p"; s.flags == (kfb::kfunc::ARG_ARENA | kfb::kfunc::ARG_NULLABLE);
 //
-//   kfb::Kfunc k = ...;                  // name, flags, params with name and type filled
-//   kfb::derive_arg_flags(k, diags);     // fills base, suffix_flags, flags, implicit, ret.flags
+//   kfb::kfunc::Kfunc k = ...;               // name, flags, params with name and type filled
+//   kfb::kfunc::derive_arg_flags(k, diags);  // fills base, suffix_flags, flags, implicit, ret.flags
 //   // rule violations: diags gets errors like
 //   //   "testdata/src/helpers.c:88: bpf_bad: arg 'cookie__magic': implicit argument must be a pointer"
 //

@@ -221,4 +221,8 @@ BtfIdResolver func_resolver(const btf::Btf *btf) {
   };
 }
 
+BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf) {
+  return decode_btf_ids(BtfIdsInput::from_elf(elf, /*legacy=*/true), func_resolver(btf));
+}
+
 }  // namespace kfb::kfunc

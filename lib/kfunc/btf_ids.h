@@ -3,13 +3,13 @@
 //
 //   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
 //   kfb::DiagSink diags;
-//   kfb::BtfIds ids = kfb::decode_btf_ids(kfb::BtfIdsInput::from_elf(*elf), {});
-//   for (const kfb::BtfIdsEntry &e : ids.entries)       // set order, then slot order
-//     printf("%s in %s: %s\n", e.name.c_str(), e.set.c_str(), kfb::kf_flags_string(e.flags).c_str());
+//   kfb::kfunc::BtfIds ids = kfb::kfunc::decode_btf_ids(kfb::kfunc::BtfIdsInput::from_elf(*elf), {});
+//   for (const kfb::kfunc::BtfIdsEntry &e : ids.entries)  // set order, then slot order
+//     printf("%s in %s: %s\n", e.name.c_str(), e.set.c_str(), kfb::kfunc::kf_flags_string(e.flags).c_str());
 //
 //   // A linked vmlinux: resolve_btfids filled the ids and sorted each set by id, so slots are
 //   // named through the ELF's own BTF instead of by symbol position:
-//   ids = kfb::decode_btf_ids(in, [&](uint32_t id) { return func_name_of(id); });
+//   ids = kfb::kfunc::decode_btf_ids(in, [&](uint32_t id) { return func_name_of(id); });
 //
 // A set is a `__BTF_ID__set8__<set>` symbol in .BTF_ids: `struct btf_id_set8 { u32 cnt; u32
 // flags; struct { u32 id; u32 flags; } pairs[]; }` at st_value (minus the section's sh_addr) and
@@ -39,7 +39,6 @@ class DiagSink;
 }  // namespace kfb
 
 namespace kfb::kfunc {
-
 
 
 struct BtfIdsInput {
@@ -97,5 +96,10 @@ using BtfIdResolver = std::function<std::string(uint32_t id)>;
 BtfIdResolver func_resolver(const btf::Btf *btf);
 
 BtfIds decode_btf_ids(const BtfIdsInput &in, const BtfIdResolver &resolve);
+
+// Every set8 of `elf` with its entries named, flag or not (decoded as `legacy`, so flagless sets
+// have their entries too; a resolved set names its pairs through `btf`, which may be null): what
+// check's set8 rule (BTF_SET8_KFUNCS) and emit's sort plan read. Throws as decode_btf_ids.
+BtfIds decode_all_set8(const elf::ElfFile &elf, const btf::Btf *btf);
 
 }  // namespace kfb::kfunc

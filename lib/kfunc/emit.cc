@@ -41,6 +41,8 @@
 #include <unordered_map>
 
 #include "btf/btf.h"
+#include "btf/cname.h"
+#include "btf/query.h"
 #include "kfunc/args.h"
 #include "kfunc/flags.h"
 #include "kfunc/scopes.h"
@@ -70,100 +72,14 @@ using vocab::kFastcallTag;
 using vocab::kKfuncTag;
 using vocab::kRetTagPrefix;
 
-uint32_t skip_mods(const Btf &b, uint32_t id) {
-  for (int guard = 0; guard < 64 && id && b.valid_id(id); guard++) {
-    Type t = b.type(id);
-    if (!t.is_modifier()) return id;
-    id = t.type();
-  }
-  return id;
-}
-
-uint32_t skip_mods_typedefs(const Btf &b, uint32_t id) {
-  for (int guard = 0; guard < 64 && id && b.valid_id(id); guard++) {
-    Type t = b.type(id);
-    if (!t.is_modifier() && t.kind() != Kind::TYPEDEF) return id;
-    id = t.type();
-  }
-  return id;
-}
-
-// A short C spelling for messages: "int", "struct bpf_prog_aux *", "const char *".
-std::string type_text(const Btf &b, uint32_t id, int depth = 0) {
-  if (id == 0) return "void";
-  if (!b.valid_id(id) || depth > 16) return strfmt("[%u]", id);
-  Type t = b.type(id);
-  std::string name(t.name());
-  switch (t.kind()) {
-    case Kind::INT:
-    case Kind::FLOAT:
-    case Kind::TYPEDEF: return name;
-    case Kind::STRUCT: return "struct " + (name.empty() ? std::string("{...}") : name);
-    case Kind::UNION: return "union " + (name.empty() ? std::string("{...}") : name);
-    case Kind::ENUM:
-    case Kind::ENUM64: return "enum " + (name.empty() ? std::string("{...}") : name);
-    case Kind::FWD: return (t.fwd_is_union() ? "union " : "struct ") + name;
-    case Kind::PTR: {
-      std::string in = type_text(b, t.type(), depth + 1);
-      return in.ends_with('*') ? in + "*" : in + " *";
-    }
-    case Kind::CONST: return "const " + type_text(b, t.type(), depth + 1);
-    case Kind::VOLATILE: return "volatile " + type_text(b, t.type(), depth + 1);
-    case Kind::RESTRICT: return type_text(b, t.type(), depth + 1) + " restrict";
-    case Kind::TYPE_TAG:  // kflag: a type attribute (address_space(1) on an arena pointer)
-      return type_text(b, t.type(), depth + 1) +
-             (t.kflag() ? " __attribute__((" + name + "))" : " __tag(" + name + ")");
-    case Kind::ARRAY: return type_text(b, t.array().type, depth + 1) + strfmt(" [%u]", t.array().nelems);
-    case Kind::FUNC_PROTO: return "function";
-    default: return strfmt("%s '%s'", btf::kind_name(t.kind()), name.c_str());
-  }
-}
-
-// Structural equality for "same types" of a legacy twin (pahole's dedup makes equal types one id,
-// but two BTFs glued together may not be deduplicated). Type attributes (TYPE_TAG with kflag:
-// resolve_btfids 7.3's address_space(1) on F's arena pointers) are skipped on both sides.
-uint32_t skip_attrs(const Btf &b, uint32_t id) {
-  for (int guard = 0; guard < 64 && id && b.valid_id(id); guard++) {
-    Type t = b.type(id);
-    if (t.kind() != Kind::TYPE_TAG || !t.kflag()) break;
-    id = t.type();
-  }
-  return id;
-}
-
-bool same_type(const Btf &b, uint32_t x, uint32_t y, int depth = 0) {
-  x = skip_attrs(b, x);
-  y = skip_attrs(b, y);
-  if (x == y) return true;
-  if (!x || !y || !b.valid_id(x) || !b.valid_id(y) || depth > 16) return false;
-  Type a = b.type(x), c = b.type(y);
-  if (a.info() != c.info() || a.name() != c.name()) return false;
-  switch (a.kind()) {
-    case Kind::INT: return a.size() == c.size() && a.int_data() == c.int_data();
-    case Kind::PTR:
-    case Kind::TYPEDEF:
-    case Kind::CONST:
-    case Kind::VOLATILE:
-    case Kind::RESTRICT:
-    case Kind::TYPE_TAG: return same_type(b, a.type(), c.type(), depth + 1);
-    case Kind::STRUCT:
-    case Kind::UNION:
-    case Kind::ENUM:
-    case Kind::ENUM64:
-    case Kind::FLOAT: return a.size() == c.size() && !a.name().empty();  // named: same by name
-    case Kind::FWD: return true;
-    default: return false;
-  }
-}
-
 // What a BTF type is for the per-argument rules (the DWARF reader's CType, from BTF).
 dwarf::CType ctype_from_btf(const Btf &b, uint32_t id) {
   dwarf::CType c;
-  c.text = type_text(b, id);
-  uint32_t r = skip_mods_typedefs(b, id);
+  c.text = btf::c_type(b, id);
+  uint32_t r = btf::skip_mods(b, id, btf::Typedefs::Skip);
   if (r == 0) {
     c.type_class = dwarf::TypeClass::Void;
-  } else if (b.valid_id(r)) {
+  } else {
     switch (b.type(r).kind()) {
       case Kind::PTR: c.type_class = dwarf::TypeClass::Pointer; break;
       case Kind::INT:
@@ -173,22 +89,10 @@ dwarf::CType ctype_from_btf(const Btf &b, uint32_t id) {
       default: c.type_class = dwarf::TypeClass::Other; break;
     }
   }
-  uint32_t p = skip_mods(b, id);
-  if (p && b.valid_id(p) && b.type(p).kind() == Kind::PTR) {
-    uint32_t s = skip_mods(b, b.type(p).type());
-    if (s && b.valid_id(s) && b.type(s).kind() == Kind::STRUCT) c.ptr_to_struct = std::string(b.type(s).name());
-  }
+  uint32_t s = btf::pointee(b, id);
+  if (s && b.type(s).kind() == Kind::STRUCT) c.ptr_to_struct = std::string(b.type(s).name());
   return c;
 }
-
-struct OwnFuncs {
-  const Btf &b;
-  uint32_t find(std::string_view name) const {
-    for (uint32_t id : b.find(name, Kind::FUNC))
-      if (id >= b.start_id()) return id;
-    return 0;
-  }
-};
 
 class Emitter {
  public:
@@ -219,7 +123,6 @@ class Emitter {
   void error(const char *rule, const Kfunc &k, uint32_t id, std::string msg) {
     error(rule, k, id, std::move(msg), k.file, k.line);
   }
-  unsigned ptr_size();
   void sort_types(EmitResult &r);
 
   Btf &b_;
@@ -232,7 +135,6 @@ class Emitter {
   std::unordered_map<std::string, uint32_t> protos_;  // dedup key -> FUNC_PROTO id
   bool arena_built_ = false;
   std::unordered_map<uint32_t, uint32_t> arena_ptrs_;  // target -> PTR to address_space(1) target
-  unsigned ptr_size_ = 0;
 };
 
 void Emitter::error(const char *rule, const Kfunc &k, uint32_t id, std::string msg,
@@ -264,20 +166,6 @@ bool Emitter::ensure_tag(uint32_t target, const std::string &value, int32_t cidx
   counter++;
   rec.tags_added++;
   return true;
-}
-
-unsigned Emitter::ptr_size() {
-  if (ptr_size_) return ptr_size_;
-  ptr_size_ = o_.ptr_size;
-  if (!ptr_size_) {
-    for (const char *n : {"long", "long int", "unsigned long", "long unsigned int"})
-      if (uint32_t id = b_.find_first(n, Kind::INT)) {
-        ptr_size_ = b_.type(id).size();
-        break;
-      }
-  }
-  if (ptr_size_ != 4 && ptr_size_ != 8) ptr_size_ = 8;
-  return ptr_size_;
 }
 
 static std::string proto_key(const Btf &b, uint32_t ret, const std::vector<btf::NewParam> &ps) {
@@ -355,10 +243,10 @@ bool Emitter::check_impl(const Kfunc &k, uint32_t f_proto, size_t e, uint32_t im
   }
   for (size_t i = 0; i < e; i++) {
     uint32_t want = fpt.params()[i].type, got = ipt.params()[i].type;
-    if (!same_type(b_, want, got)) {
+    if (!btf::same_type(b_, want, got, btf::Same::Info)) {
       why = strfmt("existing FUNC '%s' [%u]: arg %zu '%s' is '%s', expected '%s' as in %s", iname.c_str(),
                    impl, i, std::string(b_.str(ipt.params()[i].name_off)).c_str(),
-                   type_text(b_, got).c_str(), type_text(b_, want).c_str(), k.name.c_str());
+                   btf::c_type(b_, got).c_str(), btf::c_type(b_, want).c_str(), k.name.c_str());
       return false;
     }
   }
@@ -389,7 +277,7 @@ bool Emitter::twin(const Kfunc &k, const Kfunc &m, uint32_t f, EmitRecord &rec, 
                  impl_name.c_str(), impl_name.size(), kKsymNameLen - 1));
     return false;
   }
-  uint32_t existing = OwnFuncs{b_}.find(impl_name);
+  uint32_t existing = btf::find_own(b_, impl_name, Kind::FUNC);
   std::string why;
   if (vlen == e && existing) {
     // Already processed (by an earlier emit): F trimmed, F_impl complete.
@@ -509,7 +397,7 @@ void Emitter::scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec) {
   const char *what = calls ? "calls" : "scope";
   std::map<std::string, std::vector<uint64_t>> masks;  // ops name order
   std::map<std::string, bool> bad;
-  unsigned psz = ptr_size();
+  unsigned psz = btf::pointer_size(b_, o_.ptr_size);
   for (const OpsMember &m : list) {
     const std::string &file = m.file.empty() ? k.file : m.file;
     uint32_t line = m.file.empty() ? k.line : m.line;
@@ -518,16 +406,10 @@ void Emitter::scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec) {
       error("emit-scope", k, f, label + ": " + why, file, line);
       bad[m.ops] = true;
     };
-    uint32_t sid = 0;
-    std::vector<uint32_t> cands = b_.find(m.ops, Kind::STRUCT);
-    for (uint32_t c : cands)
-      if (b_.type(c).vlen()) {
-        sid = c;
-        break;
-      }
+    uint32_t sid = btf::find_defined(b_, m.ops, Kind::STRUCT);
     if (!sid) {
-      fail(cands.empty() ? strfmt("no struct '%s' in BTF", m.ops.c_str())
-                         : strfmt("struct '%s' has no members in BTF", m.ops.c_str()));
+      fail(!b_.find_first(m.ops, Kind::STRUCT) ? strfmt("no struct '%s' in BTF", m.ops.c_str())
+                                               : strfmt("struct '%s' has no members in BTF", m.ops.c_str()));
       continue;
     }
     Type st = b_.type(sid);
@@ -543,15 +425,9 @@ void Emitter::scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec) {
     }
     uint32_t bit_off = mem->bit_offset(st.kflag());
     uint32_t mtype = mem->type;
-    uint32_t r = skip_mods_typedefs(b_, mtype);
-    bool fnptr = r && b_.valid_id(r) && b_.type(r).kind() == Kind::PTR;
-    if (fnptr) {
-      uint32_t tgt = skip_mods_typedefs(b_, b_.type(r).type());
-      fnptr = tgt && b_.valid_id(tgt) && b_.type(tgt).kind() == Kind::FUNC_PROTO;
-    }
-    if (!fnptr) {
+    if (!btf::is_func_ptr(b_, mtype)) {
       fail(strfmt("member '%s' of struct %s is not a function pointer (%s)", m.member.c_str(),
-                  m.ops.c_str(), type_text(b_, mtype).c_str()));
+                  m.ops.c_str(), btf::c_type(b_, mtype).c_str()));
       continue;
     }
     if (bit_off % (psz * 8) != 0) {
@@ -685,7 +561,6 @@ void Emitter::sort_types(EmitResult &r) {
 EmitResult Emitter::run() {
   EmitResult r;
   st_.types_before = b_.type_cnt();
-  OwnFuncs own{b_};
 
   // Each kfunc's own FUNC, in ascending id order.
   std::vector<Work> work;
@@ -695,7 +570,7 @@ EmitResult Emitter::run() {
         b_.type(k.btf_id).kind() == Kind::FUNC && b_.type(k.btf_id).name() == k.name)
       id = k.btf_id;
     else
-      id = own.find(k.name);
+      id = btf::find_own(b_, k.name, Kind::FUNC);
     if (!id) {
       st_.skipped++;
       bool in_base = k.btf_id && k.btf_id < b_.start_id();

@@ -2,11 +2,11 @@
 // per-argument flag tags, callback scope masks; optional sort by name and proto dedup.
 //
 //   kfb::btf::Btf btf = kfb::btf::Btf::parse(bytes, "vmlinux.o: .BTF");
-//   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, &btf, {}, diags);   // or built by hand (tests)
-//   kfb::EmitOptions o;
-//   o.features = kfb::parse_features("+dedup", false, nullptr);
+//   kfb::kfunc::KfuncList ks = kfb::kfunc::scan_kfuncs(*elf, &btf, {}, diags);  // or built by hand (tests)
+//   kfb::kfunc::EmitOptions o;
+//   o.features = kfb::kfunc::parse_features("+dedup", false, nullptr);
 //   o.ptr_size = elf->is64() ? 8 : 4;                // scope mask bit = byte offset / ptr_size
-//   kfb::EmitResult r = kfb::emit_kfunc_btf(btf, ks, o, diags);
+//   kfb::kfunc::EmitResult r = kfb::kfunc::emit_kfunc_btf(btf, ks, o, diags);
 //   if (!diags.errors()) kfb::write_file_atomic("vmlinux.btf", btf.write());
 //   printf("%zu twins, %zu arg tags\n", r.stats.twins_added, r.stats.arg_tags);
 //
@@ -27,10 +27,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
+#include "kfunc/btf_ids.h"
 #include "kfunc/features.h"
 #include "kfunc/kfunc.h"
 #include "support/vocab.h"
@@ -40,9 +40,6 @@ namespace btf {
 class Btf;
 }
 class DiagSink;
-namespace elf {
-class ElfFile;
-}
 }  // namespace kfb
 
 namespace kfb::kfunc {
@@ -102,16 +99,24 @@ struct EmitResult {
 EmitResult emit_kfunc_btf(btf::Btf &btf, const KfuncList &ks, const EmitOptions &opt,
                           DiagSink &diags);
 
-// An ELF image equal to `elf_bytes` with its .BTF section's contents replaced by `btf`, in
-// memory: elf/rewrite.h's layout and refusals. `path` names the input in messages.
-std::vector<uint8_t> replace_btf_section(std::span<const uint8_t> elf_bytes,
-                                         std::span<const uint8_t> btf, const std::string &path);
-
 // "0x" + lowercase hex of a bit set, no leading zeros ("0x0" for none); bit k = word k/64.
 std::string mask_hex(const std::vector<uint64_t> &words);
 
 // A twin's name is F + kImplSuffix; it must be shorter than KSYM_NAME_LEN (support/vocab.h).
 using vocab::kImplSuffix;
 using vocab::kKsymNameLen;
+
+// Whether emit sorts, and whether it may. A finished 7.x vmlinux is sorted by name (the kernel
+// binary-searches it without checking; kernel.h): sort is turned on so that the output stays
+// sorted. Sorting renumbers types, so it is refused (kfb::Error) when a .BTF_ids set already
+// holds resolved ids: for --sort always, for the kept order only with `update_elf` (raw output
+// has no .BTF_ids to break).
+struct SortPlan {
+  bool sort = false;         // emit sorts: asked for, or keep_sorted
+  bool keep_sorted = false;  // a sorted 7.x vmlinux: sort turned on to keep it so
+  BtfIds sets_before;        // keep_sorted: the sets named through the input's ids
+};
+
+SortPlan plan_sort(const elf::ElfFile &elf, const btf::Btf &btf, bool sort, bool update_elf);
 
 }  // namespace kfb::kfunc

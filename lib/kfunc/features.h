@@ -1,11 +1,11 @@
 // pahole-style feature lists for `kfuncbtf emit --features=LIST`.
 //
-//   kfb::EmitFeatures f = kfb::parse_features("+sort,-scopes", /*strict=*/false, &ignored);
-//   f.sort == true; f.scopes == false; f.tags == true;      // +/- edit the defaults
-//   f = kfb::parse_features("tags,twins", false, nullptr);  // bare names: exactly these
-//   f = kfb::parse_features("default,dedup", false, nullptr);
-//   kfb::features_string(f)                                  // "tags,twins,arg_flags,scopes,dedup"
-//   for (const kfb::FeatureInfo &i : kfb::feature_table()) printf("%s\n", i.name);
+//   kfb::kfunc::EmitFeatures f = kfb::kfunc::parse_features("+sort,-scopes", /*strict=*/false, &ignored);
+//   f.sort == true; f.scopes == false; f.tags == true;             // +/- edit the defaults
+//   f = kfb::kfunc::parse_features("tags,twins", false, nullptr);  // bare names: exactly these
+//   f = kfb::kfunc::parse_features("default,dedup", false, nullptr);
+//   kfb::kfunc::features_string(f)                           // "tags,twins,arg_flags,scopes,dedup"
+//   for (const kfb::kfunc::FeatureInfo &i : kfb::kfunc::feature_table()) printf("%s\n", i.name);
 //
 // Grammar: a comma-separated list read left to right. `default` adds every default feature,
 // `all` every feature, `name` or `+name` adds one, `-name` removes one. The list starts from

@@ -1,11 +1,11 @@
 // KF_* kfunc flags (man kfuncbtf(1), KF FLAGS) and per-argument / return-value flags
 // (PER-ARGUMENT FLAGS there), with names.
 //
-//   uint32_t f = kfb::KF_ACQUIRE | kfb::KF_RET_NULL | (1u << 30);
-//   kfb::kf_flags_string(f)        // "KF_ACQUIRE|KF_RET_NULL|0x40000000" ("0" when f == 0)
-//   kfb::kf_flag_names(f)          // {"KF_ACQUIRE", "KF_RET_NULL", "0x40000000"}
-//   kfb::arg_flag_names(kfb::ARG_ARENA | kfb::ARG_NULLABLE)   // {"arena", "nullable"}
-//   kfb::suffix_flag("__szk")      // kfb::ARG_CONST_SIZE; 0 for an unknown suffix
+//   uint32_t f = kfb::kfunc::KF_ACQUIRE | kfb::kfunc::KF_RET_NULL | (1u << 30);
+//   kfb::kfunc::kf_flags_string(f)  // "KF_ACQUIRE|KF_RET_NULL|0x40000000" ("0" when f == 0)
+//   kfb::kfunc::kf_flag_names(f)    // {"KF_ACQUIRE", "KF_RET_NULL", "0x40000000"}
+//   kfb::kfunc::arg_flag_names(kfb::kfunc::ARG_ARENA | kfb::kfunc::ARG_NULLABLE)  // {"arena", "nullable"}
+//   kfb::kfunc::suffix_flag("__szk")  // kfb::kfunc::ARG_CONST_SIZE; 0 for an unknown suffix
 //
 // Per-argument flag bits are numbered in the canonical order of the suffix table in man
 // kfuncbtf(1), PER-ARGUMENT FLAGS, read row

@@ -2,14 +2,14 @@
 //
 //   auto elf = kfb::elf::ElfFile::open("vmlinux.o");
 //   kfb::DiagSink diags;
-//   kfb::ScanOptions opt;                       // .jobs, .all, .legacy_kfunc_sets
-//   kfb::KfuncList ks = kfb::scan_kfuncs(*elf, btf /* const btf::Btf* or nullptr */, opt, diags);
-//   for (const kfb::Kfunc &k : ks.kfuncs) {     // sorted by name (then by BTF id)
-//     printf("%s %s %s:%u\n", k.name.c_str(), kfb::kf_flags_string(k.flags).c_str(),
+//   kfb::kfunc::ScanOptions opt;                // .jobs, .all, .legacy_kfunc_sets
+//   kfb::kfunc::KfuncList ks = kfb::kfunc::scan_kfuncs(*elf, btf /* const btf::Btf* or nullptr */, opt, diags);
+//   for (const kfb::kfunc::Kfunc &k : ks.kfuncs) {  // sorted by name (then by BTF id)
+//     printf("%s %s %s:%u\n", k.name.c_str(), kfb::kfunc::kf_flags_string(k.flags).c_str(),
 //            k.file.c_str(), k.line);
-//     for (const kfb::KfuncParam &p : k.params)
-//       if (p.implicit) ...;                    // p.flags: kfb::ARG_* bits (flags.h)
-//     for (const kfb::OpsMember &s : k.scopes) ...;   // "bpf_kfunc_scope:<ops>.<member>"
+//     for (const kfb::kfunc::KfuncParam &p : k.params)
+//       if (p.implicit) ...;                    // p.flags: kfb::kfunc::ARG_* bits (flags.h)
+//     for (const kfb::kfunc::OpsMember &s : k.scopes) ...;  // "bpf_kfunc_scope:<ops>.<member>"
 //   }
 //
 // A Kfunc is plain data (no pointers into the ELF or the DWARF reader), so it outlives both.

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "btf/btf.h"
+#include "btf/query.h"
 #include "dwarf/dwarf.h"
 #include "elf/elf.h"
 #include "kfunc/args.h"
@@ -43,10 +44,8 @@ void warn(DiagSink &diags, const char *rule, const Kfunc &k, const std::string &
 
 uint32_t find_func(const btf::Btf &btf, const std::string &name) {
   // A split BTF's kfuncs are its own FUNCs; prefer those over a same-named base FUNC.
-  std::vector<uint32_t> ids = btf.find(name, btf::Kind::FUNC);
-  for (uint32_t id : ids)
-    if (id >= btf.start_id()) return id;
-  return ids.empty() ? 0 : ids.front();
+  uint32_t own = btf::find_own(btf, name, btf::Kind::FUNC);
+  return own ? own : btf.find_first(name, btf::Kind::FUNC);
 }
 
 }  // namespace

@@ -1,14 +1,14 @@
 // Callback scopes and nesting edges of kfuncs (man kfuncbtf(1), WHAT EMIT WRITES): from DWARF
 // annotations and from a scope file.
 //
-//   kfb::OpsMember m;
+//   kfb::kfunc::OpsMember m;
 //   std::string why;
-//   kfb::parse_ops_member("sched_ext_ops.dispatch", m, why);   // m.ops, m.member
-//   kfb::scope_tag_kind("bpf_kfunc_scope:sched_ext_ops.enqueue")  // ScopeTag::Scope
+//   kfb::kfunc::parse_ops_member("sched_ext_ops.dispatch", m, why);  // m.ops, m.member
+//   kfb::kfunc::scope_tag_kind("bpf_kfunc_scope:sched_ext_ops.enqueue")  // ScopeTag::Scope
 //
 //   // --scopes FILE: lines "<kfunc> <ops>.<member>...", "set:<set> <ops>.<member>...",
 //   // "calls:<kfunc> <ops>.<member>..."; '#' starts a comment.
-//   kfb::apply_scope_file("scopes.txt", bytes, kfuncs, diags);   // appends to scopes / calls
+//   kfb::kfunc::apply_scope_file("scopes.txt", bytes, kfuncs, diags);  // appends to scopes / calls
 //
 // Problems (unknown kfunc or set, malformed "<ops>.<member>") are error diagnostics naming the
 // file and line; whether the member exists in BTF is emit's and check's business.

@@ -11,10 +11,9 @@
 #include <vector>
 
 #include "btf/load.h"
-#include "check/kfunc_rules.h"
 #include "elf/elf.h"
+#include "elf/rewrite.h"
 #include "kfunc/btf_ids.h"
-#include "kfunc/emit.h"
 #include "kfunc/kernel.h"
 #include "support/error.h"
 
@@ -62,12 +61,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)error_of([&] { (void)elf->contents(s); });
   }
   (void)error_of([&] { (void)kfb::kfunc::kernel_version_of(*elf); });
-  (void)error_of([&] { (void)kfb::check::decode_all_set8(*elf, nullptr); });
+  (void)error_of([&] { (void)kfb::kfunc::decode_all_set8(*elf, nullptr); });
   if (btf_err.empty()) {
     (void)error_of([&] { (void)kfb::btf::load_elf(*elf); });
     static const uint8_t kTinyBtf[] = {0x9f, 0xeb, 1, 0, 24, 0, 0, 0, 0, 0, 0, 0,
                                        0,    0,    0, 0, 0,  0, 0, 0, 1, 0, 0, 0, 0};
-    (void)error_of([&] { (void)kfb::kfunc::replace_btf_section(bytes, kTinyBtf, "fuzz.o"); });
+    (void)error_of([&] { (void)kfb::elf::rewrite_btf(*elf, kTinyBtf).image.bytes(); });
   }
   return 0;
 }

@@ -604,3 +604,22 @@ TEST_CASE("features: pahole-style lists") {
   for (const kfunc::FeatureInfo &i : kfunc::feature_table()) defaults += i.is_default;
   CHECK(defaults == 5);
 }
+
+TEST_CASE("emit: a member that is not a function pointer is spelled as check spells it") {
+  // lib/btf's c_type, the one C speller: a pointer to a function pointer and a const pointer.
+  Btf b;
+  uint32_t i32 = b.add_int("int", 4, btf::INT_SIGNED, 32);
+  uint32_t ch = b.add_int("char", 1, btf::INT_CHAR, 8);
+  uint32_t fpp = b.add_ptr(b.add_ptr(b.add_func_proto(i32, {})));
+  uint32_t cp = b.add_const(b.add_ptr(ch));
+  std::vector<btf::NewMember> ms = {{"hook", fpp, 0}, {"name", cp, 64}};
+  b.add_struct("ops", 16, ms);
+  b.add_func("k1", btf::FUNC_STATIC, b.add_func_proto(0, {}));
+  kfunc::Kfunc k = make_kfunc("k1", 0, {});
+  k.scopes = {{"ops", "hook", "", 0}, {"ops", "name", "", 0}};
+  DiagSink d;
+  kfunc::emit_kfunc_btf(b, list({k}), opts(), d);
+  CHECK(messages(d) ==
+        "src/k.c:10: k1: scope 'ops.hook': member 'hook' of struct ops is not a function pointer (int (**)(void))\n"
+        "src/k.c:10: k1: scope 'ops.name': member 'name' of struct ops is not a function pointer (char * const)\n");
+}
