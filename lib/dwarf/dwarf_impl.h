@@ -444,6 +444,10 @@ class Walker {
   const TypeSigs &sigs_;
   size_t dies_ = 0;
   std::unordered_map<Dwarf_Off, TypeNode> types_;
+  // The spelling in progress (decl): the subroutine types it is inside, and how many more
+  // characters its names may add before parameter lists are elided.
+  std::vector<Dwarf_Off> open_subr_;
+  size_t spell_left_ = 0;
   // A CU's file names indexed by file number, by CU DIE offset.
   std::unordered_map<Dwarf_Off, std::vector<std::string>> srcfiles_;
 };
