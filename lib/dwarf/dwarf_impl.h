@@ -407,12 +407,22 @@ class Walker {
     if (r == DW_DLV_ERROR) s_.fail_dw("reading the children of the DIE", err, d);
     return Die(r == DW_DLV_OK ? c : nullptr);
   }
+  // The next sibling. It must lie past `d`: libdwarf follows a DW_AT_sibling wherever it
+  // points, and one pointing back (at `d` itself, say) would walk the same DIEs forever.
   Die sibling(Dwarf_Die d) {
     Dwarf_Die c = nullptr;
     Dwarf_Error err = nullptr;
     int r = dwarf_siblingof_b(dbg_, d, !in_types(d), &c, &err);
     if (r == DW_DLV_ERROR) s_.fail_dw("reading the DIE after this one", err, d);
-    return Die(r == DW_DLV_OK ? c : nullptr);
+    Die next(r == DW_DLV_OK ? c : nullptr);
+    if (next) {
+      Dwarf_Off at = offset(d), to = offset(next.d);
+      if (to <= at)
+        fail("%s: %s+0x%llx: reading the DIE after this one: its DW_AT_sibling (0x%llx) does not point past it",
+             s_.path().c_str(), in_types(d) ? ".debug_types" : ".debug_info",
+             static_cast<unsigned long long>(at & ~kInTypes), static_cast<unsigned long long>(to & ~kInTypes));
+    }
+    return next;
   }
   Dwarf_Off offset(Dwarf_Die d) {
     Dwarf_Off o = 0;
