@@ -5,6 +5,12 @@
 // the walk records each link as a Piece (CWriter::Piece) and, once the base is known, writes
 // everything in one go: Lead pieces, the base, then Pre pieces in reverse, the name, Post
 // pieces in order. Parameters are spelled by a nested walk when their Post piece is written.
+//
+// Bounds, for hostile BTF: a chain (and the parameter walks below it) ends after kMaxDepth
+// links; a FUNC_PROTO inside itself (through its return type or parameters) ends its walk at
+// once, in "<cycle>", so a cycle costs one step, not 2^64; and once one spelling passes
+// kMaxChars, each parameter list not yet written is "..." (without a cycle, nested function
+// pointers still double their spelling per level).
 #include "btf/cname.h"
 
 
@@ -18,6 +24,8 @@ using btf::Btf;
 using btf::Kind;
 
 constexpr int kMaxDepth = 64;
+// Far past any kernel type: the longest spelling on vmlinux 6.18 is a 480-byte prototype.
+constexpr size_t kMaxChars = 4096;
 
 const char *tag_word(Kind k) {
   return k == Kind::UNION ? "union " : (k == Kind::ENUM || k == Kind::ENUM64) ? "enum " : "struct ";
@@ -95,13 +103,21 @@ void CWriter::put(std::string &out, const Piece &p) {
       out += ']';
       break;
     case Piece::Params:
-      params(out, p.num, p.names, p.depth);
+      params(out, p.num, p.names, p.depth, p.proto);
       return;
   }
   if (p.place == Piece::Lead || (p.place == Piece::Pre && p.space)) out += ' ';
 }
 
-void CWriter::params(std::string &out, uint32_t proto_id, bool names, int depth) {
+// The index of proto `id` in protos_, entered inside `up`; kNoProto when it is inside itself.
+uint32_t CWriter::enter_proto(uint32_t id, uint32_t up) {
+  for (uint32_t u = up; u != kNoProto; u = protos_[u].up)
+    if (protos_[u].id == id) return kNoProto;
+  protos_.push_back({id, up});
+  return static_cast<uint32_t>(protos_.size() - 1);
+}
+
+void CWriter::params(std::string &out, uint32_t proto_id, bool names, int depth, uint32_t up) {
   auto ps = btf_.type(proto_id).params();
   if (ps.empty()) {
     out += "(void)";
@@ -114,8 +130,12 @@ void CWriter::params(std::string &out, uint32_t proto_id, bool names, int depth)
       out += "...";
       break;
     }
+    if (out.size() >= limit_) {
+      out += "...";
+      break;
+    }
     std::string_view nm = names && btf_.valid_str(ps[i].name_off) ? btf_.str(ps[i].name_off) : "";
-    walk(out, ps[i].type, nm, depth + 1, pieces_.size());
+    walk(out, ps[i].type, nm, depth + 1, pieces_.size(), up);
   }
   out += ')';
 }
@@ -126,13 +146,19 @@ void CWriter::proto(std::string &out, uint32_t proto_id, bool names) {
     return;
   }
   // "RET (PARAMS)": the walk of the return type around the parameter list.
-  pieces_.push_back({Piece::Post, Piece::Params, false, names, {}, proto_id, 0});
-  walk(out, btf_.type(proto_id).type(), {}, 1, pieces_.size() - 1);
+  uint32_t at = enter_proto(proto_id, kNoProto);
+  pieces_.push_back({Piece::Post, Piece::Params, false, names, {}, proto_id, 0, at});
+  walk(out, btf_.type(proto_id).type(), {}, 1, pieces_.size() - 1, at);
+  protos_.resize(at);
 }
 
 // Spells type `id` declaring `inner`; pieces_ from `first` on belong to this walk (proto()
-// puts the parameter list there before walking the return type).
-void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int depth, size_t first) {
+// puts the parameter list there before walking the return type); `up` is the FUNC_PROTO the
+// type is inside, if any (its entry in protos_).
+void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int depth, size_t first,
+                   uint32_t up) {
+  if (nest_++ == 0) limit_ = out.size() + kMaxChars;
+  const size_t first_proto = protos_.size();
   bool nonempty = !inner.empty() || first < pieces_.size();  // the declarator so far
   bool after_star = false;  // a qualifier that belongs after a pointer's star leads it
   bool cycle = false;
@@ -193,14 +219,24 @@ void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int de
       after_star = false;
       id = a.type;
     } else if (k == Kind::FUNC_PROTO) {
-      pieces_.push_back({Piece::Post, Piece::Params, false, false, {}, id, depth});
+      up = enter_proto(id, up);
+      if (up == kNoProto) {
+        cycle = true;
+        break;
+      }
+      pieces_.push_back({Piece::Post, Piece::Params, false, false, {}, id, depth, up});
       nonempty = true;
       after_star = false;
       id = t.type();
     } else if (k == Kind::FUNC && btf_.valid_id(t.type()) &&
                btf_.type(t.type()).kind() == Kind::FUNC_PROTO) {
+      up = enter_proto(t.type(), up);
+      if (up == kNoProto) {
+        cycle = true;
+        break;
+      }
       pre(Piece::Text, t.name());
-      pieces_.push_back({Piece::Post, Piece::Params, false, true, {}, t.type(), depth});
+      pieces_.push_back({Piece::Post, Piece::Params, false, true, {}, t.type(), depth, up});
       nonempty = true;
       after_star = false;
       id = btf_.type(t.type()).type();
@@ -227,6 +263,8 @@ void CWriter::walk(std::string &out, uint32_t id, std::string_view inner, int de
       if (pieces_[i].place == Piece::Post) put(out, Piece(pieces_[i]));
   }
   pieces_.resize(first);
+  protos_.resize(first_proto);
+  nest_--;
 }
 
 std::string c_type(const btf::Btf &btf, uint32_t id, Spell sp) {

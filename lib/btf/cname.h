@@ -15,7 +15,10 @@
 // `__tag(value)`, and one with kflag (a type attribute, as resolve_btfids 7.3 puts on arena
 // pointers) as `__attribute__((address_space(1)))`, unless `Spell::type_tags` is off (DWARF has
 // no type tags to compare with).
-// Chains longer than 64 links or cyclic ones end in "<cycle>" instead of recursing forever.
+// Chains longer than 64 links or cyclic ones end in "<cycle>" instead of recursing forever; a
+// FUNC_PROTO met again inside its own parameters or return type is "<cycle>" at once. One
+// spelling is at most about 4 KiB: past that, the remaining parameter lists are "..." (nested
+// function pointers double their spelling per level; a 1 KB BTF spelled in full is 500 MB).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +41,7 @@ class CWriter {
   explicit CWriter(const btf::Btf &btf, Spell sp = {}) : btf_(btf), sp_(sp) {}
   void type(std::string &out, uint32_t id) { decl(out, id, {}); }
   void decl(std::string &out, uint32_t id, std::string_view name) {
-    walk(out, id, name, 0, pieces_.size());
+    walk(out, id, name, 0, pieces_.size(), kNoProto);
   }
   void proto(std::string &out, uint32_t proto_id, bool names);
 
@@ -53,17 +56,29 @@ class CWriter {
     std::string_view text;   // Text; Tag: the tag's value
     uint32_t num;            // Dim: nelems; Params: the FUNC_PROTO id
     int depth;               // Params: depth of the proto in the walk
+    uint32_t proto = 0;      // Params: the proto's entry in protos_
   };
 
  private:
-  void walk(std::string &out, uint32_t id, std::string_view inner, int depth, size_t first);
+  static constexpr uint32_t kNoProto = UINT32_MAX;
+  void walk(std::string &out, uint32_t id, std::string_view inner, int depth, size_t first,
+            uint32_t up);
+  uint32_t enter_proto(uint32_t id, uint32_t up);
   void base_word(std::string &out, uint32_t id, bool cycle) const;
-  void params(std::string &out, uint32_t proto_id, bool names, int depth);
+  void params(std::string &out, uint32_t proto_id, bool names, int depth, uint32_t up);
   void put(std::string &out, const Piece &p);
 
   const btf::Btf &btf_;
   Spell sp_;
   std::vector<Piece> pieces_;  // the declarator links of the walks in progress
+  // The FUNC_PROTOs the walks in progress are inside: each with the index of the one it is
+  // inside (kNoProto: none), so a proto's enclosing ones are a chain up from it.
+  struct Open {
+    uint32_t id, up;
+  };
+  std::vector<Open> protos_;
+  size_t nest_ = 0;   // walks in progress
+  size_t limit_ = 0;  // out.size() past which parameter lists are elided
 };
 
 std::string c_type(const btf::Btf &btf, uint32_t id, Spell sp = {});

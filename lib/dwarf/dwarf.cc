@@ -169,6 +169,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
       Session s(*impl_->sources, view.bytes());
       Walker w(s, names, impl_->sigs);
       for (size_t i : parts[k]) w.walk_cu(cus[i], i, results[k]);
+      s.check_load();
       dies[k] = w.dies();
     } catch (...) {
       errors[k] = std::current_exception();

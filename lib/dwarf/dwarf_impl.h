@@ -145,6 +145,16 @@ class Session {
   // The sections behind the session.
   DebugSources &sources() const { return *view_.src; }
 
+  // A section that libdwarf asked for and could not get (a corrupt compressed one, say) makes
+  // libdwarf report an error at whatever DIE it was reading: that section's own error is
+  // thrown instead, naming it. Called on every libdwarf error, and after a walk (libdwarf may
+  // have gone on without the section). Frees `err` when it throws.
+  void check_load(Dwarf_Error err = nullptr) const {
+    if (view_.load_error.empty()) return;
+    if (err) dwarf_dealloc_error(dbg_, err);
+    throw Error(view_.load_error);
+  }
+
   // The message of an error from a failed open, which has no Dwarf_Debug to free it with.
   static std::string init_error(Dwarf_Error err) {
     std::string m = dw_error_text(err);
@@ -155,6 +165,7 @@ class Session {
   // Throws "PATH: SECTION+0xOFF: WHAT: MEANING (DW_DLE_...)", at the DIE `d` when there is
   // one (else "PATH: DWARF: WHAT: ..."); frees the error.
   [[noreturn]] void fail_dw(const char *what, Dwarf_Error err, Dwarf_Die d = nullptr) const {
+    check_load(err);
     std::string m = dw_error_text(err);
     if (err) dwarf_dealloc_error(dbg_, err);
     Dwarf_Off off = 0;
@@ -174,6 +185,7 @@ class Session {
     View(DebugSources *s, std::span<const uint8_t> i) : src(s), info(i) {}
     DebugSources *src = nullptr;
     std::span<const uint8_t> info;
+    std::string load_error;  // the first section load that failed: its message
   };
   static int view_section_info(void *obj, DwSecIndex idx, DwSection *out, int *err);
   static Dwarf_Unsigned shown_flags(const elf::ElfSection &sec);
@@ -306,6 +318,7 @@ class Walker {
     }
     if (r == DW_DLV_ERROR) {
       dwarf_dealloc_error(dbg_, err);
+      s_.check_load();
       return false;
     }
     return r == DW_DLV_OK;
@@ -318,6 +331,7 @@ class Walker {
     int r = dwarf_formstring(a.a, &str, &err);
     if (r == DW_DLV_ERROR) {
       dwarf_dealloc_error(dbg_, err);
+      s_.check_load();
       return false;
     }
     if (r != DW_DLV_OK || !str) return false;
@@ -380,6 +394,7 @@ class Walker {
     Dwarf_Error err = nullptr;
     if (dwarf_formflag(a.a, &b, &err) == DW_DLV_ERROR) {
       dwarf_dealloc_error(dbg_, err);
+      s_.check_load();
       return false;
     }
     return b;
@@ -395,6 +410,7 @@ class Walker {
     Dwarf_Error err = nullptr;
     bool is_info = !(off & kInTypes);
     int r = dwarf_offdie_b(dbg_, off & ~kInTypes, is_info, &d, &err);
+    if (r == DW_DLV_ERROR) s_.check_load(err);
     if (r != DW_DLV_OK)
       fail("%s: %s+0x%llx: reading the DIE: %s", s_.path().c_str(), is_info ? ".debug_info" : ".debug_types",
            static_cast<unsigned long long>(off & ~kInTypes), r == DW_DLV_NO_ENTRY ? "no DIE there" : dw_take_error(dbg_, err).c_str());
@@ -407,12 +423,22 @@ class Walker {
     if (r == DW_DLV_ERROR) s_.fail_dw("reading the children of the DIE", err, d);
     return Die(r == DW_DLV_OK ? c : nullptr);
   }
+  // The next sibling. It must lie past `d`: libdwarf follows a DW_AT_sibling wherever it
+  // points, and one pointing back (at `d` itself, say) would walk the same DIEs forever.
   Die sibling(Dwarf_Die d) {
     Dwarf_Die c = nullptr;
     Dwarf_Error err = nullptr;
     int r = dwarf_siblingof_b(dbg_, d, !in_types(d), &c, &err);
     if (r == DW_DLV_ERROR) s_.fail_dw("reading the DIE after this one", err, d);
-    return Die(r == DW_DLV_OK ? c : nullptr);
+    Die next(r == DW_DLV_OK ? c : nullptr);
+    if (next) {
+      Dwarf_Off at = offset(d), to = offset(next.d);
+      if (to <= at)
+        fail("%s: %s+0x%llx: reading the DIE after this one: its DW_AT_sibling (0x%llx) does not point past it",
+             s_.path().c_str(), in_types(d) ? ".debug_types" : ".debug_info",
+             static_cast<unsigned long long>(at & ~kInTypes), static_cast<unsigned long long>(to & ~kInTypes));
+    }
+    return next;
   }
   Dwarf_Off offset(Dwarf_Die d) {
     Dwarf_Off o = 0;
@@ -444,6 +470,10 @@ class Walker {
   const TypeSigs &sigs_;
   size_t dies_ = 0;
   std::unordered_map<Dwarf_Off, TypeNode> types_;
+  // The spelling in progress (decl): the subroutine types it is inside, and how many more
+  // characters its names may add before parameter lists are elided.
+  std::vector<Dwarf_Off> open_subr_;
+  size_t spell_left_ = 0;
   // A CU's file names indexed by file number, by CU DIE offset.
   std::unordered_map<Dwarf_Off, std::vector<std::string>> srcfiles_;
 };

@@ -119,6 +119,7 @@ Session::Session(DebugSources &src, std::span<const uint8_t> info)
   if (r == DW_DLV_ERROR) {
     std::string m = init_error(err);
     dbg_ = nullptr;
+    check_load();
     fail("%s: cannot read DWARF: %s", path_.c_str(), m.c_str());
   }
   if (r == DW_DLV_NO_ENTRY) {
@@ -214,11 +215,17 @@ Dwarf_Unsigned Session::view_file_size(void *obj) {
 #endif
 
 int Session::view_load_section(void *obj, DwSecIndex idx, Dwarf_Small **data, int *err) {
-  const View &v = *static_cast<View *>(obj);
+  View &v = *static_cast<View *>(obj);
   if (idx == 0 || idx >= v.src->sections().size()) return DW_DLV_NO_ENTRY;
   std::span<const uint8_t> bytes;
   try {  // never let an exception unwind through libdwarf's C frames
     bytes = v.src->bytes(idx, v.info);
+  } catch (const std::exception &e) {
+    // libdwarf reports it as an error at the DIE it was reading: check_load() names the
+    // section instead.
+    if (v.load_error.empty()) v.load_error = e.what();
+    *err = DW_DLE_ELF_SECT_ERR;
+    return DW_DLV_ERROR;
   } catch (...) {
     *err = DW_DLE_ELF_SECT_ERR;
     return DW_DLV_ERROR;

@@ -2,6 +2,7 @@
 // classified, through its per-thread cache of type DIEs.
 #include "dwarf/ctype.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -107,25 +108,38 @@ static std::string spaced(const std::string &base, const std::string &inner) {
   return inner.empty() ? base : base + " " + inner;
 }
 
+// The bounds of a spelling, as lib/btf's (cname.cc) for the same reasons: 64 links deep, a
+// subroutine type inside itself is "<cycle>", and past about 4 KiB of names the parameter lists
+// not yet spelled are "..." (clang's DWARF for 20 levels of nested function pointers is 3 KB;
+// spelled in full, 14 MB).
+constexpr int kMaxSpellDepth = 64;
+constexpr size_t kMaxSpell = 4096;
+
 std::string Walker::decl(Dwarf_Off off, const std::string &inner, int depth) {
-  if (depth > 64) return spaced("?", inner);
+  if (depth > kMaxSpellDepth) return spaced("?", inner);
   const TypeNode &t = node(off);
   auto sub = [&](const std::string &in) {
     return t.has_type ? decl(t.type, in, depth + 1) : spaced("void", in);
   };
+  // A name at the base of the declarator, counted against the budget (with room for a
+  // separator or a star).
+  auto base = [&](const std::string &word) {
+    spell_left_ -= std::min(spell_left_, word.size() + 2);
+    return spaced(word, inner);
+  };
   switch (t.tag) {
     case DW_TAG_base_type:
-      return spaced(base_type_name(t.name), inner);
+      return base(base_type_name(t.name));
     case DW_TAG_typedef:
     case DW_TAG_unspecified_type:
-      return spaced(t.name.empty() ? "void" : t.name, inner);
+      return base(t.name.empty() ? "void" : t.name);
     case DW_TAG_structure_type:
     case DW_TAG_class_type:
-      return spaced("struct " + (t.name.empty() ? std::string("{...}") : t.name), inner);
+      return base("struct " + (t.name.empty() ? std::string("{...}") : t.name));
     case DW_TAG_union_type:
-      return spaced("union " + (t.name.empty() ? std::string("{...}") : t.name), inner);
+      return base("union " + (t.name.empty() ? std::string("{...}") : t.name));
     case DW_TAG_enumeration_type:
-      return spaced("enum " + (t.name.empty() ? std::string("{...}") : t.name), inner);
+      return base("enum " + (t.name.empty() ? std::string("{...}") : t.name));
     case DW_TAG_pointer_type:
     case DW_TAG_reference_type:
     case DW_TAG_rvalue_reference_type: {
@@ -152,17 +166,24 @@ std::string Walker::decl(Dwarf_Off off, const std::string &inner, int depth) {
     case DW_TAG_array_type:
       return sub(inner + "[" + (t.count >= 0 ? std::to_string(t.count) : "") + "]");
     case DW_TAG_subroutine_type: {
+      if (std::find(open_subr_.begin(), open_subr_.end(), off) != open_subr_.end())
+        return base("<cycle>");
+      open_subr_.push_back(off);
       std::string ps;
-      for (size_t i = 0; i < t.params.size(); i++) {
+      bool cut = false;
+      for (size_t i = 0; i < t.params.size() && !cut; i++) {
         if (i) ps += ", ";
-        ps += decl(t.params[i], "", depth + 1);
+        cut = spell_left_ == 0;
+        ps += cut ? "..." : decl(t.params[i], "", depth + 1);
       }
-      if (t.variadic) ps += t.params.empty() ? "..." : ", ...";
+      if (t.variadic && !cut) ps += t.params.empty() ? "..." : ", ...";
       if (ps.empty() && t.prototyped) ps = "void";
-      return sub(inner + "(" + ps + ")");
+      std::string s = sub(inner + "(" + ps + ")");
+      open_subr_.pop_back();
+      return s;
     }
     default:
-      return spaced(t.name.empty() ? "?" : t.name, inner);
+      return base(t.name.empty() ? "?" : t.name);
   }
 }
 
@@ -214,6 +235,8 @@ CType Walker::ctype(bool has_type, Dwarf_Off off) {
     c.type_class = TypeClass::Void;
     return c;
   }
+  spell_left_ = kMaxSpell;
+  open_subr_.clear();
   c.text = decl(off, "");
   c.type_class = classify(off);
   c.ptr_to_struct = ptr_to_struct(off);

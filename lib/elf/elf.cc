@@ -245,7 +245,12 @@ void ElfFile::check_inflated_total() const {
 uint64_t ElfFile::content_size(const ElfSection &s) const {
   if (!compressed(s)) return data(s).size();
   check_inflated_total();
-  return read_chdr(*this, s).size;
+  uint64_t size = read_chdr(*this, s).size;
+  // A claim of 0 bytes makes the section look absent to a reader that asks its size first
+  // (libdwarf never loads an empty .debug_str, and every name in it goes missing): inflated
+  // now, at no cost if true, a stream that holds bytes fails here and names the section.
+  if (size == 0) return contents(s).size();
+  return size;
 }
 
 std::span<const uint8_t> ElfFile::contents(const ElfSection &s) const {

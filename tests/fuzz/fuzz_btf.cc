@@ -1,7 +1,9 @@
 // Fuzz target for lib/btf: parse arbitrary bytes (raw BTF, an ELF's .BTF, or split BTF on a
 // small fixed base); whenever parse succeeds, write -> parse -> write must be identical (the
 // writer's output failing to parse aborts), the dumps must run, and the indexes and builder
-// must work on the result, and both JSON dumps must be valid JSON. Never crash.
+// must work on the result, and both JSON dumps must be valid JSON. Every type is spelled in C
+// (cname.h) within its bound, and the diff of the BTF with its permuted self runs: both walk
+// type graphs with cycles and deep nesting (corpus: spell-*). Never crash, never hang.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -9,8 +11,10 @@
 #include <vector>
 
 #include "btf/btf.h"
+#include "btf/cname.h"
 #include "btf/dump.h"
 #include "btf/load.h"
+#include "diff/diff.h"
 #include "json_valid.h"
 #include "support/error.h"
 
@@ -51,7 +55,24 @@ Btf must_parse(std::span<const uint8_t> bytes, const char *what, const Btf *base
   }
 }
 
-void exercise(Btf &btf) {
+// Every type in C, through one writer: a spelling is at most the writer's budget (4 KiB) plus
+// what the walks in progress (65 links at most) still close, a name and a few characters each.
+void spell_all(const Btf &btf, size_t input_size) {
+  CWriter w(btf);
+  std::string s;
+  const size_t bound = 4096 + 66 * (input_size + 48);
+  for (uint32_t id = btf.start_id(); id < btf.type_cnt() && id < btf.start_id() + 4096; id++) {
+    s.clear();
+    w.decl(s, id, "x");
+    check(s.size() <= bound);
+    s.clear();
+    w.proto(s, id, true);
+    check(s.size() <= bound);
+  }
+}
+
+void exercise(Btf &btf, size_t input_size) {
+  spell_all(btf, input_size);
   std::vector<uint8_t> out = btf.write();
   Btf again = must_parse(out, "again", btf.base());
   check(again.write() == out);
@@ -81,6 +102,10 @@ void exercise(Btf &btf) {
     btf.permute(order);
     Btf p = must_parse(btf.write(), "permuted", btf.base());
     check(p.write() == btf.write());
+    // Keys, signatures and spellings of both sides; ids do not matter, so nothing differs
+    // but the decl tag and string added above.
+    std::string text;
+    kfb::diff::format_text(kfb::diff::diff_btf(again, p, {}), text);
   }
 }
 
@@ -97,14 +122,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bytes = src.bytes;
   try {
     Btf btf = Btf::parse(bytes, "fuzz");
-    exercise(btf);
+    exercise(btf, size);
   } catch (const kfb::Error &e) {
     // Split BTF (no leading NUL in strings): try it on a base of either byte order.
     if (std::string(e.what()).find("needs its base") == std::string::npos) return 0;
     bool be = size >= 2 && data[0] == 0xeb;
     try {
       Btf btf = Btf::parse(bytes, "fuzz", &small_base(be));
-      exercise(btf);
+      exercise(btf, size);
     } catch (const kfb::Error &) {
     }
   }

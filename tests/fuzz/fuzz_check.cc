@@ -2,12 +2,17 @@
 // crash, a hang or an exception (deep chains, 0xfffff types, huge vlen, overlapping sections).
 // The first byte picks the mode and kernel version; in module mode the input is split in two:
 // a base (checked as vmlinux first, so a bad base throws kfb::Error, which is allowed) and the
-// split BTF.
+// split BTF. What the loader accepts also goes through the kfunc rules, whose messages spell
+// types in C (cycles through pointers pass the loader: corpus spell-*).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
+#include "btf/btf.h"
+#include "check/kfunc_rules.h"
 #include "check/loader.h"
+#include "support/diag.h"
 #include "support/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -33,6 +38,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   try {
     kfb::check::LoaderResult r = kfb::check::check_loader(in, o);
     (void)kfb::check::format_finding(r, o);
+    std::optional<kfb::btf::Btf> btf;
+    if (r.ok && o.mode != kfb::check::LoaderMode::Module) {
+      try {
+        btf.emplace(kfb::btf::Btf::parse(in, "fuzz"));
+      } catch (const kfb::Error &) {
+      }
+    }
+    if (btf) {
+      kfb::DiagSink diags;
+      kfb::check::check_kfunc_rules(*btf, nullptr, {}, diags);
+    }
   } catch (const kfb::Error &) {
     if (o.mode != kfb::check::LoaderMode::Module) __builtin_trap();  // only a bad base may throw
   }
