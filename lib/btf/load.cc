@@ -5,9 +5,9 @@
 
 #include <cstring>
 #include <exception>
-#include <thread>
 
 #include "support/error.h"
+#include "support/parallel.h"
 
 namespace kfb::btf {
 
@@ -107,22 +107,10 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
     r.second = load(path_b, base_b);
     return r;
   }
-  std::exception_ptr err;
-  std::thread t([&] {
-    try {
-      r.second = load(path_b, base_b);
-    } catch (...) {
-      err = std::current_exception();
-    }
+  run_parallel(2, [&](unsigned k) {
+    if (k == 0) r.first = load(path_a, base_a);
+    else r.second = load(path_b, base_b);
   });
-  try {
-    r.first = load(path_a, base_a);
-  } catch (...) {
-    t.join();
-    throw;
-  }
-  t.join();
-  if (err) std::rethrow_exception(err);
   return r;
 }
 
