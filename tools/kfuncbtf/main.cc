@@ -14,6 +14,7 @@
 
 #include "command.h"
 #include "support/error.h"
+#include "support/file.h"
 
 namespace kfb::tool {
 
@@ -169,6 +170,8 @@ static int run(int argc, char **argv) {
 }  // namespace kfb::tool
 
 int main(int argc, char **argv) {
+  // A signal during a write, or an input truncated under its mapping, says what happened.
+  kfb::report_fatal_signals("kfuncbtf", kfb::tool::kExitTrouble);
   try {
     return kfb::tool::check_stdout(kfb::tool::run(argc, argv));
   } catch (const kfb::Error &e) {
