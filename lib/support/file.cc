@@ -97,6 +97,12 @@ MappedFile MappedFile::open(const std::string &path) {
   f.buf_.resize(n);
   f.ptr_ = f.buf_.data();
   f.size_ = n;
+  // A pipe, FIFO or terminal is used up: its bytes are all in memory, and no reader may
+  // pread or copy_file_range from the descriptor (ESPIPE) — fd() is -1, as for from_memory.
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    close(f.fd_);
+    f.fd_ = -1;
+  }
   return f;
 }
 

@@ -5,9 +5,10 @@
 //
 //   kfb::write_file_atomic("out.btf", blob);   // temp file in the same directory, then rename
 //
-// Regular files are mmap'ed read-only; anything else (sysfs, pipes) is read into memory.
-// write_file_atomic never leaves a half-written file behind: on any error or catchable signal
-// the temp file is removed and the destination is untouched.
+// Regular files are mmap'ed read-only; anything else (sysfs, pipes) is read into memory, and a
+// pipe's descriptor is closed (fd() -1: nothing can pread it again). write_file_atomic never
+// leaves a half-written file behind: on any error or catchable signal the temp file is removed
+// and the destination is untouched.
 //
 //   kfb::report_fatal_signals("kfuncbtf", 2);   // tools/ only: what a signal may print, and
 //                                               // the exit code when a mapped input shrinks
