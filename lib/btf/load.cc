@@ -2,7 +2,9 @@
 #include "btf/load.h"
 
 #include <elf.h>
+#include <sys/stat.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -29,8 +31,23 @@ Source from_image(Source s, std::span<const uint8_t> image, const std::string &p
 
 }  // namespace
 
+SysBtf sys_btf_kind(const std::string &path) {
+  struct stat f, v, dir, vdir;
+  if (stat(path.c_str(), &f) != 0 || stat(kSysVmlinux, &v) != 0) return SysBtf::None;
+  if (f.st_dev != v.st_dev) return SysBtf::None;  // not even on that sysfs
+  if (f.st_ino == v.st_ino) return SysBtf::Vmlinux;
+  char *real = realpath(path.c_str(), nullptr);
+  if (!real) return SysBtf::None;
+  std::string r = real;
+  free(real);
+  std::string parent = r.substr(0, r.rfind('/') + 1) + ".";
+  bool module = stat(parent.c_str(), &dir) == 0 && stat(kSysBtfDir, &vdir) == 0 &&
+                dir.st_dev == vdir.st_dev && dir.st_ino == vdir.st_ino;
+  return module ? SysBtf::Module : SysBtf::None;
+}
+
 std::string default_base(const std::string &path) {
-  return path.rfind(kSysBtfDir, 0) == 0 && path != kSysVmlinux ? kSysVmlinux : "";
+  return sys_btf_kind(path) == SysBtf::Module ? kSysVmlinux : "";
 }
 
 bool is_elf(std::span<const uint8_t> bytes) {

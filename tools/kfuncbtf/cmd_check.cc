@@ -52,7 +52,7 @@ std::string default_kernel(const std::string &file, const btf::Source &in) {
   int v = 0;
   if (in.elf) {
     v = kfunc::kernel_version_of(*in.elf);
-  } else if (file.rfind("/sys/kernel/btf/", 0) == 0) {
+  } else if (btf::sys_btf_kind(file) != btf::SysBtf::None) {
     struct utsname u;
     if (uname(&u) == 0) v = kfunc::parse_kernel_version(u.release);
   }
