@@ -83,6 +83,7 @@ int run_check(const Globals &g, const CheckOpts &opts) {
     base = btf::base_source(in.elf.get(), o.file, o.base);
     if (!base) throw Error("--as module needs the base BTF (-B/--base-btf)");
     co.base = base->bytes;
+    co.base_where = base->what;
   } else if (!o.base.empty()) {
     throw Error("-B/--base-btf is only used with --as module");
   }
