@@ -428,7 +428,18 @@ bool same_file(const std::string &a, const std::string &b) {
          sa.st_ino == sb.st_ino;
 }
 
-std::string temp_prefix_of(const std::string &base) { return "." + base + ".kfuncbtf-tmp."; }
+std::string temp_prefix_of(const std::string &base) {
+  // NAME_MAX (255) holds ".BASE.kfuncbtf-tmp." + a PID (at most 7 digits, pid_max 2^22) +
+  // ".XXXXXX": a longer BASE is cut (at a UTF-8 character boundary), so a file name the file
+  // system takes gets a temp name it takes too; PID and mkstemp's letters keep it unique.
+  constexpr size_t kMaxBase = 255 - (1 + 14) - 7 - 7;
+  size_t n = base.size();
+  if (n > kMaxBase) {
+    n = kMaxBase;
+    while (n > 0 && (static_cast<unsigned char>(base[n]) & 0xc0) == 0x80) n--;
+  }
+  return "." + base.substr(0, n) + ".kfuncbtf-tmp.";
+}
 
 namespace {
 

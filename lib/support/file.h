@@ -64,7 +64,7 @@ void prefault_write(void *p, size_t n);
 // The file mode of an existing destination is kept; new files get `mode` (umask applied).
 // An existing destination that is not a regular file (/dev/null, a FIFO) is written in place,
 // never replaced; a directory is an error; a symbolic link is written through to its target.
-// The temp file is ".BASE.kfuncbtf-tmp.PID.XXXXXX": every signal
+// The temp file is ".BASE.kfuncbtf-tmp.PID.XXXXXX" (BASE cut to fit NAME_MAX): every signal
 // that ends the process (SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGALRM, SIGUSR1, SIGXCPU,
 // ..., the faults) removes it before the process dies of that signal (handlers installed on
 // first use, not over SIG_IGN or another handler); ulimit -f makes the write fail (EFBIG, not
@@ -97,7 +97,8 @@ void write_file_atomic(const std::string &path, const FileImage &image, unsigned
 // True when both paths exist and name the same file (device and inode, links followed).
 bool same_file(const std::string &a, const std::string &b);
 
-// ".BASE.kfuncbtf-tmp.": how the temp files of BASE start (tests, documentation).
+// ".BASE.kfuncbtf-tmp.": how the temp files of BASE start (tests, documentation); a BASE
+// longer than 226 bytes is cut to its first 226.
 std::string temp_prefix_of(const std::string &base);
 
 }  // namespace kfb
