@@ -502,7 +502,13 @@ void write_atomic(const std::string &path_in, Fill fill, InPlace in_place, const
   struct stat lst;
   if (lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
     char *real = realpath(path.c_str(), nullptr);
-    if (!real) fail("%s: a symbolic link whose target cannot be resolved: %s", path.c_str(), strerror(errno));
+    if (!real) {
+      // /dev/stdout on a pipe: /proc/self/fd/1 -> "pipe:[1234]", no path, yet a pipe to write.
+      int err = errno;
+      struct stat t;
+      if (stat(path.c_str(), &t) == 0 && !S_ISREG(t.st_mode) && !S_ISDIR(t.st_mode)) return in_place(path, what);
+      fail("%s: a symbolic link whose target cannot be resolved: %s", path.c_str(), strerror(err));
+    }
     path = real;
     free(real);
   }

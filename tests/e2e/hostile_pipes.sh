@@ -32,4 +32,10 @@ same 0 dump @
 same 0 diff "$obj" @
 same 0 emit -q @ -o /dev/stdout
 same 0 emit -q @ --update-elf -o /dev/stdout
-echo "ok: pipes and FIFOs read like files in every command"
+# And written like files: -o /dev/stdout when stdout is a pipe (/proc/self/fd/1 names no file,
+# it is "pipe:[N]") is written in place, as it is when stdout is a file.
+"$KFUNCBTF" emit -q "$obj" -o want.btf
+expect_exit 0 bash -c '"$@" | cat > piped.btf' - "$KFUNCBTF" emit -q "$obj" -o /dev/stdout
+expect_eq "$(cat "$T/err")" ""
+cmp want.btf piped.btf || die "emit -o /dev/stdout into a pipe: other bytes"
+echo "ok: pipes and FIFOs read like files in every command, and written like them"
