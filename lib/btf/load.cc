@@ -2,12 +2,14 @@
 #include "btf/load.h"
 
 #include <elf.h>
+#include <sys/stat.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <thread>
 
 #include "support/error.h"
+#include "support/parallel.h"
 
 namespace kfb::btf {
 
@@ -29,8 +31,23 @@ Source from_image(Source s, std::span<const uint8_t> image, const std::string &p
 
 }  // namespace
 
+SysBtf sys_btf_kind(const std::string &path) {
+  struct stat f, v, dir, vdir;
+  if (stat(path.c_str(), &f) != 0 || stat(kSysVmlinux, &v) != 0) return SysBtf::None;
+  if (f.st_dev != v.st_dev) return SysBtf::None;  // not even on that sysfs
+  if (f.st_ino == v.st_ino) return SysBtf::Vmlinux;
+  char *real = realpath(path.c_str(), nullptr);
+  if (!real) return SysBtf::None;
+  std::string r = real;
+  free(real);
+  std::string parent = r.substr(0, r.rfind('/') + 1) + ".";
+  bool module = stat(parent.c_str(), &dir) == 0 && stat(kSysBtfDir, &vdir) == 0 &&
+                dir.st_dev == vdir.st_dev && dir.st_ino == vdir.st_ino;
+  return module ? SysBtf::Module : SysBtf::None;
+}
+
 std::string default_base(const std::string &path) {
-  return path.rfind(kSysBtfDir, 0) == 0 && path != kSysVmlinux ? kSysVmlinux : "";
+  return sys_btf_kind(path) == SysBtf::Module ? kSysVmlinux : "";
 }
 
 bool is_elf(std::span<const uint8_t> bytes) {
@@ -107,22 +124,10 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
     r.second = load(path_b, base_b);
     return r;
   }
-  std::exception_ptr err;
-  std::thread t([&] {
-    try {
-      r.second = load(path_b, base_b);
-    } catch (...) {
-      err = std::current_exception();
-    }
+  run_parallel(2, [&](unsigned k) {
+    if (k == 0) r.first = load(path_a, base_a);
+    else r.second = load(path_b, base_b);
   });
-  try {
-    r.first = load(path_a, base_a);
-  } catch (...) {
-    t.join();
-    throw;
-  }
-  t.join();
-  if (err) std::rethrow_exception(err);
   return r;
 }
 

@@ -33,8 +33,13 @@ namespace kfb::btf {
 // /sys/kernel/btf/vmlinux: the kernel's BTF, and the base of every other /sys/kernel/btf file.
 inline constexpr const char *kSysVmlinux = "/sys/kernel/btf/vmlinux";
 
-// The base a file is split on when none is given: kSysVmlinux for /sys/kernel/btf/<module>,
-// "" for anything else.
+// What a file is among the running kernel's BTF files, decided by what it is (device and inode,
+// links followed), never by how its path is spelled: /sys/kernel/btf/../btf/vmlinux and
+// //sys/kernel/btf/vmlinux are Vmlinux; another file of the directory that holds it is a Module.
+enum class SysBtf { None, Vmlinux, Module };
+SysBtf sys_btf_kind(const std::string &path);
+
+// The base a file is split on when none is given: kSysVmlinux for a Module, "" for anything else.
 std::string default_base(const std::string &path);
 
 // True when `bytes` start with the ELF magic.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "btf/btf.h"
 #include "check/kfunc_rules_impl.h"
@@ -101,10 +102,13 @@ void Rules::set8_flags() {
         strfmt("no set8 has BTF_SET8_KFUNCS and %zu have none (a kernel before 6.9?): "
                "--legacy-kfunc-sets counts them as kfunc sets", plain));
   std::set<std::string> reported;
+  // Each set by name (the first of that name, as a search in offset order finds it): one
+  // lookup per entry, not a walk over every set (64k sets of one kfunc took 9 s).
+  std::unordered_map<std::string_view, const kfunc::BtfIdsSet *> set_by_name;
+  for (const kfunc::BtfIdsSet &s : opt_.sets->sets) set_by_name.try_emplace(s.name, &s);
   for (const kfunc::BtfIdsEntry &e : opt_.sets->entries) {
-    auto set = std::find_if(opt_.sets->sets.begin(), opt_.sets->sets.end(),
-                            [&](const kfunc::BtfIdsSet &s) { return s.name == e.set; });
-    if (set == opt_.sets->sets.end() || (set->flags & kfunc::BTF_SET8_KFUNCS)) continue;
+    auto found = set_by_name.find(e.set);
+    if (found == set_by_name.end() || (found->second->flags & kfunc::BTF_SET8_KFUNCS)) continue;
     // Only a kfunc (tagged bpf_kfunc) that no proper kfunc set lists is lost: a flagless set
     // holding plain functions, or kfuncs registered elsewhere too, is a legacy set, no finding.
     auto it = kfunc_by_name_.find(e.name);

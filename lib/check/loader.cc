@@ -115,7 +115,7 @@ LoaderResult check_loader(std::span<const uint8_t> blob, const CheckOptions &opt
     CheckOptions bo;
     bo.mode = LoaderMode::Vmlinux;
     bo.kernel = opts.kernel;
-    bo.where = "base: .BTF";
+    bo.where = opts.base_where;
     detail::Loader base(opts.base, bo, nullptr);
     LoaderResult br = base.run();
     if (!br.ok)

@@ -39,6 +39,7 @@ struct CheckOptions {
   KernelVersion kernel = KernelVersion::V7_3;
   std::span<const uint8_t> base;  // Module mode: the base (vmlinux) BTF bytes
   std::string where = "<input>: .BTF";  // message prefix: "file: .BTF"
+  std::string base_where = "base: .BTF";  // the base's prefix: "vmlinux: .BTF", "m.ko: .BTF.base"
   size_t section_offset = 0;            // offset of the blob inside its file section
 };
 

@@ -61,10 +61,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <thread>
 #include <unordered_map>
 
 #include "support/error.h"
+#include "support/parallel.h"
 
 namespace kfb::diff {
 
@@ -688,9 +688,7 @@ struct Matcher::Impl {
     };
     // The sides share nothing while being indexed: one thread each with -j.
     if (jobs > 1) {
-      std::thread t([&] { index(side[New]); });
-      index(side[Old]);
-      t.join();
+      run_parallel(2, [&](unsigned k) { index(side[k == 0 ? Old : New]); });
     } else {
       index(side[Old]);
       index(side[New]);

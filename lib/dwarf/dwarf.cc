@@ -52,7 +52,6 @@
 #include <elf.h>
 
 #include <algorithm>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -60,6 +59,7 @@
 #include "dwarf/reloc.h"
 #include "elf/elf.h"
 #include "support/error.h"
+#include "support/parallel.h"
 
 namespace kfb::dwarf {
 
@@ -175,10 +175,7 @@ std::vector<FuncDef> DwarfReader::find(const DwarfQuery &q) {
       errors[k] = std::current_exception();
     }
   };
-  std::vector<std::thread> threads;
-  for (unsigned k = 1; k < jobs; k++) threads.emplace_back(work, k);
-  work(0);
-  for (auto &t : threads) t.join();
+  run_parallel(jobs, work);  // fewer threads when the system grants fewer
   for (auto &e : errors)
     if (e) std::rethrow_exception(e);
 

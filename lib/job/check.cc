@@ -15,12 +15,12 @@
 namespace kfb::job {
 namespace {
 
-// The kernel an input comes from: an ELF's linux_banner; the running kernel for
-// /sys/kernel/btf; 0 when unknown.
+// The kernel an input comes from: an ELF's linux_banner; the running kernel for the files of
+// /sys/kernel/btf (known by device and inode, however the path is spelled); 0 when unknown.
 int input_kernel(const std::string &file, const btf::Source &in) {
   if (in.elf) return kfunc::kernel_version_of(*in.elf);
   struct utsname u;
-  if (file.rfind("/sys/kernel/btf/", 0) == 0 && uname(&u) == 0) return kfunc::parse_kernel_version(u.release);
+  if (btf::sys_btf_kind(file) != btf::SysBtf::None && uname(&u) == 0) return kfunc::parse_kernel_version(u.release);
   return 0;
 }
 
@@ -46,6 +46,7 @@ CheckOutcome check_file(const CheckRequest &rq) {
     base = btf::base_source(in.elf.get(), rq.file, rq.base);
     if (!base) throw Error("--as module needs the base BTF (-B/--base-btf)");
     co.base = base->bytes;
+    co.base_where = base->what;
   } else if (!rq.base.empty()) {
     throw Error("-B/--base-btf is only used with --as module");
   }

@@ -87,10 +87,19 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
   std::string_view text(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   uint32_t lineno = 0;
   while (!text.empty()) {
-    size_t nl = text.find('\n');
+    // A line ends at "\n", "\r\n" or a lone "\r" (a file saved with old Mac line ends is
+    // still one entry per line, not one long comment).
+    size_t nl = text.find_first_of("\r\n");
     std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    size_t next = nl == std::string_view::npos ? text.size()
+                  : nl + (text[nl] == '\r' && nl + 1 < text.size() && text[nl + 1] == '\n' ? 2 : 1);
+    text = text.substr(next);
     lineno++;
+    // A NUL is no part of a kfunc or member name: say so, instead of a name cut at it.
+    if (line.find('\0') != std::string_view::npos) {
+      error(diags, "", path, lineno, "a NUL byte in the line (not a text file?)");
+      continue;
+    }
     if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     std::vector<std::string_view> words;
     for (size_t i = 0; i < line.size();) {

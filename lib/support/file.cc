@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,11 @@
 
 namespace kfb {
 
+namespace {
+int register_mapping(const uint8_t *begin, size_t size, int fd, const std::string &path);
+void unregister_mapping(int slot);
+}  // namespace
+
 MappedFile &MappedFile::operator=(MappedFile &&o) noexcept {
   if (this != &o) {
     this->~MappedFile();
@@ -27,17 +33,21 @@ MappedFile &MappedFile::operator=(MappedFile &&o) noexcept {
     size_ = o.size_;
     mapped_ = o.mapped_;
     fd_ = o.fd_;
+    map_slot_ = o.map_slot_;
     buf_ = std::move(o.buf_);
     ptr_ = mapped_ ? o.ptr_ : buf_.data();
     o.ptr_ = nullptr;
     o.size_ = 0;
     o.mapped_ = false;
     o.fd_ = -1;
+    o.map_slot_ = -1;
   }
   return *this;
 }
 
 MappedFile::~MappedFile() {
+  if (map_slot_ >= 0) unregister_mapping(map_slot_);
+  map_slot_ = -1;
   if (mapped_ && ptr_) munmap(const_cast<uint8_t *>(ptr_), size_);
   if (fd_ >= 0) close(fd_);
   ptr_ = nullptr;
@@ -54,14 +64,24 @@ MappedFile MappedFile::open(const std::string &path) {
   if (fstat(f.fd_, &st) < 0) fail("%s: cannot stat: %s", path.c_str(), strerror(errno));
   if (S_ISDIR(st.st_mode)) fail("%s: is a directory", path.c_str());
   // sysfs files (/sys/kernel/btf/*) report a size but are not always mappable: read those.
-  bool sysfs = path.rfind("/sys/", 0) == 0;
+  // Told by the file system the file is on, not by how its path is spelled.
+  struct statfs fs;
+  constexpr long kSysfsMagic = 0x62656572;  // SYSFS_MAGIC, linux/magic.h
+  bool sysfs = fstatfs(f.fd_, &fs) == 0 && fs.f_type == kSysfsMagic;
   if (S_ISREG(st.st_mode) && st.st_size > 0 && !sysfs) {
     void *p = mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, f.fd_, 0);
     if (p != MAP_FAILED) {
-      f.ptr_ = static_cast<const uint8_t *>(p);
-      f.size_ = st.st_size;
-      f.mapped_ = true;
-      return f;
+      // A mapping the SIGBUS handler knows (the file may shrink under it); without a free
+      // slot, the file is read instead.
+      int slot = register_mapping(static_cast<const uint8_t *>(p), st.st_size, f.fd_, path);
+      if (slot >= 0) {
+        f.ptr_ = static_cast<const uint8_t *>(p);
+        f.size_ = st.st_size;
+        f.mapped_ = true;
+        f.map_slot_ = slot;
+        return f;
+      }
+      munmap(p, st.st_size);
     }
   }
   size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? st.st_size + 1 : 1 << 16;
@@ -82,6 +102,12 @@ MappedFile MappedFile::open(const std::string &path) {
   f.buf_.resize(n);
   f.ptr_ = f.buf_.data();
   f.size_ = n;
+  // A pipe, FIFO or terminal is used up: its bytes are all in memory, and no reader may
+  // pread or copy_file_range from the descriptor (ESPIPE) — fd() is -1, as for from_memory.
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    close(f.fd_);
+    f.fd_ = -1;
+  }
   return f;
 }
 
@@ -116,55 +142,249 @@ static void write_in_place(const std::string &path, std::span<const uint8_t> dat
 
 namespace {
 
-// The temporary files being written right now, for the signal handler: fixed slots of
-// NUL-terminated paths it can unlink without allocating (unlink is async-signal-safe).
-constexpr int kTempSlots = 8;
-constexpr size_t kTempPathMax = 4096;
-char temp_paths[kTempSlots][kTempPathMax];
-std::atomic<bool> temp_used[kTempSlots];
-std::mutex temp_mu;  // registration only; the handler never locks
-constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+// ---------------------------------------------------------------- signals
+//
+// What a signal handler may touch: fixed slots of NUL-terminated paths, read without locks or
+// allocation, and async-signal-safe calls only (unlink, write, fstat, sigaction, raise, _exit).
+//
+// * Every signal whose default action ends the process (SIGHUP ... SIGSYS, the real-time ones)
+//   and that the process has not set otherwise (SIG_IGN under nohup, a handler of someone else)
+//   removes the temp files being written, says which output was not written when
+//   report_fatal_signals() was called, and the process dies of that same signal.
+// * The faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE) remove the temp files and go on to the action
+//   that was there before (a sanitizer's report, or the default crash).
+// * SIGBUS inside a mapped input: the file shrank while it was read (a build that rewrites
+//   vmlinux under us). With report_fatal_signals(), that is said and the process exits with its
+//   code; no output was written, as every output is renamed into place after the reads.
+// * SIGXFSZ (ulimit -f) is caught and does nothing: the write fails with EFBIG, which is reported
+//   as a write error like any other, and the temp file is removed on that path.
+constexpr size_t kPathMax = 4096;
 
-extern "C" void remove_temps_and_die(int sig) {
-  for (int i = 0; i < kTempSlots; i++)
-    if (temp_used[i].load(std::memory_order_acquire)) unlink(temp_paths[i]);
-  signal(sig, SIG_DFL);  // then die of the same signal, so the parent sees how we ended
-  raise(sig);
+struct TempSlot {
+  std::atomic<bool> used{false};
+  char temp[kPathMax];
+  char out[kPathMax];  // the output it becomes, for the message
+};
+constexpr int kTempSlots = 8;
+TempSlot temp_slots[kTempSlots];
+
+struct MapSlot {
+  std::atomic<bool> used{false};
+  const uint8_t *begin = nullptr;
+  size_t size = 0;
+  int fd = -1;
+  char path[kPathMax];
+};
+constexpr int kMapSlots = 16;
+MapSlot map_slots[kMapSlots];
+
+std::mutex slots_mu;  // registration only; the handlers never lock
+
+char program_name[64];              // "" until report_fatal_signals()
+int input_changed_exit = 2;
+std::atomic<bool> reporting{false};
+
+struct sigaction previous[NSIG];    // the actions replaced, for the faults to go on to
+
+constexpr int kFaults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+constexpr int kTerminating[] = {
+    SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM,
+    SIGPROF, SIGIO, SIGSYS, SIGTRAP, SIGABRT,
+#ifdef SIGPWR
+    SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+    SIGSTKFLT,
+#endif
+};
+
+const char *signal_name(int sig) {
+  switch (sig) {
+    case SIGHUP: return "SIGHUP";
+    case SIGINT: return "SIGINT";
+    case SIGQUIT: return "SIGQUIT";
+    case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGALRM: return "SIGALRM";
+    case SIGTERM: return "SIGTERM";
+#ifdef SIGSTKFLT
+    case SIGSTKFLT: return "SIGSTKFLT";
+#endif
+    case SIGXCPU: return "SIGXCPU (CPU time limit)";
+    case SIGVTALRM: return "SIGVTALRM";
+    case SIGPROF: return "SIGPROF";
+    case SIGIO: return "SIGIO";
+#ifdef SIGPWR
+    case SIGPWR: return "SIGPWR";
+#endif
+    case SIGSYS: return "SIGSYS";
+  }
+  return nullptr;
 }
 
+// A message built on the stack and written in one write(2), as the handlers may not allocate.
+class SafeLine {
+ public:
+  SafeLine &operator<<(const char *s) {
+    while (*s && n_ < sizeof(buf_) - 1) buf_[n_++] = *s++;
+    return *this;
+  }
+  SafeLine &operator<<(uint64_t v) {
+    char d[24];
+    int k = 0;
+    do d[k++] = static_cast<char>('0' + v % 10); while ((v /= 10) && k < 24);
+    while (k && n_ < sizeof(buf_) - 1) buf_[n_++] = d[--k];
+    return *this;
+  }
+  void write_line() {
+    buf_[n_++] = '\n';
+    ssize_t r = ::write(STDERR_FILENO, buf_, n_);
+    (void)r;
+  }
+
+ private:
+  char buf_[2 * kPathMax + 256];
+  size_t n_ = 0;
+};
+
+// Removes the temp files; says for each which output was not written and why (sig > 0).
+void remove_temps(int sig) {
+  for (TempSlot &t : temp_slots) {
+    if (!t.used.load(std::memory_order_acquire)) continue;
+    unlink(t.temp);
+    if (sig > 0 && program_name[0]) {
+      SafeLine l;
+      l << program_name << ": " << t.out << ": not written: killed by ";
+      if (const char *name = signal_name(sig)) l << name;
+      else l << "signal " << static_cast<uint64_t>(sig);
+      l.write_line();
+    }
+  }
+}
+
+extern "C" void on_terminating_signal(int sig) {
+  remove_temps(sig);
+  signal(sig, SIG_DFL);  // then die of the same signal, so the parent sees how we ended
+  raise(sig);            // delivered when the handler returns (the signal is blocked in it)
+}
+
+extern "C" void on_file_size_limit(int) {}  // the write gets EFBIG instead
+
+// A SIGBUS inside a mapped input: say so and exit; nothing else to do, the bytes are gone.
+void input_shrank(const siginfo_t *si) {
+  const uint8_t *a = static_cast<const uint8_t *>(si->si_addr);
+  for (MapSlot &m : map_slots) {
+    if (!m.used.load(std::memory_order_acquire) || a < m.begin || a >= m.begin + m.size) continue;
+    remove_temps(0);
+    SafeLine l;
+    l << program_name << ": " << m.path << ": the file shrank from " << static_cast<uint64_t>(m.size);
+    struct stat st;
+    if (fstat(m.fd, &st) == 0) l << " to " << static_cast<uint64_t>(st.st_size);
+    l << " bytes while it was read (rewritten by another process?); nothing was written";
+    l.write_line();
+    _exit(input_changed_exit);
+  }
+}
+
+extern "C" void on_fault(int sig, siginfo_t *si, void *) {
+  if (sig == SIGBUS && si->si_code > 0 && reporting.load(std::memory_order_acquire)) input_shrank(si);
+  remove_temps(sig);
+  // Go on to the action we replaced: a fault happens again when the handler returns and meets
+  // it with its own siginfo; a sent signal (si_code <= 0) or the default action is raised.
+  sigaction(sig, &previous[sig], nullptr);
+  bool handler = (previous[sig].sa_flags & SA_SIGINFO) || (previous[sig].sa_handler != SIG_DFL &&
+                                                          previous[sig].sa_handler != SIG_IGN);
+  if (si->si_code <= 0 || !handler) {
+    if (!handler) signal(sig, SIG_DFL);
+    raise(sig);
+  }
+}
+
+// Installs the handlers once (first temp file, or first mapping with reporting on).
 void install_handlers() {
   static std::once_flag once;
   std::call_once(once, [] {
-    for (int sig : kCleanupSignals) {
-      struct sigaction old;
-      if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // nohup
+    auto is_default = [](const struct sigaction &a) {
+      return !(a.sa_flags & SA_SIGINFO) && a.sa_handler == SIG_DFL;
+    };
+    auto set = [](int sig, void (*fn)(int)) {
       struct sigaction sa = {};
-      sa.sa_handler = remove_temps_and_die;
+      sa.sa_handler = fn;
+      sigemptyset(&sa.sa_mask);
+      sigaction(sig, &sa, nullptr);
+    };
+    std::vector<int> terminating(std::begin(kTerminating), std::end(kTerminating));
+    for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) terminating.push_back(sig);
+    for (int sig : terminating)
+      if (sigaction(sig, nullptr, &previous[sig]) == 0 && is_default(previous[sig]))
+        set(sig, on_terminating_signal);  // not over SIG_IGN (nohup) or a handler of others
+    if (sigaction(SIGXFSZ, nullptr, &previous[SIGXFSZ]) == 0 && is_default(previous[SIGXFSZ]))
+      set(SIGXFSZ, on_file_size_limit);
+    for (int sig : kFaults) {
+      if (sigaction(sig, nullptr, &previous[sig]) != 0) continue;
+      if (!(previous[sig].sa_flags & SA_SIGINFO) && previous[sig].sa_handler == SIG_IGN) continue;
+      struct sigaction sa = {};
+      sa.sa_sigaction = on_fault;
+      sa.sa_flags = SA_SIGINFO | SA_NODEFER;  // a fault inside the handler must not hang it
       sigemptyset(&sa.sa_mask);
       sigaction(sig, &sa, nullptr);
     }
   });
 }
 
-// A temp file that the handler removes if a signal ends the process before rename(2).
+int register_mapping(const uint8_t *begin, size_t size, int fd, const std::string &path) {
+  if (reporting.load(std::memory_order_acquire)) install_handlers();
+  std::lock_guard lock(slots_mu);
+  for (int i = 0; i < kMapSlots; i++) {
+    MapSlot &m = map_slots[i];
+    if (m.used.load(std::memory_order_relaxed)) continue;
+    m.begin = begin;
+    m.size = size;
+    m.fd = fd;
+    size_t n = std::min(path.size(), kPathMax - 1);
+    memcpy(m.path, path.data(), n);
+    m.path[n] = 0;
+    m.used.store(true, std::memory_order_release);
+    return i;
+  }
+  return -1;
+}
+
+void unregister_mapping(int slot) {
+  std::lock_guard lock(slots_mu);
+  map_slots[slot].used.store(false, std::memory_order_release);
+}
+
+// A temp file that the handlers remove if a signal ends the process before rename(2).
 class TempRegistration {
  public:
-  explicit TempRegistration(const std::string &path) {
-    if (path.size() >= kTempPathMax) return;
+  TempRegistration(const std::string &temp, const std::string &out) {
+    if (temp.size() >= kPathMax) return;
     install_handlers();
-    std::lock_guard lock(temp_mu);
+    std::lock_guard lock(slots_mu);
     for (int i = 0; i < kTempSlots; i++) {
-      if (temp_used[i].load(std::memory_order_relaxed)) continue;
-      memcpy(temp_paths[i], path.c_str(), path.size() + 1);
-      temp_used[i].store(true, std::memory_order_release);
+      TempSlot &t = temp_slots[i];
+      if (t.used.load(std::memory_order_relaxed)) continue;
+      memcpy(t.temp, temp.c_str(), temp.size() + 1);
+      size_t n = std::min(out.size(), kPathMax - 1);
+      memcpy(t.out, out.data(), n);
+      t.out[n] = 0;
+      t.used.store(true, std::memory_order_release);
       slot_ = i;
       return;
     }
   }
   ~TempRegistration() {
     if (slot_ < 0) return;
-    std::lock_guard lock(temp_mu);
-    temp_used[slot_].store(false, std::memory_order_release);
+    std::lock_guard lock(slots_mu);
+    temp_slots[slot_].used.store(false, std::memory_order_release);
   }
   TempRegistration(const TempRegistration &) = delete;
   TempRegistration &operator=(const TempRegistration &) = delete;
@@ -194,13 +414,33 @@ void remove_stale_temps(const std::string &dir, const std::string &prefix) {
 
 }  // namespace
 
+void report_fatal_signals(const char *program, int input_changed_code) {
+  size_t n = std::min(strlen(program), sizeof(program_name) - 1);
+  memcpy(program_name, program, n);
+  program_name[n] = 0;
+  input_changed_exit = input_changed_code;
+  reporting.store(true, std::memory_order_release);
+  install_handlers();
+}
+
 bool same_file(const std::string &a, const std::string &b) {
   struct stat sa, sb;
   return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
          sa.st_ino == sb.st_ino;
 }
 
-std::string temp_prefix_of(const std::string &base) { return "." + base + ".kfuncbtf-tmp."; }
+std::string temp_prefix_of(const std::string &base) {
+  // NAME_MAX (255) holds ".BASE.kfuncbtf-tmp." + a PID (at most 7 digits, pid_max 2^22) +
+  // ".XXXXXX": a longer BASE is cut (at a UTF-8 character boundary), so a file name the file
+  // system takes gets a temp name it takes too; PID and mkstemp's letters keep it unique.
+  constexpr size_t kMaxBase = 255 - (1 + 14) - 7 - 7;
+  size_t n = base.size();
+  if (n > kMaxBase) {
+    n = kMaxBase;
+    while (n > 0 && (static_cast<unsigned char>(base[n]) & 0xc0) == 0x80) n--;
+  }
+  return "." + base.substr(0, n) + ".kfuncbtf-tmp.";
+}
 
 namespace {
 
@@ -263,7 +503,13 @@ void write_atomic(const std::string &path_in, Fill fill, InPlace in_place, const
   struct stat lst;
   if (lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
     char *real = realpath(path.c_str(), nullptr);
-    if (!real) fail("%s: a symbolic link whose target cannot be resolved: %s", path.c_str(), strerror(errno));
+    if (!real) {
+      // /dev/stdout on a pipe: /proc/self/fd/1 -> "pipe:[1234]", no path, yet a pipe to write.
+      int err = errno;
+      struct stat t;
+      if (stat(path.c_str(), &t) == 0 && !S_ISREG(t.st_mode) && !S_ISDIR(t.st_mode)) return in_place(path, what);
+      fail("%s: a symbolic link whose target cannot be resolved: %s", path.c_str(), strerror(err));
+    }
     path = real;
     free(real);
   }
@@ -280,7 +526,7 @@ void write_atomic(const std::string &path_in, Fill fill, InPlace in_place, const
   std::string tmpl = dir + "/" + prefix + std::to_string(getpid()) + ".XXXXXX";
   int fd = mkstemp(tmpl.data());
   if (fd < 0) fail("%s: cannot create a temporary file in %s: %s", path_in.c_str(), dir.c_str(), strerror(errno));
-  TempRegistration reg(tmpl);
+  TempRegistration reg(tmpl, path_in);
   auto cleanup = [&](const char *what, int err) {
     close(fd);
     unlink(tmpl.c_str());

@@ -5,9 +5,13 @@
 //
 //   kfb::write_file_atomic("out.btf", blob);   // temp file in the same directory, then rename
 //
-// Regular files are mmap'ed read-only; anything else (sysfs, pipes) is read into memory.
-// write_file_atomic never leaves a half-written file behind: on any error or catchable signal
-// the temp file is removed and the destination is untouched.
+// Regular files are mmap'ed read-only; anything else (sysfs, pipes) is read into memory, and a
+// pipe's descriptor is closed (fd() -1: nothing can pread it again). write_file_atomic never
+// leaves a half-written file behind: on any error or catchable signal the temp file is removed
+// and the destination is untouched.
+//
+//   kfb::report_fatal_signals("kfuncbtf", 2);   // tools/ only: what a signal may print, and
+//                                               // the exit code when a mapped input shrinks
 #pragma once
 
 #include <cstdint>
@@ -40,8 +44,17 @@ class MappedFile {
   size_t size_ = 0;
   bool mapped_ = false;
   int fd_ = -1;
+  int map_slot_ = -1;  // the mapping's slot for the SIGBUS handler
   std::vector<uint8_t> buf_;
 };
+
+// Lets the signal handlers speak, as `program`: a fatal signal during a write prints
+// "PROGRAM: OUT: not written: killed by SIGQUIT" (then the process dies of it), and a SIGBUS
+// inside a mapped input (the file was truncated while it was read: SIGBUS is the only way
+// the kernel tells a mapping's reader) prints "PROGRAM: IN: the file shrank from N to M bytes
+// while it was read (...); nothing was written" and exits with `input_changed_code`. Until it
+// is called lib/ prints nothing and such a SIGBUS is the crash it always was. Call once, early.
+void report_fatal_signals(const char *program, int input_changed_code);
 
 // Faults in the pages of [p, p+n) for writing in one system call (MADV_POPULATE_WRITE,
 // Linux 5.14+; a no-op where unsupported). Touching fresh memory page by page costs ~10 us per
@@ -52,9 +65,12 @@ void prefault_write(void *p, size_t n);
 // The file mode of an existing destination is kept; new files get `mode` (umask applied).
 // An existing destination that is not a regular file (/dev/null, a FIFO) is written in place,
 // never replaced; a directory is an error; a symbolic link is written through to its target.
-// The temp file is ".BASE.kfuncbtf-tmp.PID.XXXXXX": SIGINT, SIGTERM, SIGHUP and SIGPIPE remove
-// it before the process dies of that signal (handlers installed on first use, not over SIG_IGN),
-// and a later write of the same file removes those a SIGKILL left (their PID no longer runs).
+// The temp file is ".BASE.kfuncbtf-tmp.PID.XXXXXX" (BASE cut to fit NAME_MAX): every signal
+// that ends the process (SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGALRM, SIGUSR1, SIGXCPU,
+// ..., the faults) removes it before the process dies of that signal (handlers installed on
+// first use, not over SIG_IGN or another handler); ulimit -f makes the write fail (EFBIG, not
+// SIGXFSZ); a later write of the same file removes those a SIGKILL left (their PID no longer
+// runs).
 void write_file_atomic(const std::string &path, std::span<const uint8_t> data,
                        unsigned mode = 0644);
 
@@ -90,7 +106,8 @@ inline void write_stdout(std::span<const uint8_t> b) {
 // True when both paths exist and name the same file (device and inode, links followed).
 bool same_file(const std::string &a, const std::string &b);
 
-// ".BASE.kfuncbtf-tmp.": how the temp files of BASE start (tests, documentation).
+// ".BASE.kfuncbtf-tmp.": how the temp files of BASE start (tests, documentation); a BASE
+// longer than 226 bytes is cut to its first 226.
 std::string temp_prefix_of(const std::string &base);
 
 }  // namespace kfb

@@ -12,11 +12,17 @@ usage() {  # usage MESSAGE ARGS...: exit 2, exactly MESSAGE on stderr, no stdout
   expect_eq "$(cat "$T/out")" ""
   [ ! -e f.btf ] || die "f.btf written by: kfuncbtf $*"
 }
-usage "kfuncbtf: --features: expected a value, got the option '--stats' (usage: kfuncbtf emit --help)" \
+# "--opt=" is an empty value, never the next word (it was: --output= x.btf wrote x.btf).
+usage "kfuncbtf: --features: an empty value (usage: kfuncbtf emit --help)" \
   emit "$obj" --features= --stats -o f.btf
+usage "kfuncbtf: --output: an empty value (usage: kfuncbtf emit --help)" emit "$obj" --output= f.btf
+usage "kfuncbtf: --scopes: an empty value (usage: kfuncbtf emit --help)" emit "$obj" --scopes= f.btf -o f.btf
+usage "kfuncbtf: --features: an empty value (usage: kfuncbtf emit --help)" emit "$obj" --features= all -o f.btf
+usage "kfuncbtf: --jobs: an empty value (usage: kfuncbtf scan --help)" --jobs= 4 scan "$obj"
+usage "kfuncbtf: --jobs: an empty value (usage: kfuncbtf scan --help)" scan "$obj" --jobs=
 usage "kfuncbtf: --features: expected a value, got the option '--list-features' (usage: kfuncbtf emit --help)" \
   emit "$obj" --features --list-features
-usage "kfuncbtf: --features: 1 required TEXT missing (usage: kfuncbtf emit --help)" emit "$obj" -o f.btf --features=
+usage "kfuncbtf: --features: an empty value (usage: kfuncbtf emit --help)" emit "$obj" -o f.btf --features=
 usage "kfuncbtf: --scopes: expected a value, got the option '--stats' (usage: kfuncbtf emit --help)" \
   emit "$obj" --scopes --stats -o f.btf
 usage "kfuncbtf: --output: 1 required TEXT missing (usage: kfuncbtf emit --help)" emit "$obj" -o
@@ -29,7 +35,8 @@ usage "kfuncbtf: The following argument was not expected: frob (usage: kfuncbtf 
 usage "kfuncbtf: The following argument was not expected: --bogus (usage: kfuncbtf emit --help)" emit "$obj" --bogus
 # The well-formed spellings still work: -j0 and -j alone are one job per online CPU.
 expect_exit 0 "$KFUNCBTF" -j1 scan "$obj"; cp "$T/out" one
-for j in -j0 -j -j2 --jobs=3; do
+# -j is decimal, as make's: -j08 is 8 jobs (CLI11 read it as octal and refused it).
+for j in -j0 -j -j2 --jobs=3 -j08 --jobs=010; do
   expect_exit 0 "$KFUNCBTF" $j scan "$obj"
   cmp -s "$T/out" one || die "$j: scan output differs from -j1"
 done

@@ -14,6 +14,7 @@
 
 #include "command.h"
 #include "support/error.h"
+#include "support/file.h"
 
 namespace kfb::tool {
 
@@ -54,6 +55,17 @@ void print_stats(const std::vector<Phase> &phases, const std::string &counts) {
   fputs(stats_text(phases, total, counts).c_str(), stderr);
 }
 
+// The options (of the tool and of every command) that take a value.
+static std::vector<CLI::Option *> value_options(CLI::App &app) {
+  std::vector<CLI::App *> apps{&app};
+  for (CLI::App *sub : app.get_subcommands({})) apps.push_back(sub);
+  std::vector<CLI::Option *> out;
+  for (CLI::App *a : apps)
+    for (CLI::Option *o : a->get_options())
+      if (o->get_type_size_max() > 0 && o->get_name() != "--help" && !o->get_lnames().empty()) out.push_back(o);
+  return out;
+}
+
 static std::string version_text() {
   return strfmt("kfuncbtf %s (libelf %d.%d, libdwarf %s)", KFUNCBTF_VERSION,
                 _ELFUTILS_VERSION / 1000, _ELFUTILS_VERSION % 1000, dwarf_package_version());
@@ -69,16 +81,30 @@ static void refuse_option_like_values(CLI::App &app) {
         return "";
       },
       "");
-  std::vector<CLI::App *> apps{&app};
-  for (CLI::App *sub : app.get_subcommands({})) apps.push_back(sub);
-  for (CLI::App *a : apps)
-    for (CLI::Option *o : a->get_options())
-      if (o->get_type_size_max() > 0 && o->get_expected_min() > 0 && o->get_name() != "--help")
-        o->check(v);
+  for (CLI::Option *o : value_options(app))
+    if (o->get_expected_min() > 0) o->check(v);
+}
+
+// "--output=" is an empty value, refused as `-o ""` is; CLI11 alone would take the next word
+// instead (`--output= x.btf` wrote x.btf, `--jobs= 4` ran 4 jobs). Looked for before CLI11
+// parses, up to a bare "--": "--output: an empty value (usage: kfuncbtf emit --help)".
+static std::string empty_value_error(CLI::App &app, int argc, char **argv) {
+  std::vector<std::string> names;
+  for (CLI::Option *o : value_options(app))
+    for (const std::string &n : o->get_lnames()) names.push_back("--" + n + "=");
+  std::vector<std::string> subs;
+  for (CLI::App *sub : app.get_subcommands({})) subs.push_back(sub->get_name());
+  std::string cmd = "kfuncbtf", bad;
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; i++) {
+    std::string a = argv[i];
+    if (cmd == "kfuncbtf" && std::find(subs.begin(), subs.end(), a) != subs.end()) cmd += " " + a;
+    if (bad.empty() && std::find(names.begin(), names.end(), a) != names.end()) bad = a.substr(0, a.size() - 1);
+  }
+  return bad.empty() ? "" : strfmt("%s: an empty value (usage: %s --help)", bad.c_str(), cmd.c_str());
 }
 
 // The global options (pahole's and bpftool's spellings); -j's value is read by resolve_jobs.
-static void add_global_options(CLI::App &app, Globals &g, int &jobs, bool &version) {
+static void add_global_options(CLI::App &app, Globals &g, std::string &jobs, bool &version) {
   app.add_flag("-v,--verbose", g.verbose, "More output (repeatable)")->group("Global options");
   app.add_flag("-q,--quiet", g.quiet, "Only errors")->group("Global options");
   app.add_flag("--json", g.json, "JSON output")->group("Global options");
@@ -88,8 +114,10 @@ static void add_global_options(CLI::App &app, Globals &g, int &jobs, bool &versi
       ->default_str("0")
       ->check(CLI::Validator(
           [](std::string &v) -> std::string {
+            // Decimal, as make and ninja read -j: -j08 is 8 jobs (CLI11 would read octal).
             bool digits = !v.empty() && v.size() < 7 &&
                           v.find_first_not_of("0123456789") == std::string::npos;
+            if (v.empty()) return "an empty value";
             return digits ? "" : "expected a number of jobs >= 0, not '" + v + "'";
           },
           "N"))
@@ -113,12 +141,14 @@ static std::vector<std::pair<CLI::App *, RunFn>> add_commands(CLI::App &app, Glo
   return runs;
 }
 
-// -j: not given (-1) is 1 thread; -j alone or -j0 one per online CPU.
-static unsigned resolve_jobs(int jobs) {
-  if (jobs < 0) return 1;
-  if (jobs > 0) return static_cast<unsigned>(jobs);
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<unsigned>(n) : 1;
+// -j's checked digits: not given is 1 thread; -j alone or -j0 one per online CPU.
+static unsigned resolve_jobs(const std::string &jobs) {
+  unsigned n = 0;
+  for (char c : jobs) n = n * 10 + static_cast<unsigned>(c - '0');
+  if (jobs.empty()) return 1;
+  if (n > 0) return n;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus > 0 ? static_cast<unsigned>(cpus) : 1;
 }
 
 static int run(int argc, char **argv) {
@@ -128,11 +158,15 @@ static int run(int argc, char **argv) {
   app.fallthrough();  // global options are accepted after the command name too
 
   Globals g;
-  int jobs = -1;  // -1: not given; 0: -j alone
+  std::string jobs;  // decimal digits; "0" for -j alone
   bool version = false;
   add_global_options(app, g, jobs, version);
   std::vector<std::pair<CLI::App *, RunFn>> runs = add_commands(app, g);
   refuse_option_like_values(app);
+  if (std::string e = empty_value_error(app, argc, argv); !e.empty()) {
+    error_msg(e);
+    return kExitTrouble;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success &e) {
@@ -159,6 +193,8 @@ static int run(int argc, char **argv) {
 }  // namespace kfb::tool
 
 int main(int argc, char **argv) {
+  // A signal during a write, or an input truncated under its mapping, says what happened.
+  kfb::report_fatal_signals("kfuncbtf", kfb::tool::kExitTrouble);
   try {
     return kfb::tool::check_stdout(kfb::tool::run(argc, argv));
   } catch (const kfb::Error &e) {
