@@ -57,7 +57,11 @@ int Loader::check_type_tags(uint32_t start) {
 
 // ------------------------------------------------------------------------------------------
 // Struct metas (6.2+, user BTF): btf_parse_struct_metas + btf_parse_fields +
-// btf_check_and_fixup_fields. The kernel logs nothing for these failures.
+// btf_check_and_fixup_fields. The kernel logs nothing for
+// these failures. What 7.x changed (kfunc::struct_metas_7x) is marked "7.x" below:
+// - btf_find_field: one seen mask for the whole struct, nested structs included, so a second
+//   bpf_spin_lock / bpf_res_spin_lock / bpf_refcount anywhere in it is E2BIG (6.18 started
+//   each nested struct afresh, never counted bpf_refcount, and WARNed in btf_parse_fields).
 
 namespace {
 
@@ -100,8 +104,8 @@ class StructMetas {
  public:
   StructMetas(const std::function<const Ty *(uint32_t)> &ty,
               const std::function<std::string(uint32_t)> &name,
-              const std::function<uint32_t(const Ty *, uint32_t, int)> &rd, uint32_t n)
-      : ty_(ty), name_(name), rd_(rd), n_(n) {}
+              const std::function<uint32_t(const Ty *, uint32_t, int)> &rd, uint32_t n, bool v7)
+      : ty_(ty), name_(name), rd_(rd), n_(n), v7_(v7) {}
 
   int32_t find_by_name_kind(std::string_view want, uint8_t kind) {
     for (uint32_t i = 1; i < n_; i++) {
@@ -109,6 +113,14 @@ class StructMetas {
       if (t->kind() == kind && name_(t->name_off) == want) return static_cast<int32_t>(i);
     }
     return -ENOENT;
+  }
+
+  static uint32_t kptr_tag_type(const std::string &tag) {
+    if (tag == "kptr_untrusted") return F_KPTR_UNREF;
+    if (tag == "kptr") return F_KPTR_REF;
+    if (tag == "percpu_kptr") return F_KPTR_PERCPU;
+    if (tag == "uptr") return F_UPTR;
+    return 0;
   }
 
   int find_kptr(const Ty *t, uint32_t off, FieldInfo *info, uint32_t mask) {
@@ -122,12 +134,8 @@ class StructMetas {
       return -EINVAL;
     }
     std::string tag = name_(t->name_off);
-    uint32_t type;
-    if (tag == "kptr_untrusted") type = F_KPTR_UNREF;
-    else if (tag == "kptr") type = F_KPTR_REF;
-    else if (tag == "percpu_kptr") type = F_KPTR_PERCPU;
-    else if (tag == "uptr") type = F_UPTR;
-    else {
+    uint32_t type = kptr_tag_type(tag);
+    if (!type) {
       why_ = "pointer with type tag '" + tag + "' in a struct with special fields";
       return -EINVAL;
     }
@@ -151,16 +159,18 @@ class StructMetas {
   int field_type(const Ty *vt, uint32_t mask, uint32_t *seen, uint32_t *align, uint32_t *sz) {
     std::string name = name_(vt->name_off);
     uint32_t type = 0;
+    // 7.x: the seen mask spans the nested structs, and bpf_refcount is unique too.
+    const char *nested = v7_ ? " (nested structs included)" : "";
     if ((mask & F_SPIN_LOCK) && name == "bpf_spin_lock") {
       if (*seen & F_SPIN_LOCK) {
-        why_ = "two bpf_spin_lock fields";
+        why_ = std::string("two bpf_spin_lock fields") + nested;
         return -E2BIG;
       }
       *seen |= F_SPIN_LOCK;
       type = F_SPIN_LOCK;
     } else if ((mask & F_RES_SPIN_LOCK) && name == "bpf_res_spin_lock") {
       if (*seen & F_RES_SPIN_LOCK) {
-        why_ = "two bpf_res_spin_lock fields";
+        why_ = std::string("two bpf_res_spin_lock fields") + nested;
         return -E2BIG;
       }
       *seen |= F_RES_SPIN_LOCK;
@@ -174,6 +184,11 @@ class StructMetas {
     } else if ((mask & F_RB_NODE) && name == "bpf_rb_node") {
       type = F_RB_NODE;
     } else if ((mask & F_REFCOUNT) && name == "bpf_refcount") {
+      if (v7_ && (*seen & F_REFCOUNT)) {
+        why_ = std::string("two bpf_refcount fields") + nested;
+        return -E2BIG;
+      }
+      *seen |= F_REFCOUNT;
       type = F_REFCOUNT;
     } else if ((mask & (F_KPTR | F_UPTR)) && vt->kind() != STRUCT) {
       type = F_KPTR_REF;
@@ -252,10 +267,12 @@ class StructMetas {
     return 0;
   }
 
-  // Appends to `out`; returns the number of fields found or a negative errno.
+  // Appends to `out`; returns the number of fields found or a negative errno. `seen` is the
+  // outermost struct's mask on 7.x; 6.18 starts one for each (nested) struct.
   int struct_fields(const Ty *t, uint32_t tid, uint32_t mask, std::vector<FieldInfo> &out,
-                    uint32_t cap, uint32_t level) {
-    uint32_t seen = 0;
+                    uint32_t cap, uint32_t level, uint32_t *outer_seen) {
+    uint32_t own_seen = 0;
+    uint32_t *seen = v7_ ? outer_seen : &own_seen;
     size_t start = out.size();
     for (uint32_t i = 0; i < t->vlen(); i++) {
       uint32_t mtype = rd_(t, 12 + 12 * i + 4, 4), moff = rd_(t, 12 + 12 * i + 8, 4);
@@ -264,7 +281,7 @@ class StructMetas {
         why_ = strfmt("member #%u is not byte aligned", i);
         return -EINVAL;
       }
-      int ret = field_one(tid, mtype, i, off / 8, mask, &seen, out,
+      int ret = field_one(tid, mtype, i, off / 8, mask, seen, out,
                           cap - static_cast<uint32_t>(out.size() - start), level);
       if (ret < 0) return ret;
     }
@@ -294,7 +311,7 @@ class StructMetas {
         return -E2BIG;
       }
       size_t base = out.size();
-      int ret = struct_fields(vt, vid, mask, out, cap, level);
+      int ret = struct_fields(vt, vid, mask, out, cap, level, seen);
       if (ret <= 0) return ret;
       for (size_t k = base; k < out.size(); k++) out[k].off += off;
       if (nelems > 1) {
@@ -370,7 +387,8 @@ class StructMetas {
     std::vector<FieldInfo> infos;
     uint32_t mask = F_SPIN_LOCK | F_RES_SPIN_LOCK | F_LIST_HEAD | F_LIST_NODE | F_RB_ROOT |
                     F_RB_NODE | F_REFCOUNT | F_KPTR;
-    int ret = struct_fields(t, tid, mask, infos, kFieldsMax, 0);
+    uint32_t seen = 0;
+    int ret = struct_fields(t, tid, mask, infos, kFieldsMax, 0, &seen);
     if (ret < 0) return ret;
     if (ret == 0) {
       why_ = "a member's type is special but no special field was found";
@@ -416,6 +434,8 @@ class StructMetas {
       why_ = "bpf_list_node and bpf_rb_node without bpf_refcount";
       return -EINVAL;
     }
+    std::sort(infos.begin(), infos.end(),
+              [](const FieldInfo &a, const FieldInfo &b) { return a.off < b.off; });
     rec->fields = std::move(infos);
     return 0;
   }
@@ -427,6 +447,7 @@ class StructMetas {
   const std::function<std::string(uint32_t)> &name_;
   const std::function<uint32_t(const Ty *, uint32_t, int)> &rd_;
   uint32_t n_;
+  bool v7_;
 };
 
 }  // namespace
@@ -439,7 +460,7 @@ int Loader::parse_struct_metas() {
     return rd32(t->off + rel);
   };
   uint32_t n = nr_total();
-  StructMetas sm(tyf, namef, rdf, n);
+  StructMetas sm(tyf, namef, rdf, n, metas_7x_);
 
   // The special structs (first of each name by id) and every kptr type.
   static const char *const kSpecial[] = {"bpf_spin_lock", "bpf_list_head", "bpf_list_node",
@@ -488,27 +509,25 @@ int Loader::parse_struct_metas() {
     }
     metas.emplace_back(i, std::move(rec));
   }
-  auto find_meta = [&](uint32_t id) -> const Record * {
+  auto meta_index = [&](uint32_t id) -> int {
     auto it = std::lower_bound(metas.begin(), metas.end(), id,
                                [](const auto &m, uint32_t v) { return m.first < v; });
-    return it != metas.end() && it->first == id ? &it->second : nullptr;
+    return it != metas.end() && it->first == id ? static_cast<int>(it - metas.begin()) : -1;
   };
+  // btf_check_and_fixup_fields, each meta in id order, its fields in offset order.
   for (auto &[id, rec] : metas) {
     if (!(rec.mask & F_GRAPH_ROOT)) continue;
-    std::vector<FieldInfo> sorted = rec.fields;
-    std::sort(sorted.begin(), sorted.end(),
-              [](const FieldInfo &a, const FieldInfo &b) { return a.off < b.off; });
-    for (auto &f : sorted) {
+    for (auto &f : rec.fields) {
       if (!(f.type & F_GRAPH_ROOT)) continue;
-      const Record *vm = find_meta(f.value_btf_id);
+      int vm = meta_index(f.value_btf_id);
       const Ty *t = ty(id);
-      if (!vm) {
+      if (vm < 0) {
         std::string why = strfmt("special fields (struct metas): contained struct [%u] has no "
                                  "special fields", f.value_btf_id);
         return fail(EFAULT, "loader-struct-meta", id, t, t->off, why, why, "");
       }
       if (!(rec.mask & F_GRAPH_NODE)) continue;
-      if (vm->mask & F_GRAPH_ROOT) {
+      if (metas[vm].second.mask & F_GRAPH_ROOT) {
         std::string why = strfmt("special fields (struct metas): ownership cycle through [%u]",
                                  f.value_btf_id);
         return fail(ELOOP, "loader-struct-meta", id, t, t->off, why, why, "");

@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <array>
 #include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "../../kernel/btf_builder.h"
 #include "check/loader.h"
@@ -715,6 +718,66 @@ TEST_CASE("struct metas") {
   r = run(c.build());
   REQUIRE_FALSE(r.ok);
   CHECK(r.err == EINVAL);
+}
+
+// ---- struct metas: what 7.x changed (kfunc::struct_metas_7x; each verdict is the kernels'
+// own, testdata/kernel-verdicts/struct-metas.txt, tests/kernel/struct_metas_oracle.sh) ----
+
+namespace {
+
+// Rejected by the struct-meta phase: the errno, no log text, and check's message.
+void meta_rejects(const Blob &b, KernelVersion v, int err, uint32_t id, const std::string &why) {
+  LoaderResult r = run(b, v);
+  INFO("message: " << r.message);
+  REQUIRE_FALSE(r.ok);
+  CHECK(kfb::check::errno_name(r.err) == std::string(kfb::check::errno_name(err)));
+  CHECK(r.rule == "loader-struct-meta");
+  CHECK(r.kernel_log.empty());
+  CHECK(r.type_id == id);
+  CHECK(r.message == "special fields (struct metas): " + why);
+}
+
+// selftests prog_tests/btf.c "struct test duplicate nested unique fields"
+Blob nested_spin_locks() {
+  Builder b;
+  uint32_t i = b.int_("int", 4, 32, 1);
+  uint32_t lock = b.struct_(STRUCT, "bpf_spin_lock", 4, {{"val", i, 0}});
+  uint32_t inner = b.struct_(STRUCT, "inner", 4, {{"lock", lock, 0}});
+  b.struct_(STRUCT, "value", 8, {{"lock", lock, 0}, {"nested", inner, 32}});  // [4]
+  return b.build();
+}
+
+}  // namespace
+
+TEST_CASE("7.x struct metas: one lock per struct, nested structs included") {
+  Blob b = nested_spin_locks();
+  accepts(b, KernelVersion::V6_18);  // 6.18 WARNs and takes the second lock
+  for (KernelVersion v : {KernelVersion::V7_2, KernelVersion::V7_3})
+    meta_rejects(b, v, E2BIG, 4, "two bpf_spin_lock fields (nested structs included)");
+
+  // value { lock; struct inner nested[2]; }: 6.18 refuses to repeat the lock, 7.x has
+  // already seen the second one.
+  Builder c;
+  uint32_t i = c.int_("int", 4, 32, 1);
+  uint32_t lock = c.struct_(STRUCT, "bpf_spin_lock", 4, {{"val", i, 0}});
+  uint32_t inner = c.struct_(STRUCT, "inner", 4, {{"lock", lock, 0}});
+  uint32_t arr = c.array(inner, i, 2);
+  c.struct_(STRUCT, "value", 12, {{"lock", lock, 0}, {"nested", arr, 32}});
+  meta_rejects(c.build(), KernelVersion::V6_18, EINVAL, 5,
+               "an array of special fields that cannot be repeated");
+  meta_rejects(c.build(), KernelVersion::V7_3, E2BIG, 5,
+               "two bpf_spin_lock fields (nested structs included)");
+}
+
+TEST_CASE("7.x struct metas: bpf_refcount is unique") {
+  // selftests prog_tests/btf.c "struct test duplicate bpf_refcount fields"
+  Builder b;
+  uint32_t i = b.int_("int", 4, 32, 1);
+  uint32_t rc = b.struct_(STRUCT, "bpf_refcount", 4, {{"refs", i, 0}});
+  b.struct_(STRUCT, "value", 8, {{"a", rc, 0}, {"b", rc, 32}});
+  accepts(b.build(), KernelVersion::V6_18);
+  for (KernelVersion v : {KernelVersion::V7_2, KernelVersion::V7_3})
+    meta_rejects(b.build(), v, E2BIG, 3, "two bpf_refcount fields (nested structs included)");
 }
 
 // ---- vmlinux and module modes ----
