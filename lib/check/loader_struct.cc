@@ -61,7 +61,9 @@ int Loader::check_type_tags(uint32_t start) {
 // these failures. What 7.x changed (kfunc::struct_metas_7x) is marked "7.x" below:
 // - btf_find_field: one seen mask for the whole struct, nested structs included, so a second
 //   bpf_spin_lock / bpf_res_spin_lock / bpf_refcount anywhere in it is E2BIG (6.18 started
-//   each nested struct afresh, never counted bpf_refcount, and WARNed in btf_parse_fields).
+//   each nested struct afresh, never counted bpf_refcount, and WARNed in btf_parse_fields);
+// - btf_find_kptr: btf_type_tag_walk over every modifier after the pointer: unknown and
+//   kflag tags are skipped, one kind of kptr tag may appear any number of times.
 
 namespace {
 
@@ -123,9 +125,37 @@ class StructMetas {
     return 0;
   }
 
+  // 7.x (btf_type_tag_walk): every modifier after the pointer; the kptr tags found, of one
+  // kind only; then the type the chain ends at.
+  int find_kptr_7x(const Ty *t, uint32_t off, FieldInfo *info, uint32_t mask) {
+    uint32_t res = 0, id = 0;
+    for (uint32_t i = 0;; i++) {
+      id = t->size_type;
+      t = ty_(id);
+      // Resolve and the modifier-chain check ran before: a chain ends within 32 steps.
+      if (!t || !is_modifier(t) || i > kMaxResolveDepth) break;
+      if (t->kind() != TYPE_TAG || t->kflag()) continue;
+      res |= kptr_tag_type(name_(t->name_off));
+    }
+    if (__builtin_popcount(res) > 1) {
+      why_ = "a kptr carries two kinds of kptr type tag";
+      return -EINVAL;
+    }
+    if (!(res & mask)) return kIgnore;
+    if (!t || t->kind() != STRUCT) {
+      why_ = "a kptr does not point to a struct";
+      return -EINVAL;
+    }
+    info->type = res;
+    info->off = off;
+    info->kptr_type_id = id;
+    return kFound;
+  }
+
   int find_kptr(const Ty *t, uint32_t off, FieldInfo *info, uint32_t mask) {
     if (t && t->kind() == VOLATILE) t = ty_(t->size_type);
     if (!t || t->kind() != PTR) return kIgnore;
+    if (v7_) return find_kptr_7x(t, off, info, mask);
     t = ty_(t->size_type);
     if (!t || !(t->kind() == TYPE_TAG && !t->kflag())) return kIgnore;
     const Ty *after = ty_(t->size_type);

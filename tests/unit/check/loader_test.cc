@@ -747,6 +747,21 @@ Blob nested_spin_locks() {
   return b.build();
 }
 
+uint32_t kptr(Builder &b, uint32_t to, const std::string &tag) {
+  return b.ref(PTR, b.ref(TYPE_TAG, to, tag));
+}
+
+// struct value { struct bpf_spin_lock lock; <p> p; } with [3] struct kfb_obj { int v; }.
+Blob lock_and(const std::function<uint32_t(Builder &)> &p) {
+  Builder b;
+  uint32_t i = b.int_("int", 4, 32, 1);
+  uint32_t lock = b.struct_(STRUCT, "bpf_spin_lock", 4, {{"val", i, 0}});
+  b.struct_(STRUCT, "kfb_obj", 4, {{"v", i, 0}});
+  uint32_t ptr = p(b);
+  b.struct_(STRUCT, "value", 16, {{"lock", lock, 0}, {"p", ptr, 64}});
+  return b.build();
+}
+
 }  // namespace
 
 TEST_CASE("7.x struct metas: one lock per struct, nested structs included") {
@@ -778,6 +793,26 @@ TEST_CASE("7.x struct metas: bpf_refcount is unique") {
   accepts(b.build(), KernelVersion::V6_18);
   for (KernelVersion v : {KernelVersion::V7_2, KernelVersion::V7_3})
     meta_rejects(b.build(), v, E2BIG, 3, "two bpf_refcount fields (nested structs included)");
+}
+
+TEST_CASE("7.x struct metas: kptr type tags anywhere after the pointer") {
+  // An unknown tag: 6.18 refuses it in a struct with special fields, 7.x skips it.
+  Blob unknown = lock_and([](Builder &b) { return kptr(b, 3, "kfb_tag"); });
+  meta_rejects(unknown, KernelVersion::V6_18, EINVAL, 6,
+               "pointer with type tag 'kfb_tag' in a struct with special fields");
+  accepts(unknown, KernelVersion::V7_3);
+  // The same kptr tag twice: 6.18 refuses a second tag, 7.x takes one kind.
+  Blob twice = lock_and([](Builder &b) { return b.ref(PTR, b.ref(TYPE_TAG, b.ref(TYPE_TAG, 3, "kptr"), "kptr")); });
+  meta_rejects(twice, KernelVersion::V6_18, EINVAL, 7, "a kptr carries more than one type tag");
+  accepts(twice, KernelVersion::V7_2);
+  // Two kinds: refused by both.
+  Blob kinds = lock_and([](Builder &b) {
+    return b.ref(PTR, b.ref(TYPE_TAG, b.ref(TYPE_TAG, 3, "kptr"), "kptr_untrusted"));
+  });
+  meta_rejects(kinds, KernelVersion::V7_3, EINVAL, 7, "a kptr carries two kinds of kptr type tag");
+  // After a CONST (7.x lets tags follow modifiers): a kptr, to an int.
+  Blob after_const = lock_and([](Builder &b) { return b.ref(PTR, b.ref(CONST, b.ref(TYPE_TAG, 1, "kptr"))); });
+  meta_rejects(after_const, KernelVersion::V7_3, EINVAL, 7, "a kptr does not point to a struct");
 }
 
 // ---- vmlinux and module modes ----
