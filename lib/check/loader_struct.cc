@@ -57,13 +57,15 @@ int Loader::check_type_tags(uint32_t start) {
 
 // ------------------------------------------------------------------------------------------
 // Struct metas (6.2+, user BTF): btf_parse_struct_metas + btf_parse_fields +
-// btf_check_and_fixup_fields. The kernel logs nothing for
+// btf_check_and_fixup_fields (+ btf_check_ownership_depth on 7.x). The kernel logs nothing for
 // these failures. What 7.x changed (kfunc::struct_metas_7x) is marked "7.x" below:
 // - btf_find_field: one seen mask for the whole struct, nested structs included, so a second
 //   bpf_spin_lock / bpf_res_spin_lock / bpf_refcount anywhere in it is E2BIG (6.18 started
 //   each nested struct afresh, never counted bpf_refcount, and WARNed in btf_parse_fields);
 // - btf_find_kptr: btf_type_tag_walk over every modifier after the pointer: unknown and
-//   kflag tags are skipped, one kind of kptr tag may appear any number of times.
+//   kflag tags are skipped, one kind of kptr tag may appear any number of times;
+// - btf_check_ownership_depth replaces the "node type owning roots" ELOOP rule: graph roots
+//   and kptr/percpu_kptr fields to program types may neither cycle nor chain deeper than 8.
 
 namespace {
 
@@ -480,6 +482,39 @@ class StructMetas {
   bool v7_;
 };
 
+// 7.x btf_check_ownership_depth: an edge from each graph root to its element type and from
+// each kptr / percpu_kptr to a program type with special fields; a path may hold at most
+// BTF_MAX_OWNERSHIP_DEPTH metas and no cycle (ELOOP). A kptr to a type the running kernel's BTF
+// also defines (by name) is the kernel's and no edge there; check cannot know those names and
+// takes every kptr target as the program's, as btf_parse_kptr does for names vmlinux lacks.
+// Returns the first meta (in id order) whose walk fails, or 0.
+constexpr int kMaxOwnershipDepth = 8;  // BTF_MAX_OWNERSHIP_DEPTH
+
+uint32_t ownership_too_deep(const std::vector<std::pair<uint32_t, Record>> &metas,
+                            const std::function<int(uint32_t)> &meta_index) {
+  std::vector<uint8_t> depth(metas.size(), 0);
+  std::function<int(size_t, int)> walk = [&](size_t idx, int left) -> int {
+    if (!left) return -ELOOP;
+    if (!depth[idx]) {
+      int deepest = 0;
+      for (const FieldInfo &f : metas[idx].second.fields) {
+        int to = -1;
+        if (f.type & F_GRAPH_ROOT) to = meta_index(f.value_btf_id);
+        else if (f.type == F_KPTR_REF || f.type == F_KPTR_PERCPU) to = meta_index(f.kptr_type_id);
+        if (to < 0) continue;
+        int r = walk(static_cast<size_t>(to), left - 1);
+        if (r < 0) return r;
+        deepest = std::max(deepest, r);
+      }
+      depth[idx] = static_cast<uint8_t>(deepest + 1);
+    }
+    return depth[idx] > left ? -ELOOP : depth[idx];
+  };
+  for (size_t i = 0; i < metas.size(); i++)
+    if (walk(i, kMaxOwnershipDepth) < 0) return metas[i].first;
+  return 0;
+}
+
 }  // namespace
 
 int Loader::parse_struct_metas() {
@@ -556,13 +591,23 @@ int Loader::parse_struct_metas() {
                                  "special fields", f.value_btf_id);
         return fail(EFAULT, "loader-struct-meta", id, t, t->off, why, why, "");
       }
-      if (!(rec.mask & F_GRAPH_NODE)) continue;
+      // 6.18: a node type may not own roots. 7.x checks the whole ownership graph below.
+      if (metas_7x_ || !(rec.mask & F_GRAPH_NODE)) continue;
       if (metas[vm].second.mask & F_GRAPH_ROOT) {
         std::string why = strfmt("special fields (struct metas): ownership cycle through [%u]",
                                  f.value_btf_id);
         return fail(ELOOP, "loader-struct-meta", id, t, t->off, why, why, "");
       }
     }
+  }
+  if (!metas_7x_) return 0;
+  if (uint32_t id = ownership_too_deep(metas, meta_index)) {
+    const Ty *t = ty(id);
+    log_id_ = id;
+    std::string why = strfmt("special fields (struct metas): ownership (graph roots, kptrs to "
+                             "program types) from [%u] cycles or is deeper than %d",
+                             id, kMaxOwnershipDepth);
+    return fail(ELOOP, "loader-struct-meta", id, t, t->off, why, why, "");
   }
   return 0;
 }

@@ -747,6 +747,17 @@ Blob nested_spin_locks() {
   return b.build();
 }
 
+// local_kptr_ownership.c's init_btf: [1] int, [2] bpf_spin_lock, [3] bpf_list_head,
+// [4] bpf_list_node.
+Builder ownership_base() {
+  Builder b;
+  b.int_("int", 4, 32, 1);
+  b.struct_(STRUCT, "bpf_spin_lock", 4, {});
+  b.struct_(STRUCT, "bpf_list_head", 16, {});
+  b.struct_(STRUCT, "bpf_list_node", 24, {});
+  return b;
+}
+
 uint32_t kptr(Builder &b, uint32_t to, const std::string &tag) {
   return b.ref(PTR, b.ref(TYPE_TAG, to, tag));
 }
@@ -759,6 +770,28 @@ Blob lock_and(const std::function<uint32_t(Builder &)> &p) {
   b.struct_(STRUCT, "kfb_obj", 4, {{"v", i, 0}});
   uint32_t ptr = p(b);
   b.struct_(STRUCT, "value", 16, {{"lock", lock, 0}, {"p", ptr, 64}});
+  return b.build();
+}
+
+// graph_owner_0 owns _1 owns ... _{depth-1} through bpf_list_head (local_kptr_ownership.c's
+// test_graph_depth).
+Blob list_chain(uint32_t depth) {
+  Builder b = ownership_base();
+  for (uint32_t i = 0; i < depth; i++) {
+    uint32_t lock_off = i ? 24 : 0, root_off = lock_off + 8;
+    uint32_t size = i == depth - 1 ? 24 : root_off + 16;
+    std::vector<Builder::M> ms;
+    if (i) ms.push_back({"node", 4, 0});
+    if (i != depth - 1) {
+      ms.push_back({"lock", 2, lock_off * 8});
+      ms.push_back({"root", 3, root_off * 8});
+    }
+    uint32_t id = b.struct_(STRUCT, "graph_owner_" + std::to_string(i), size, ms);
+    if (i != depth - 1) {
+      b.type("contains:graph_owner_" + std::to_string(i + 1) + ":node", DECL_TAG, 0, false, id);
+      b.u(i ? 2 : 1);
+    }
+  }
   return b.build();
 }
 
@@ -813,6 +846,38 @@ TEST_CASE("7.x struct metas: kptr type tags anywhere after the pointer") {
   // After a CONST (7.x lets tags follow modifiers): a kptr, to an int.
   Blob after_const = lock_and([](Builder &b) { return b.ref(PTR, b.ref(CONST, b.ref(TYPE_TAG, 1, "kptr"))); });
   meta_rejects(after_const, KernelVersion::V7_3, EINVAL, 7, "a kptr does not point to a struct");
+}
+
+TEST_CASE("7.x struct metas: ownership may neither cycle nor nest deeper than 8") {
+  // local_kptr_ownership.c self_cycle / untrusted_self_cycle
+  for (const char *tag : {"kptr", "percpu_kptr", "kptr_untrusted"}) {
+    Builder b = ownership_base();
+    kptr(b, 7, tag);
+    b.struct_(STRUCT, "self_cycle", 8, {{"next", 6, 0}});
+    accepts(b.build(), KernelVersion::V6_18);
+    if (std::string(tag) == "kptr_untrusted")
+      accepts(b.build(), KernelVersion::V7_3);  // not an owning pointer
+    else
+      meta_rejects(b.build(), KernelVersion::V7_3, ELOOP, 7,
+                   "ownership (graph roots, kptrs to program types) from [7] cycles or is deeper than 8");
+  }
+  // test_graph_depth: 6.18 refuses a node type that owns roots; 7.x counts the depth.
+  meta_rejects(list_chain(4), KernelVersion::V6_18, ELOOP, 7, "ownership cycle through [9]");
+  accepts(list_chain(4), KernelVersion::V7_3);
+  accepts(list_chain(8), KernelVersion::V7_2);
+  meta_rejects(list_chain(9), KernelVersion::V7_3, ELOOP, 5,
+               "ownership (graph roots, kptrs to program types) from [5] cycles or is deeper than 8");
+  accepts(list_chain(3), KernelVersion::V6_18);
+  // A kptr that only 7.x's tag walk finds (after a kflag attribute tag) closes a cycle.
+  Builder self;
+  self.int_("int", 4, 32, 1);
+  self.ref(PTR, 3);
+  self.type("kfb_attr", TYPE_TAG, 0, true, 4);
+  self.ref(TYPE_TAG, 5, "kptr");
+  self.struct_(STRUCT, "kfb_self", 8, {{"next", 2, 0}});
+  accepts(self.build(), KernelVersion::V6_18);
+  meta_rejects(self.build(), KernelVersion::V7_3, ELOOP, 5,
+               "ownership (graph roots, kptrs to program types) from [5] cycles or is deeper than 8");
 }
 
 // ---- vmlinux and module modes ----
