@@ -173,6 +173,7 @@ class Loader {
     ver_ = kfunc::loader_rules_version(o.kernel);
     v618_ = kfunc::loader_rules_618(o.kernel);
     v7_ = kfunc::loader_rules_7x(o.kernel);
+    metas_7x_ = kfunc::struct_metas_7x(o.kernel);
     user_ = o.mode == LoaderMode::User;
     all_ = cur_.bytes(blob.size());
   }
@@ -316,6 +317,7 @@ class Loader {
   std::span<const uint8_t> all_;  // the whole blob, from the cursor
   int ver_ = 703;                // MAJOR*100+MINOR of the rule set
   bool v618_ = true, v7_ = true;  // at least 6.18 / 7.2
+  bool metas_7x_ = true;           // kfunc::struct_metas_7x
   bool user_ = true;
   Header hdr_;
   size_t str_abs_ = 0;

@@ -57,7 +57,15 @@ int Loader::check_type_tags(uint32_t start) {
 
 // ------------------------------------------------------------------------------------------
 // Struct metas (6.2+, user BTF): btf_parse_struct_metas + btf_parse_fields +
-// btf_check_and_fixup_fields. The kernel logs nothing for these failures.
+// btf_check_and_fixup_fields (+ btf_check_ownership_depth on 7.x). The kernel logs nothing for
+// these failures. What 7.x changed (kfunc::struct_metas_7x) is marked "7.x" below:
+// - btf_find_field: one seen mask for the whole struct, nested structs included, so a second
+//   bpf_spin_lock / bpf_res_spin_lock / bpf_refcount anywhere in it is E2BIG (6.18 started
+//   each nested struct afresh, never counted bpf_refcount, and WARNed in btf_parse_fields);
+// - btf_find_kptr: btf_type_tag_walk over every modifier after the pointer: unknown and
+//   kflag tags are skipped, one kind of kptr tag may appear any number of times;
+// - btf_check_ownership_depth replaces the "node type owning roots" ELOOP rule: graph roots
+//   and kptr/percpu_kptr fields to program types may neither cycle nor chain deeper than 8.
 
 namespace {
 
@@ -100,8 +108,8 @@ class StructMetas {
  public:
   StructMetas(const std::function<const Ty *(uint32_t)> &ty,
               const std::function<std::string(uint32_t)> &name,
-              const std::function<uint32_t(const Ty *, uint32_t, int)> &rd, uint32_t n)
-      : ty_(ty), name_(name), rd_(rd), n_(n) {}
+              const std::function<uint32_t(const Ty *, uint32_t, int)> &rd, uint32_t n, bool v7)
+      : ty_(ty), name_(name), rd_(rd), n_(n), v7_(v7) {}
 
   int32_t find_by_name_kind(std::string_view want, uint8_t kind) {
     for (uint32_t i = 1; i < n_; i++) {
@@ -111,9 +119,45 @@ class StructMetas {
     return -ENOENT;
   }
 
+  static uint32_t kptr_tag_type(const std::string &tag) {
+    if (tag == "kptr_untrusted") return F_KPTR_UNREF;
+    if (tag == "kptr") return F_KPTR_REF;
+    if (tag == "percpu_kptr") return F_KPTR_PERCPU;
+    if (tag == "uptr") return F_UPTR;
+    return 0;
+  }
+
+  // 7.x (btf_type_tag_walk): every modifier after the pointer; the kptr tags found, of one
+  // kind only; then the type the chain ends at.
+  int find_kptr_7x(const Ty *t, uint32_t off, FieldInfo *info, uint32_t mask) {
+    uint32_t res = 0, id = 0;
+    for (uint32_t i = 0;; i++) {
+      id = t->size_type;
+      t = ty_(id);
+      // Resolve and the modifier-chain check ran before: a chain ends within 32 steps.
+      if (!t || !is_modifier(t) || i > kMaxResolveDepth) break;
+      if (t->kind() != TYPE_TAG || t->kflag()) continue;
+      res |= kptr_tag_type(name_(t->name_off));
+    }
+    if (__builtin_popcount(res) > 1) {
+      why_ = "a kptr carries two kinds of kptr type tag";
+      return -EINVAL;
+    }
+    if (!(res & mask)) return kIgnore;
+    if (!t || t->kind() != STRUCT) {
+      why_ = "a kptr does not point to a struct";
+      return -EINVAL;
+    }
+    info->type = res;
+    info->off = off;
+    info->kptr_type_id = id;
+    return kFound;
+  }
+
   int find_kptr(const Ty *t, uint32_t off, FieldInfo *info, uint32_t mask) {
     if (t && t->kind() == VOLATILE) t = ty_(t->size_type);
     if (!t || t->kind() != PTR) return kIgnore;
+    if (v7_) return find_kptr_7x(t, off, info, mask);
     t = ty_(t->size_type);
     if (!t || !(t->kind() == TYPE_TAG && !t->kflag())) return kIgnore;
     const Ty *after = ty_(t->size_type);
@@ -122,12 +166,8 @@ class StructMetas {
       return -EINVAL;
     }
     std::string tag = name_(t->name_off);
-    uint32_t type;
-    if (tag == "kptr_untrusted") type = F_KPTR_UNREF;
-    else if (tag == "kptr") type = F_KPTR_REF;
-    else if (tag == "percpu_kptr") type = F_KPTR_PERCPU;
-    else if (tag == "uptr") type = F_UPTR;
-    else {
+    uint32_t type = kptr_tag_type(tag);
+    if (!type) {
       why_ = "pointer with type tag '" + tag + "' in a struct with special fields";
       return -EINVAL;
     }
@@ -151,16 +191,18 @@ class StructMetas {
   int field_type(const Ty *vt, uint32_t mask, uint32_t *seen, uint32_t *align, uint32_t *sz) {
     std::string name = name_(vt->name_off);
     uint32_t type = 0;
+    // 7.x: the seen mask spans the nested structs, and bpf_refcount is unique too.
+    const char *nested = v7_ ? " (nested structs included)" : "";
     if ((mask & F_SPIN_LOCK) && name == "bpf_spin_lock") {
       if (*seen & F_SPIN_LOCK) {
-        why_ = "two bpf_spin_lock fields";
+        why_ = std::string("two bpf_spin_lock fields") + nested;
         return -E2BIG;
       }
       *seen |= F_SPIN_LOCK;
       type = F_SPIN_LOCK;
     } else if ((mask & F_RES_SPIN_LOCK) && name == "bpf_res_spin_lock") {
       if (*seen & F_RES_SPIN_LOCK) {
-        why_ = "two bpf_res_spin_lock fields";
+        why_ = std::string("two bpf_res_spin_lock fields") + nested;
         return -E2BIG;
       }
       *seen |= F_RES_SPIN_LOCK;
@@ -174,6 +216,11 @@ class StructMetas {
     } else if ((mask & F_RB_NODE) && name == "bpf_rb_node") {
       type = F_RB_NODE;
     } else if ((mask & F_REFCOUNT) && name == "bpf_refcount") {
+      if (v7_ && (*seen & F_REFCOUNT)) {
+        why_ = std::string("two bpf_refcount fields") + nested;
+        return -E2BIG;
+      }
+      *seen |= F_REFCOUNT;
       type = F_REFCOUNT;
     } else if ((mask & (F_KPTR | F_UPTR)) && vt->kind() != STRUCT) {
       type = F_KPTR_REF;
@@ -252,10 +299,12 @@ class StructMetas {
     return 0;
   }
 
-  // Appends to `out`; returns the number of fields found or a negative errno.
+  // Appends to `out`; returns the number of fields found or a negative errno. `seen` is the
+  // outermost struct's mask on 7.x; 6.18 starts one for each (nested) struct.
   int struct_fields(const Ty *t, uint32_t tid, uint32_t mask, std::vector<FieldInfo> &out,
-                    uint32_t cap, uint32_t level) {
-    uint32_t seen = 0;
+                    uint32_t cap, uint32_t level, uint32_t *outer_seen) {
+    uint32_t own_seen = 0;
+    uint32_t *seen = v7_ ? outer_seen : &own_seen;
     size_t start = out.size();
     for (uint32_t i = 0; i < t->vlen(); i++) {
       uint32_t mtype = rd_(t, 12 + 12 * i + 4, 4), moff = rd_(t, 12 + 12 * i + 8, 4);
@@ -264,7 +313,7 @@ class StructMetas {
         why_ = strfmt("member #%u is not byte aligned", i);
         return -EINVAL;
       }
-      int ret = field_one(tid, mtype, i, off / 8, mask, &seen, out,
+      int ret = field_one(tid, mtype, i, off / 8, mask, seen, out,
                           cap - static_cast<uint32_t>(out.size() - start), level);
       if (ret < 0) return ret;
     }
@@ -294,7 +343,7 @@ class StructMetas {
         return -E2BIG;
       }
       size_t base = out.size();
-      int ret = struct_fields(vt, vid, mask, out, cap, level);
+      int ret = struct_fields(vt, vid, mask, out, cap, level, seen);
       if (ret <= 0) return ret;
       for (size_t k = base; k < out.size(); k++) out[k].off += off;
       if (nelems > 1) {
@@ -370,7 +419,8 @@ class StructMetas {
     std::vector<FieldInfo> infos;
     uint32_t mask = F_SPIN_LOCK | F_RES_SPIN_LOCK | F_LIST_HEAD | F_LIST_NODE | F_RB_ROOT |
                     F_RB_NODE | F_REFCOUNT | F_KPTR;
-    int ret = struct_fields(t, tid, mask, infos, kFieldsMax, 0);
+    uint32_t seen = 0;
+    int ret = struct_fields(t, tid, mask, infos, kFieldsMax, 0, &seen);
     if (ret < 0) return ret;
     if (ret == 0) {
       why_ = "a member's type is special but no special field was found";
@@ -416,6 +466,8 @@ class StructMetas {
       why_ = "bpf_list_node and bpf_rb_node without bpf_refcount";
       return -EINVAL;
     }
+    std::sort(infos.begin(), infos.end(),
+              [](const FieldInfo &a, const FieldInfo &b) { return a.off < b.off; });
     rec->fields = std::move(infos);
     return 0;
   }
@@ -427,7 +479,41 @@ class StructMetas {
   const std::function<std::string(uint32_t)> &name_;
   const std::function<uint32_t(const Ty *, uint32_t, int)> &rd_;
   uint32_t n_;
+  bool v7_;
 };
+
+// 7.x btf_check_ownership_depth: an edge from each graph root to its element type and from
+// each kptr / percpu_kptr to a program type with special fields; a path may hold at most
+// BTF_MAX_OWNERSHIP_DEPTH metas and no cycle (ELOOP). A kptr to a type the running kernel's BTF
+// also defines (by name) is the kernel's and no edge there; check cannot know those names and
+// takes every kptr target as the program's, as btf_parse_kptr does for names vmlinux lacks.
+// Returns the first meta (in id order) whose walk fails, or 0.
+constexpr int kMaxOwnershipDepth = 8;  // BTF_MAX_OWNERSHIP_DEPTH
+
+uint32_t ownership_too_deep(const std::vector<std::pair<uint32_t, Record>> &metas,
+                            const std::function<int(uint32_t)> &meta_index) {
+  std::vector<uint8_t> depth(metas.size(), 0);
+  std::function<int(size_t, int)> walk = [&](size_t idx, int left) -> int {
+    if (!left) return -ELOOP;
+    if (!depth[idx]) {
+      int deepest = 0;
+      for (const FieldInfo &f : metas[idx].second.fields) {
+        int to = -1;
+        if (f.type & F_GRAPH_ROOT) to = meta_index(f.value_btf_id);
+        else if (f.type == F_KPTR_REF || f.type == F_KPTR_PERCPU) to = meta_index(f.kptr_type_id);
+        if (to < 0) continue;
+        int r = walk(static_cast<size_t>(to), left - 1);
+        if (r < 0) return r;
+        deepest = std::max(deepest, r);
+      }
+      depth[idx] = static_cast<uint8_t>(deepest + 1);
+    }
+    return depth[idx] > left ? -ELOOP : depth[idx];
+  };
+  for (size_t i = 0; i < metas.size(); i++)
+    if (walk(i, kMaxOwnershipDepth) < 0) return metas[i].first;
+  return 0;
+}
 
 }  // namespace
 
@@ -439,7 +525,7 @@ int Loader::parse_struct_metas() {
     return rd32(t->off + rel);
   };
   uint32_t n = nr_total();
-  StructMetas sm(tyf, namef, rdf, n);
+  StructMetas sm(tyf, namef, rdf, n, metas_7x_);
 
   // The special structs (first of each name by id) and every kptr type.
   static const char *const kSpecial[] = {"bpf_spin_lock", "bpf_list_head", "bpf_list_node",
@@ -488,32 +574,40 @@ int Loader::parse_struct_metas() {
     }
     metas.emplace_back(i, std::move(rec));
   }
-  auto find_meta = [&](uint32_t id) -> const Record * {
+  auto meta_index = [&](uint32_t id) -> int {
     auto it = std::lower_bound(metas.begin(), metas.end(), id,
                                [](const auto &m, uint32_t v) { return m.first < v; });
-    return it != metas.end() && it->first == id ? &it->second : nullptr;
+    return it != metas.end() && it->first == id ? static_cast<int>(it - metas.begin()) : -1;
   };
+  // btf_check_and_fixup_fields, each meta in id order, its fields in offset order.
   for (auto &[id, rec] : metas) {
     if (!(rec.mask & F_GRAPH_ROOT)) continue;
-    std::vector<FieldInfo> sorted = rec.fields;
-    std::sort(sorted.begin(), sorted.end(),
-              [](const FieldInfo &a, const FieldInfo &b) { return a.off < b.off; });
-    for (auto &f : sorted) {
+    for (auto &f : rec.fields) {
       if (!(f.type & F_GRAPH_ROOT)) continue;
-      const Record *vm = find_meta(f.value_btf_id);
+      int vm = meta_index(f.value_btf_id);
       const Ty *t = ty(id);
-      if (!vm) {
+      if (vm < 0) {
         std::string why = strfmt("special fields (struct metas): contained struct [%u] has no "
                                  "special fields", f.value_btf_id);
         return fail(EFAULT, "loader-struct-meta", id, t, t->off, why, why, "");
       }
-      if (!(rec.mask & F_GRAPH_NODE)) continue;
-      if (vm->mask & F_GRAPH_ROOT) {
+      // 6.18: a node type may not own roots. 7.x checks the whole ownership graph below.
+      if (metas_7x_ || !(rec.mask & F_GRAPH_NODE)) continue;
+      if (metas[vm].second.mask & F_GRAPH_ROOT) {
         std::string why = strfmt("special fields (struct metas): ownership cycle through [%u]",
                                  f.value_btf_id);
         return fail(ELOOP, "loader-struct-meta", id, t, t->off, why, why, "");
       }
     }
+  }
+  if (!metas_7x_) return 0;
+  if (uint32_t id = ownership_too_deep(metas, meta_index)) {
+    const Ty *t = ty(id);
+    log_id_ = id;
+    std::string why = strfmt("special fields (struct metas): ownership (graph roots, kptrs to "
+                             "program types) from [%u] cycles or is deeper than %d",
+                             id, kMaxOwnershipDepth);
+    return fail(ELOOP, "loader-struct-meta", id, t, t->off, why, why, "");
   }
   return 0;
 }

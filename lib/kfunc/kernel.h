@@ -51,6 +51,14 @@ LoaderRules emit_loader_rules_for(int version);
 inline bool loader_rules_618(LoaderRules r) { return loader_rules_version(r) >= 618; }
 inline bool loader_rules_7x(LoaderRules r) { return loader_rules_version(r) >= 702; }
 
+// The struct-meta phase of user BTF (btf_parse_struct_metas, btf_parse_fields) as 7.2 (the
+// 7.2.13 stable) and 7.3 have it: a struct holds one bpf_spin_lock, bpf_res_spin_lock and
+// bpf_refcount counting the structs nested in it (E2BIG); a kptr's type tag may sit anywhere in
+// the modifier chain after the pointer, unknown tags are skipped; and ownership (graph roots,
+// and kptr/percpu_kptr to a program type) may neither cycle nor nest deeper than 8 (ELOOP),
+// where 6.18 refused any node type whose elements are roots.
+inline bool struct_metas_7x(LoaderRules r) { return loader_rules_7x(r); }
+
 // Kernels before 6.9 never set BTF_SET8_KFUNCS: every set8 of theirs is a kfunc set.
 inline bool lacks_set8_kfuncs_flag(int version) { return version != 0 && version < 609; }
 

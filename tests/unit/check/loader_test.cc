@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <array>
 #include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "../../kernel/btf_builder.h"
 #include "check/loader.h"
@@ -715,6 +718,166 @@ TEST_CASE("struct metas") {
   r = run(c.build());
   REQUIRE_FALSE(r.ok);
   CHECK(r.err == EINVAL);
+}
+
+// ---- struct metas: what 7.x changed (kfunc::struct_metas_7x; each verdict is the kernels'
+// own, testdata/kernel-verdicts/struct-metas.txt, tests/kernel/struct_metas_oracle.sh) ----
+
+namespace {
+
+// Rejected by the struct-meta phase: the errno, no log text, and check's message.
+void meta_rejects(const Blob &b, KernelVersion v, int err, uint32_t id, const std::string &why) {
+  LoaderResult r = run(b, v);
+  INFO("message: " << r.message);
+  REQUIRE_FALSE(r.ok);
+  CHECK(kfb::check::errno_name(r.err) == std::string(kfb::check::errno_name(err)));
+  CHECK(r.rule == "loader-struct-meta");
+  CHECK(r.kernel_log.empty());
+  CHECK(r.type_id == id);
+  CHECK(r.message == "special fields (struct metas): " + why);
+}
+
+// selftests prog_tests/btf.c "struct test duplicate nested unique fields"
+Blob nested_spin_locks() {
+  Builder b;
+  uint32_t i = b.int_("int", 4, 32, 1);
+  uint32_t lock = b.struct_(STRUCT, "bpf_spin_lock", 4, {{"val", i, 0}});
+  uint32_t inner = b.struct_(STRUCT, "inner", 4, {{"lock", lock, 0}});
+  b.struct_(STRUCT, "value", 8, {{"lock", lock, 0}, {"nested", inner, 32}});  // [4]
+  return b.build();
+}
+
+// local_kptr_ownership.c's init_btf: [1] int, [2] bpf_spin_lock, [3] bpf_list_head,
+// [4] bpf_list_node.
+Builder ownership_base() {
+  Builder b;
+  b.int_("int", 4, 32, 1);
+  b.struct_(STRUCT, "bpf_spin_lock", 4, {});
+  b.struct_(STRUCT, "bpf_list_head", 16, {});
+  b.struct_(STRUCT, "bpf_list_node", 24, {});
+  return b;
+}
+
+uint32_t kptr(Builder &b, uint32_t to, const std::string &tag) {
+  return b.ref(PTR, b.ref(TYPE_TAG, to, tag));
+}
+
+// struct value { struct bpf_spin_lock lock; <p> p; } with [3] struct kfb_obj { int v; }.
+Blob lock_and(const std::function<uint32_t(Builder &)> &p) {
+  Builder b;
+  uint32_t i = b.int_("int", 4, 32, 1);
+  uint32_t lock = b.struct_(STRUCT, "bpf_spin_lock", 4, {{"val", i, 0}});
+  b.struct_(STRUCT, "kfb_obj", 4, {{"v", i, 0}});
+  uint32_t ptr = p(b);
+  b.struct_(STRUCT, "value", 16, {{"lock", lock, 0}, {"p", ptr, 64}});
+  return b.build();
+}
+
+// graph_owner_0 owns _1 owns ... _{depth-1} through bpf_list_head (local_kptr_ownership.c's
+// test_graph_depth).
+Blob list_chain(uint32_t depth) {
+  Builder b = ownership_base();
+  for (uint32_t i = 0; i < depth; i++) {
+    uint32_t lock_off = i ? 24 : 0, root_off = lock_off + 8;
+    uint32_t size = i == depth - 1 ? 24 : root_off + 16;
+    std::vector<Builder::M> ms;
+    if (i) ms.push_back({"node", 4, 0});
+    if (i != depth - 1) {
+      ms.push_back({"lock", 2, lock_off * 8});
+      ms.push_back({"root", 3, root_off * 8});
+    }
+    uint32_t id = b.struct_(STRUCT, "graph_owner_" + std::to_string(i), size, ms);
+    if (i != depth - 1) {
+      b.type("contains:graph_owner_" + std::to_string(i + 1) + ":node", DECL_TAG, 0, false, id);
+      b.u(i ? 2 : 1);
+    }
+  }
+  return b.build();
+}
+
+}  // namespace
+
+TEST_CASE("7.x struct metas: one lock per struct, nested structs included") {
+  Blob b = nested_spin_locks();
+  accepts(b, KernelVersion::V6_18);  // 6.18 WARNs and takes the second lock
+  for (KernelVersion v : {KernelVersion::V7_2, KernelVersion::V7_3})
+    meta_rejects(b, v, E2BIG, 4, "two bpf_spin_lock fields (nested structs included)");
+
+  // value { lock; struct inner nested[2]; }: 6.18 refuses to repeat the lock, 7.x has
+  // already seen the second one.
+  Builder c;
+  uint32_t i = c.int_("int", 4, 32, 1);
+  uint32_t lock = c.struct_(STRUCT, "bpf_spin_lock", 4, {{"val", i, 0}});
+  uint32_t inner = c.struct_(STRUCT, "inner", 4, {{"lock", lock, 0}});
+  uint32_t arr = c.array(inner, i, 2);
+  c.struct_(STRUCT, "value", 12, {{"lock", lock, 0}, {"nested", arr, 32}});
+  meta_rejects(c.build(), KernelVersion::V6_18, EINVAL, 5,
+               "an array of special fields that cannot be repeated");
+  meta_rejects(c.build(), KernelVersion::V7_3, E2BIG, 5,
+               "two bpf_spin_lock fields (nested structs included)");
+}
+
+TEST_CASE("7.x struct metas: bpf_refcount is unique") {
+  // selftests prog_tests/btf.c "struct test duplicate bpf_refcount fields"
+  Builder b;
+  uint32_t i = b.int_("int", 4, 32, 1);
+  uint32_t rc = b.struct_(STRUCT, "bpf_refcount", 4, {{"refs", i, 0}});
+  b.struct_(STRUCT, "value", 8, {{"a", rc, 0}, {"b", rc, 32}});
+  accepts(b.build(), KernelVersion::V6_18);
+  for (KernelVersion v : {KernelVersion::V7_2, KernelVersion::V7_3})
+    meta_rejects(b.build(), v, E2BIG, 3, "two bpf_refcount fields (nested structs included)");
+}
+
+TEST_CASE("7.x struct metas: kptr type tags anywhere after the pointer") {
+  // An unknown tag: 6.18 refuses it in a struct with special fields, 7.x skips it.
+  Blob unknown = lock_and([](Builder &b) { return kptr(b, 3, "kfb_tag"); });
+  meta_rejects(unknown, KernelVersion::V6_18, EINVAL, 6,
+               "pointer with type tag 'kfb_tag' in a struct with special fields");
+  accepts(unknown, KernelVersion::V7_3);
+  // The same kptr tag twice: 6.18 refuses a second tag, 7.x takes one kind.
+  Blob twice = lock_and([](Builder &b) { return b.ref(PTR, b.ref(TYPE_TAG, b.ref(TYPE_TAG, 3, "kptr"), "kptr")); });
+  meta_rejects(twice, KernelVersion::V6_18, EINVAL, 7, "a kptr carries more than one type tag");
+  accepts(twice, KernelVersion::V7_2);
+  // Two kinds: refused by both.
+  Blob kinds = lock_and([](Builder &b) {
+    return b.ref(PTR, b.ref(TYPE_TAG, b.ref(TYPE_TAG, 3, "kptr"), "kptr_untrusted"));
+  });
+  meta_rejects(kinds, KernelVersion::V7_3, EINVAL, 7, "a kptr carries two kinds of kptr type tag");
+  // After a CONST (7.x lets tags follow modifiers): a kptr, to an int.
+  Blob after_const = lock_and([](Builder &b) { return b.ref(PTR, b.ref(CONST, b.ref(TYPE_TAG, 1, "kptr"))); });
+  meta_rejects(after_const, KernelVersion::V7_3, EINVAL, 7, "a kptr does not point to a struct");
+}
+
+TEST_CASE("7.x struct metas: ownership may neither cycle nor nest deeper than 8") {
+  // local_kptr_ownership.c self_cycle / untrusted_self_cycle
+  for (const char *tag : {"kptr", "percpu_kptr", "kptr_untrusted"}) {
+    Builder b = ownership_base();
+    kptr(b, 7, tag);
+    b.struct_(STRUCT, "self_cycle", 8, {{"next", 6, 0}});
+    accepts(b.build(), KernelVersion::V6_18);
+    if (std::string(tag) == "kptr_untrusted")
+      accepts(b.build(), KernelVersion::V7_3);  // not an owning pointer
+    else
+      meta_rejects(b.build(), KernelVersion::V7_3, ELOOP, 7,
+                   "ownership (graph roots, kptrs to program types) from [7] cycles or is deeper than 8");
+  }
+  // test_graph_depth: 6.18 refuses a node type that owns roots; 7.x counts the depth.
+  meta_rejects(list_chain(4), KernelVersion::V6_18, ELOOP, 7, "ownership cycle through [9]");
+  accepts(list_chain(4), KernelVersion::V7_3);
+  accepts(list_chain(8), KernelVersion::V7_2);
+  meta_rejects(list_chain(9), KernelVersion::V7_3, ELOOP, 5,
+               "ownership (graph roots, kptrs to program types) from [5] cycles or is deeper than 8");
+  accepts(list_chain(3), KernelVersion::V6_18);
+  // A kptr that only 7.x's tag walk finds (after a kflag attribute tag) closes a cycle.
+  Builder self;
+  self.int_("int", 4, 32, 1);
+  self.ref(PTR, 3);
+  self.type("kfb_attr", TYPE_TAG, 0, true, 4);
+  self.ref(TYPE_TAG, 5, "kptr");
+  self.struct_(STRUCT, "kfb_self", 8, {{"next", 2, 0}});
+  accepts(self.build(), KernelVersion::V6_18);
+  meta_rejects(self.build(), KernelVersion::V7_3, ELOOP, 5,
+               "ownership (graph roots, kptrs to program types) from [5] cycles or is deeper than 8");
 }
 
 // ---- vmlinux and module modes ----
