@@ -73,8 +73,24 @@ def cmd_tags(corpus):
                 print(f"{rel}\t{funcs[func]}\t{esc(tag)}")
 
 
+# libbpf's info-level lines, which the loader's first-line choice can pick although they do not
+# stop the load (the cause is a later warning).
+LIBBPF_INFO = re.compile(r"skipping it as it's set to zero|Retrying without BTF|poisoning insn")
+
+
+def libbpf_reason(row):
+    """A refusal by libbpf: its first line that is a warning, not information."""
+    if row[3] != "refused" or not row[5].startswith("libbpf: "):
+        return row
+    lines = [l for l in unescape(row[6]).splitlines() if l and not LIBBPF_INFO.search(l)]
+    if lines:
+        row = list(row)
+        row[5] = lines[0] if lines[0].startswith("libbpf: ") else "libbpf: " + lines[0]
+    return row
+
+
 def cmd_verdicts(console):
-    rows = sorted({tuple(r[:7]) for r in console_rows(console)})
+    rows = sorted({tuple(libbpf_reason(r)[:7]) for r in console_rows(console)})
     print("object\tprogram\tsection\tverdict\terrno\tmessage\tlibbpf")
     for r in rows:
         print("\t".join(r))
@@ -136,7 +152,7 @@ def cmd_expected(tagfile, console):
             s["flags"].append(tag[len("test_prog_flags="):])
         elif tag.startswith("test_description="):
             s["desc"] = tag[len("test_description="):]
-    got = {(r[0], r[1]): r for r in console_rows(console)}
+    got = {(r[0], r[1]): libbpf_reason(r) for r in console_rows(console)}
     print("object\tprogram\texpected\tmessages\tkernel\tkernel_message\tagree")
     for key in sorted(spec):
         s = spec[key]
@@ -183,11 +199,11 @@ CLASSES = [
     ("libbpf: extern prototype incompatible", r"^libbpf: extern .*incompatible with"),
     ("libbpf: other", r"^libbpf: "),
     ("kfunc not allowed here (program type, sched_ext callback)", r"calling kernel function .* is not allowed"),
-    ("sleepable kfunc from a non-sleepable program", r"must be sleepable|sleepable"),
+    ("sleepable kfunc/helper from a non-sleepable program", r"must be sleepable|in non-sleepable prog|only allowed in .*sleepable progs"),
     ("poisoned kfunc call reached", r"is referenced but wasn't resolved|invalid func unknown#"),
     ("kfunc argument (arg#N, type, nullability, size)", r"^arg#\d|arg#\d+ |expected pointer to|Possibly NULL pointer passed|must be a known constant|expected an initialized|type=.* expected=|must point to|pointer type .* must point"),
     ("reference state (acquire/release, leaks)", r"[Rr]eference|release|acquire|refcount"),
-    ("RCU / lock / irq / preempt sections", r"rcu|RCU|lock|irq|preempt"),
+    ("RCU / lock / irq / preempt sections", r"rcu|RCU|lock|irq|IRQ|preempt|region"),
     ("memory and type safety (invalid access, scalars)", r"invalid mem access|invalid access|invalid read|invalid write|pointer arithmetic|R\d+ !read_ok|invalid indirect|min value is|max value is|out of bounds|unbounded|misaligned|Unreleased"),
     ("dynptr / iterator / callback rules", r"dynptr|iter|callback|bpf_loop"),
     ("other", r""),
