@@ -12,6 +12,14 @@
  * the last lines of an acceptance's. Fields are escaped to
  * one line (\\, \t, \n). Then "KFB done <programs>" and power off.
  *
+ * A list line "run:<object>" also runs each SEC("syscall") program of that object that loaded
+ * (BPF_PROG_TEST_RUN, no context) and prints what it did, after its KFB line:
+ *
+ *   KFBRUN\t<object>\t<program>\t<errno of the run>\t<retval>\t<globals>
+ *
+ * globals: every variable of the object's .bss and .data after the run, "name=value" (unsigned,
+ * little-endian, up to 8 bytes), comma-separated in section order.
+ *
  * One program per load, as libbpf would load it if it were the only one asked for: every other
  * program's autoload is off. A struct_ops program cannot load without its struct_ops map (the map
  * is what gives libbpf the kernel struct and member index the program is attached to, the
@@ -25,6 +33,7 @@
  * A program's __flag(...) annotations (selftests) are applied as test_loader.c applies them.
  *
  * Built static in the sid chroot against libbpf.a, libelf.a, libz.a, libzstd.a. */
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -374,11 +383,65 @@ static void size_unsized_maps(struct bpf_object *obj)
 	}
 }
 
+/* The variables of obj's .bss and .data as "name=value,...", read from the kernel's maps. */
+static void print_globals(struct bpf_object *obj)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+	int first = 1;
+
+	putchar('\t');
+	bpf_object__for_each_map(map, obj) {
+		const char *mn = bpf_map__name(map), *dot = strrchr(mn, '.');
+		const struct btf_type *sec;
+		const struct btf_var_secinfo *vi;
+		unsigned char val[4096];
+		__u32 key = 0;
+		int id;
+
+		if (!btf || !dot || (strcmp(dot, ".bss") && strcmp(dot, ".data")) ||
+		    bpf_map__value_size(map) > sizeof(val) ||
+		    bpf_map_lookup_elem(bpf_map__fd(map), &key, val))
+			continue;
+		id = btf__find_by_name_kind(btf, dot, BTF_KIND_DATASEC);
+		sec = id > 0 ? btf__type_by_id(btf, id) : NULL;
+		if (!sec)
+			continue;
+		vi = btf_var_secinfos(sec);
+		for (int i = 0; i < btf_vlen(sec); i++, vi++) {
+			const struct btf_type *v = btf__type_by_id(btf, vi->type);
+			unsigned long long x = 0;
+
+			for (__u32 b = 0; b < vi->size && b < 8 && vi->offset + b < sizeof(val); b++)
+				x |= (unsigned long long)val[vi->offset + b] << (8 * b);
+			printf("%s%s=%llu", first ? "" : ",", btf__name_by_offset(btf, v->name_off), x);
+			first = 0;
+		}
+	}
+}
+
+/* Run a loaded SEC("syscall") program once (BPF_PROG_TEST_RUN) and print its KFBRUN line. */
+static void run_one(struct bpf_object *obj, const char *path, struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+
+	fputs("KFBRUN", stdout);
+	put_field(path);
+	put_field(bpf_program__name(prog));
+	put_field(errname(err ? errno : 0));
+	printf("\t%u", opts.retval);
+	print_globals(obj);
+	putchar('\n');
+	fflush(stdout);
+}
+
 /* Load program #idx of path alone; print its line. Returns 1 when a line was printed. */
-static int load_one(const char *path, int idx)
+static int load_one(const char *path, int idx, int run)
 {
 	struct bpf_object *obj;
 	struct bpf_program *target;
+	struct bpf_object *ran = NULL;
 	char msg[1024], name[256], sec[256];
 	int err, e = 0;
 
@@ -403,7 +466,12 @@ static int load_one(const char *path, int idx)
 	err = bpf_object__load(obj);
 	if (err)
 		e = -err;
-	bpf_object__close(obj);
+	if (!e && run && bpf_program__type(target) == BPF_PROG_TYPE_SYSCALL) {
+		fflush(stdout);
+		ran = obj;  /* printed after the KFB line, then closed */
+	} else {
+		bpf_object__close(obj);
+	}
 	if (e == ENOSPC && vlog[0]) {
 		/* The log outgrew the buffer (the kernel then fails the load with ENOSPC, whatever
 		 * its verdict): load again without a log for the verdict; the tail we have is the
@@ -446,6 +514,10 @@ static int load_one(const char *path, int idx)
 	put_field(tail(vlog, e != 0));
 	putchar('\n');
 	fflush(stdout);
+	if (ran) {
+		run_one(ran, path, target);
+		bpf_object__close(ran);
+	}
 	return 1;
 }
 
@@ -469,7 +541,11 @@ int main(void)
 
 	list = fopen("/objs/list", "r");
 	while (list && fgets(path, sizeof(path), list)) {
+		int run = !strncmp(path, "run:", 4);
+
 		path[strcspn(path, "\n")] = 0;
+		if (run)
+			memmove(path, path + 4, strlen(path + 4) + 1);
 		if (!path[0])
 			continue;
 		/* Each program alone; the object is opened once more per program. */
@@ -500,7 +576,7 @@ int main(void)
 			bpf_object__close(o);
 			if (idx >= n)
 				break;
-			progs += load_one(path, idx);
+			progs += load_one(path, idx, run);
 		}
 	}
 	printf("KFB done %d\n", progs);
