@@ -477,7 +477,15 @@ void Reader::collect_struct_ops() {
       if (t.kind() != Kind::STRUCT)
         fail("%s: type '%s' [%u] is not a struct", where.c_str(), std::string(t.name()).c_str(),
              id);
-      maps.push_back({var, std::string(t.name()), id, vs.offset, t.size()});
+      // clang may leave the offsets 0 (and the DATASEC size 0): libbpf's btf_fixup_datasec
+      // takes each variable's offset from its ELF symbol in that section.
+      uint64_t off = vs.offset;
+      for (const elf::ElfSymbol &sym : syms)
+        if (sym.shndx == ss.index && sym.name == var) {
+          off = sym.value;
+          break;
+        }
+      maps.push_back({var, std::string(t.name()), id, off, t.size()});
     }
     for (const ElfSection &rs : elf_.sections()) {
       if (rs.type != SHT_REL || rs.info != ss.index) continue;
