@@ -16,3 +16,5 @@ O=$KFB_SRC/tests/bpfprog/check_oracle.py
 python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts.tsv" "$K73"
 python3 "$O" corpus "$KFUNCBTF" "$D/7.2" "$D/7.2/verdicts.tsv" "$K72"
 python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts-on-7.2.tsv" "$K72"
+# The same 7.3 corpus with the shipped scope file: the callback-scope rule adds no false positive.
+python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts.tsv" "$K73" --scopes "$KFB_SRC/tools/scopes/sched_ext-7.3.scopes"
