@@ -123,33 +123,6 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
       out.findings.push_back(std::move(f));
     };
 
-    // struct_ops: libbpf's bpf_map__init_kern_struct_ops finds the type and the member by name.
-    if (!ops.empty() && k.vmlinux) {
-      bool have_type = k.vmlinux->find_first(ops, btf::Kind::STRUCT) != 0;
-      for (const btf::Btf *m : k.modules)
-        if (!have_type)
-          for (uint32_t id : m->find(ops, btf::Kind::STRUCT)) have_type |= id >= m->start_id();
-      Finding f;
-      f.rule = "struct-ops", f.program = p.name, f.section = p.section, f.member = member;
-      f.target = k.name, f.loc.file = obj.path;
-      if (!have_type) {
-        f.message = "libbpf: struct_ops init_kern: struct " + ops + " is not found in kernel";
-        out.findings.push_back(f);
-        continue;
-      }
-      const btf::Btf *owner = k.vmlinux;
-      if (!k.vmlinux->find_first(ops, btf::Kind::STRUCT))
-        for (const btf::Btf *m : k.modules)
-          if (m->find_first(ops, btf::Kind::STRUCT)) owner = m;
-      auto members = ops_slots(*owner, ops);
-      if (!members.count(p.member)) {
-        f.message = "libbpf: struct_ops init_kern " + p.struct_ops_map + ": Cannot find member " +
-                    p.member + " in kernel BTF";
-        out.findings.push_back(f);
-        continue;
-      }
-    }
-
     // Object-wide libbpf failures (strong externs), once per program.
     // bpf_ksym_exists() guards: an ld_imm64 of a weak kfunc extern. sched_ext's compat macros
     // guard the old name's call by the new name's existence (`bpf_ksym_exists(new) ? new() :
@@ -183,6 +156,39 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
       object_fails = true;
     }
     if (object_fails) continue;  // libbpf stops before the verifier sees any program
+
+    // struct_ops (after the externs, as bpf_object_load runs them): libbpf's
+    // bpf_map__init_kern_struct_ops finds the type and the member by name.
+    if (!ops.empty() && k.vmlinux) {
+      // find_struct_ops_kern_types: the map value type "bpf_struct_ops_<ops>" first (vmlinux, then
+      // modules), then <ops> in the same BTF.
+      std::string vtype = "bpf_struct_ops_" + ops;
+      bool have_vtype = k.vmlinux->find_first(vtype, btf::Kind::STRUCT) != 0;
+      for (const btf::Btf *m : k.modules)
+        if (!have_vtype)
+          for (uint32_t id : m->find(vtype, btf::Kind::STRUCT)) have_vtype |= id >= m->start_id();
+      bool have_type = have_vtype;
+      Finding f;
+      f.rule = "struct-ops", f.program = p.name, f.section = p.section, f.member = member;
+      f.target = k.name, f.loc.file = obj.path;
+      if (!have_type) {
+        f.message = "libbpf: struct_ops init_kern: struct " + vtype + " is not found in kernel BTF";
+        out.findings.push_back(f);
+        continue;
+      }
+      const btf::Btf *owner = k.vmlinux;
+      if (!k.vmlinux->find_first(ops, btf::Kind::STRUCT))
+        for (const btf::Btf *m : k.modules)
+          if (m->find_first(ops, btf::Kind::STRUCT)) owner = m;
+      auto members = ops_slots(*owner, ops);
+      if (!members.count(p.member)) {
+        f.message = "libbpf: struct_ops init_kern " + p.struct_ops_map + ": Cannot find member " +
+                    p.member + " in kernel BTF";
+        out.findings.push_back(f);
+        continue;
+      }
+    }
+
 
     std::set<size_t> said;  // one finding per (program, extern, rule) at its first call
     for (size_t ui : p.uses) {

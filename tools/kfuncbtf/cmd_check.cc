@@ -16,7 +16,6 @@
 #include "job/check.h"
 #include "job/report.h"
 #include "job/program.h"
-#include "support/error.h"
 #include "support/file.h"
 
 namespace kfb::tool {
@@ -41,9 +40,11 @@ int run_program(const Globals &g, CheckOpts &o) {
 }
 
 int run_check(const Globals &g, CheckOpts &o) {
-  if (job::is_bpf_object(o.rq.file)) return run_program(g, o);
-  if (!o.prog.kernel_btfs.empty() || !o.prog.module_btfs.empty() || !o.prog.scopes.empty())
-    throw Error("--kernel-btf, --module-btf and --scopes are for a BPF program object (EM_BPF)");
+  // An EM_BPF object, or program mode's options: the object is read as libbpf reads it, and
+  // lib/bpf says why when it is not one (not ELF, not EM_BPF, ...).
+  if (job::is_bpf_object(o.rq.file) || !o.prog.kernel_btfs.empty() || !o.prog.module_btfs.empty() ||
+      !o.prog.scopes.empty())
+    return run_program(g, o);
   o.rq.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
               : o.as == "module" ? check::LoaderMode::Module
                                  : check::LoaderMode::User;
