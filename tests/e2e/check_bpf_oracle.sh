@@ -8,7 +8,9 @@
 need python3
 CACHE=${KFB_CACHE:-/var/cache/kfuncbtf}
 K73=$CACHE/linux-binary-7.3-amd64/vmlinux-7.3-amd64
-K72=$CACHE/linux-binary-7.2.13+deb14-amd64/vmlinux-7.2.13+deb14-amd64
+# The 7.2 the verdicts came from (7.2.13); install-deps --tests fetches the current 7.2.
+K72=$(ls "$CACHE"/linux-binary-7.2*/vmlinux-7.2* 2>/dev/null | head -1 || true)
+K72=${K72:-$CACHE/linux-binary-7.2/vmlinux-7.2}
 [ -r "$K73" ] || skip "no 7.3 BTF at $K73 (install-deps --tests fetches it)"
 [ -r "$K72" ] || skip "no 7.2 BTF at $K72 (install-deps --tests fetches it)"
 D=$KFB_SRC/testdata/bpfprog
