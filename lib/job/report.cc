@@ -1,6 +1,8 @@
 // emit's and check's reports (report.h).
 #include "job/report.h"
 
+#include <algorithm>
+
 #include "kfunc/features.h"
 #include "support/error.h"
 #include "support/json.h"
@@ -240,6 +242,57 @@ std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &
     j.end_object();
   }
   j.end_array();
+  j.end_object();
+  j.finish();
+  return t;
+}
+
+std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty) {
+  (void)rq;
+  std::vector<std::string> rules;
+  for (const bpf::Finding &f : r.findings)
+    if (std::find(rules.begin(), rules.end(), f.rule) == rules.end()) rules.push_back(f.rule);
+  std::sort(rules.begin(), rules.end());
+  std::string t;
+  JsonWriter j(t, pretty);
+  j.begin_object();
+  j.key("$schema").value("https://json.schemastore.org/sarif-2.1.0.json");
+  j.key("version").value("2.1.0");
+  j.key("runs").begin_array().begin_object();
+  j.key("tool").begin_object().key("driver").begin_object();
+  j.key("name").value("kfuncbtf");
+  j.key("rules").begin_array();
+  for (const std::string &id : rules) j.begin_object().key("id").value(id).end_object();
+  j.end_array();
+  j.end_object().end_object();
+  j.key("results").begin_array();
+  for (const bpf::Finding &f : r.findings) {
+    if (f.level == bpf::FindingLevel::Note && !verbose) continue;
+    j.begin_object();
+    j.key("ruleId").value(f.rule);
+    j.key("level").value(level_name(f.level));
+    std::string text = f.program + " (" + f.section + (f.member.empty() ? "" : ", " + f.member) + "): " + f.message +
+                       " [target " + f.target + "]";
+    if (!f.detail.empty()) text += "\n" + f.detail;
+    j.key("message").begin_object().key("text").value(text).end_object();
+    j.key("locations").begin_array().begin_object();
+    j.key("physicalLocation").begin_object();
+    j.key("artifactLocation").begin_object().key("uri").value(f.loc.file).end_object();
+    if (f.loc.line) {
+      j.key("region").begin_object().key("startLine").value(f.loc.line);
+      if (f.loc.col) j.key("startColumn").value(f.loc.col);
+      j.end_object();
+    }
+    j.end_object();
+    j.end_object().end_array();
+    j.key("properties").begin_object();
+    j.key("program").value(f.program).key("section").value(f.section).key("member").value(f.member);
+    j.key("kfunc").value(f.kfunc).key("target").value(f.target);
+    j.end_object();
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object().end_array();
   j.end_object();
   j.finish();
   return t;

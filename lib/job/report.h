@@ -44,5 +44,9 @@ std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &
 // section, type, sleepable, member}], findings: [{severity, rule, type_id, kind, name, message,
 // file, line, col, program, section, member, kfunc, target, detail}]}.
 std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty);
+// SARIF 2.1.0 (code-scanning UIs): one run, driver kfuncbtf with a rule per finding rule; each
+// result's level, message, location (file, startLine, startColumn when known) and properties
+// {program, section, member, kfunc, target}.
+std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty);
 
 }  // namespace kfb::job

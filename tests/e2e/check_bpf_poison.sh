@@ -34,3 +34,16 @@ for k in ("severity", "rule", "message", "file", "line", "col", "program", "sect
     assert all(k in x for x in f), k
 assert [x["program"] for x in f] == ["guarded", "unguarded", "dispatch"], [x["program"] for x in f]
 PY
+# SARIF 2.1.0: the same three results, with locations.
+expect_exit 1 "$KFUNCBTF" check --sarif "$P/poison.bpf.o" --kernel-btf "$K73"
+python3 - "$T/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == "2.1.0" and d["$schema"].endswith("sarif-2.1.0.json")
+run = d["runs"][0]
+assert run["tool"]["driver"]["name"] == "kfuncbtf"
+res = run["results"]
+assert [(x["level"], x["locations"][0]["physicalLocation"]["region"]["startLine"]) for x in res] == \
+    [("warning", 63), ("error", 74), ("warning", 83)], res
+assert {x["ruleId"] for x in res} <= {r["id"] for r in run["tool"]["driver"]["rules"]}
+PY

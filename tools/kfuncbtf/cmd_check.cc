@@ -16,6 +16,7 @@
 #include "job/check.h"
 #include "job/report.h"
 #include "job/program.h"
+#include "support/error.h"
 #include "support/file.h"
 
 namespace kfb::tool {
@@ -25,6 +26,7 @@ struct CheckOpts {
   job::CheckRequest rq;
   std::string as = "user";
   bool stats = false;
+  bool sarif = false;
   job::ProgramRequest prog;
 };
 
@@ -34,8 +36,9 @@ int run_program(const Globals &g, CheckOpts &o) {
   // The pipeline (job/program.h): the object, each target, the rules.
   job::ProgramOutcome r = job::check_program(o.prog);
   // The report: findings to stdout, as text or JSON.
-  write_stdout(g.json ? job::program_report_json(o.prog, r, g.verbose, g.pretty)
-                      : job::program_report_text(o.prog, r, g.verbose));
+  write_stdout(o.sarif  ? job::program_report_sarif(o.prog, r, g.verbose, g.pretty)
+               : g.json ? job::program_report_json(o.prog, r, g.verbose, g.pretty)
+                        : job::program_report_text(o.prog, r, g.verbose));
   return r.errors() ? kExitFindings : kExitOk;
 }
 
@@ -45,6 +48,7 @@ int run_check(const Globals &g, CheckOpts &o) {
   if (job::is_bpf_object(o.rq.file) || !o.prog.kernel_btfs.empty() || !o.prog.module_btfs.empty() ||
       !o.prog.scopes.empty())
     return run_program(g, o);
+  if (o.sarif) throw Error("--sarif is for a BPF program object (EM_BPF)");
   o.rq.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
               : o.as == "module" ? check::LoaderMode::Module
                                  : check::LoaderMode::User;
@@ -95,6 +99,8 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
   sub->add_option("--scopes", o->prog.scopes,
                   "BPF object: callback scopes (tools/scopes format) for targets whose BTF has no "
                   "bpf_kfunc_scope tags")
+      ->group("Program mode (EM_BPF input)");
+  sub->add_flag("--sarif", o->sarif, "BPF object: findings as SARIF 2.1.0 (code-scanning UIs)")
       ->group("Program mode (EM_BPF input)");
   sub->add_flag("--stats", o->stats, "Per-phase times and peak RSS to stderr");
   return [&g, o] { return run_check(g, *o); };
