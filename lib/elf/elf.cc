@@ -363,6 +363,40 @@ std::vector<ElfSymbol> ElfFile::decode_symbols() const {
   return syms_;
 }
 
+std::vector<ElfRel> ElfFile::relocations(const ElfSection &rel) const {
+  bool rela = rel.type == SHT_RELA;
+  Cursor c = cursor(rel);
+  if (!rela && rel.type != SHT_REL) c.fail_at(0, "not a relocation section (type %u)", rel.type);
+  size_t entsize = is64_ ? (rela ? sizeof(Elf64_Rela) : sizeof(Elf64_Rel))
+                         : (rela ? sizeof(Elf32_Rela) : sizeof(Elf32_Rel));
+  if (rel.entsize != entsize)
+    c.fail_at(0, "relocation entry size %llu, not %zu", static_cast<unsigned long long>(rel.entsize),
+              entsize);
+  size_t nsyms = symbols().size();
+  std::vector<ElfRel> out(c.size() / entsize);
+  for (ElfRel &r : out) {
+    size_t at = c.pos();
+    uint64_t info;
+    if (is64_) {
+      r.offset = c.u64();
+      info = c.u64();
+      r.sym = static_cast<uint32_t>(info >> 32);
+      r.type = static_cast<uint32_t>(info & 0xffffffff);
+      if (rela) r.addend = static_cast<int64_t>(c.u64());
+    } else {
+      r.offset = c.u32();
+      info = c.u32();
+      r.sym = static_cast<uint32_t>(info >> 8);
+      r.type = static_cast<uint32_t>(info & 0xff);
+      if (rela) r.addend = c.s32();
+    }
+    if (r.sym >= nsyms)
+      c.fail_at(at, "relocation #%zu: symbol index %u past the symbol table (%zu symbols)",
+                at / entsize, r.sym, nsyms);
+  }
+  return out;
+}
+
 std::string_view ElfFile::linux_banner() const {
   std::call_once(banner_once_, [this] {
     constexpr std::string_view kPrefix = "Linux version ";

@@ -56,6 +56,15 @@ struct ElfSymbol {
   uint8_t bind = 0;    // STB_*
 };
 
+// One entry of a SHT_REL or SHT_RELA section (r_info split the generic way: ELF64_R_SYM /
+// ELF64_R_TYPE, ELF32_R_SYM / ELF32_R_TYPE; MIPS64's three-type r_info is lib/dwarf's business).
+struct ElfRel {
+  uint64_t offset = 0;  // r_offset: in the section the relocation section applies to (sh_info)
+  uint32_t sym = 0;     // symbol index, checked < symbols().size()
+  uint32_t type = 0;    // R_<machine>_*
+  int64_t addend = 0;   // r_addend (RELA); 0 for REL (the addend is in the relocated field)
+};
+
 class ElfFile {
  public:
   static std::unique_ptr<ElfFile> open(const std::string &path);
@@ -97,6 +106,12 @@ class ElfFile {
   // (thread-safe). A table that cannot be decoded (its sh_link not a string table, a name past
   // its end, ...) throws kfb::Error naming the section, on this call and every later one.
   const std::vector<ElfSymbol> &symbols() const;
+
+  // The entries of relocation section `rel` (SHT_REL or SHT_RELA), decoded in the file's byte
+  // order. Throws kfb::Error "<path>: <rel>+0x<off>: ..." for a section of another type, an
+  // entry size that is not the class's, or an entry whose symbol index is past the symbol
+  // table. Where each entry points (r_offset inside its target) is the caller's to check.
+  std::vector<ElfRel> relocations(const ElfSection &rel) const;
 
   // The kernel's banner, "Linux version <release> (...": the linux_banner object
   // (init/version.c, init/version-timestamp.c) or, in a stripped image with no symbols at all,

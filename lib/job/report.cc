@@ -1,6 +1,8 @@
 // emit's and check's reports (report.h).
 #include "job/report.h"
 
+#include <algorithm>
+
 #include "kfunc/features.h"
 #include "support/error.h"
 #include "support/json.h"
@@ -133,6 +135,164 @@ std::string check_report_json(const CheckRequest &rq, const CheckOutcome &r, int
   for (const Diag &d : r.kfunc_diags.all())
     if (d.severity != Severity::Note || verbose) write_diag_json(j, d);
   j.end_array();
+  j.end_object();
+  j.finish();
+  return t;
+}
+
+namespace {
+
+const char *level_name(bpf::FindingLevel l) {
+  switch (l) {
+    case bpf::FindingLevel::Error: return "error";
+    case bpf::FindingLevel::Warning: return "warning";
+    case bpf::FindingLevel::Note: break;
+  }
+  return "note";
+}
+
+}  // namespace
+
+std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &r, int verbose) {
+  std::string t;
+  for (const bpf::Finding &f : r.findings) {
+    if (f.level == bpf::FindingLevel::Note && !verbose) continue;
+    std::string where = f.loc.file;
+    if (f.loc.line) where += strfmt(":%u:%u", f.loc.line, f.loc.col);
+    t += strfmt("%s: %s: %s (%s%s%s): %s [target %s]\n", where.c_str(), level_name(f.level), f.program.c_str(),
+                f.section.c_str(), f.member.empty() ? "" : ", ", f.member.c_str(), f.message.c_str(),
+                f.target.c_str());
+    size_t pos = 0;
+    while (pos < f.detail.size()) {
+      size_t nl = f.detail.find('\n', pos);
+      if (nl == std::string::npos) nl = f.detail.size();
+      t += "    " + f.detail.substr(pos, nl - pos) + "\n";
+      pos = nl + 1;
+    }
+  }
+  if (verbose)
+    for (const ProgramTarget &pt : r.targets) {
+      for (const std::string &n : pt.not_applied)
+        t += strfmt("%s: note: target %s: not applied: %s\n", rq.file.c_str(), pt.name.c_str(), n.c_str());
+      for (const std::string &n : pt.scope_problems)
+        t += strfmt("%s: note: target %s: scope file: %s\n", rq.file.c_str(), pt.name.c_str(), n.c_str());
+      size_t e = 0, w = 0;
+      for (const bpf::Finding &f : r.findings)
+        if (f.target == pt.name) {
+          e += f.level == bpf::FindingLevel::Error;
+          w += f.level == bpf::FindingLevel::Warning;
+        }
+      t += strfmt("%s: target %s: %zu programs, %zu errors, %zu warnings (modules %zu; kfunc tags %s; scopes %s; "
+                  "KF_* flags %s)\n",
+                  rq.file.c_str(), pt.name.c_str(), r.obj.programs.size(), e, w, pt.modules,
+                  pt.kfunc_tags ? "yes" : "no", pt.scopes ? pt.scopes_source.c_str() : "none", pt.flags ? "yes" : "no");
+    }
+  return t;
+}
+
+std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty) {
+  std::string t;
+  JsonWriter j(t, pretty);
+  j.begin_object();
+  j.key("file").value(rq.file);
+  j.key("targets").begin_array();
+  for (const ProgramTarget &pt : r.targets) {
+    j.begin_object();
+    j.key("name").value(pt.name);
+    j.key("modules").value(static_cast<uint64_t>(pt.modules));
+    j.key("kfunc_tags").value(pt.kfunc_tags);
+    j.key("scopes").value(pt.scopes ? pt.scopes_source : "");
+    j.key("flags").value(pt.flags);
+    j.key("not_applied").begin_array();
+    for (const std::string &n : pt.not_applied) j.value(n);
+    j.end_array();
+    j.end_object();
+  }
+  j.end_array();
+  j.key("programs").begin_array();
+  for (const bpf::Program &p : r.obj.programs) {
+    j.begin_object();
+    j.key("name").value(p.name);
+    j.key("section").value(p.section);
+    j.key("type").value(p.def.prog_type);
+    j.key("sleepable").value(p.def.sleepable);
+    j.key("member").value(p.member.empty() ? "" : bpf::essential_name(p.struct_ops_type) + "." + p.member);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("findings").begin_array();
+  for (const bpf::Finding &f : r.findings) {
+    if (f.level == bpf::FindingLevel::Note && !verbose) continue;
+    j.begin_object();
+    j.key("severity").value(level_name(f.level));
+    j.key("rule").value(f.rule);
+    j.key("type_id").value(0);
+    j.key("kind").value("FUNC");
+    j.key("name").value(f.kfunc);
+    j.key("message").value(f.message);
+    j.key("file").value(f.loc.file);
+    j.key("line").value(f.loc.line);
+    j.key("col").value(f.loc.col);
+    j.key("program").value(f.program);
+    j.key("section").value(f.section);
+    j.key("member").value(f.member);
+    j.key("kfunc").value(f.kfunc);
+    j.key("target").value(f.target);
+    j.key("detail").value(f.detail);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  j.finish();
+  return t;
+}
+
+std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty) {
+  (void)rq;
+  std::vector<std::string> rules;
+  for (const bpf::Finding &f : r.findings)
+    if (std::find(rules.begin(), rules.end(), f.rule) == rules.end()) rules.push_back(f.rule);
+  std::sort(rules.begin(), rules.end());
+  std::string t;
+  JsonWriter j(t, pretty);
+  j.begin_object();
+  j.key("$schema").value("https://json.schemastore.org/sarif-2.1.0.json");
+  j.key("version").value("2.1.0");
+  j.key("runs").begin_array().begin_object();
+  j.key("tool").begin_object().key("driver").begin_object();
+  j.key("name").value("kfuncbtf");
+  j.key("rules").begin_array();
+  for (const std::string &id : rules) j.begin_object().key("id").value(id).end_object();
+  j.end_array();
+  j.end_object().end_object();
+  j.key("results").begin_array();
+  for (const bpf::Finding &f : r.findings) {
+    if (f.level == bpf::FindingLevel::Note && !verbose) continue;
+    j.begin_object();
+    j.key("ruleId").value(f.rule);
+    j.key("level").value(level_name(f.level));
+    std::string text = f.program + " (" + f.section + (f.member.empty() ? "" : ", " + f.member) + "): " + f.message +
+                       " [target " + f.target + "]";
+    if (!f.detail.empty()) text += "\n" + f.detail;
+    j.key("message").begin_object().key("text").value(text).end_object();
+    j.key("locations").begin_array().begin_object();
+    j.key("physicalLocation").begin_object();
+    j.key("artifactLocation").begin_object().key("uri").value(f.loc.file).end_object();
+    if (f.loc.line) {
+      j.key("region").begin_object().key("startLine").value(f.loc.line);
+      if (f.loc.col) j.key("startColumn").value(f.loc.col);
+      j.end_object();
+    }
+    j.end_object();
+    j.end_object().end_array();
+    j.key("properties").begin_object();
+    j.key("program").value(f.program).key("section").value(f.section).key("member").value(f.member);
+    j.key("kfunc").value(f.kfunc).key("target").value(f.target);
+    j.end_object();
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object().end_array();
   j.end_object();
   j.finish();
   return t;

@@ -15,6 +15,7 @@
 
 #include "job/check.h"
 #include "job/emit.h"
+#include "job/program.h"
 
 namespace kfb::job {
 
@@ -32,5 +33,20 @@ std::string check_report_text(const CheckRequest &rq, const CheckOutcome &r, int
 // {file, mode, kernel, verdict, errno, nr_types, findings: [loader notes, the loader's finding,
 // the kfunc findings]}.
 std::string check_report_json(const CheckRequest &rq, const CheckOutcome &r, int verbose, bool pretty);
+
+// Program mode. Text: one line per finding, as clang prints a diagnostic,
+//   sched.bpf.c:42:3: error: enqueue (struct_ops/enqueue, sched_ext_ops.enqueue): calling kernel
+//   function scx_bpf_dsq_move_to_local is not allowed [target vmlinux-7.3]
+// its extra lines (both prototypes) indented under it; notes and the rules a target could not
+// get ("note: vmlinux-7.3: not applied: ...") only with -v; with -v a summary line per target.
+std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &r, int verbose);
+// {file, targets: [{name, modules, kfunc_tags, scopes, flags, not_applied}], programs: [{name,
+// section, type, sleepable, member}], findings: [{severity, rule, type_id, kind, name, message,
+// file, line, col, program, section, member, kfunc, target, detail}]}.
+std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty);
+// SARIF 2.1.0 (code-scanning UIs): one run, driver kfuncbtf with a rule per finding rule; each
+// result's level, message, location (file, startLine, startColumn when known) and properties
+// {program, section, member, kfunc, target}.
+std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty);
 
 }  // namespace kfb::job

@@ -84,7 +84,34 @@ void scopes_from_tags(Kfunc &k, DiagSink &diags) {
 size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
                         DiagSink &diags, bool module) {
   size_t skipped = 0;
-  std::string_view text(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  std::string_view all(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  // "members:<set> <kfunc>...": the set's members as the kernel source declares them, for a
+  // kernel whose .BTF_ids sets cannot be read (no symbol table: a distribution's vmlinux). A
+  // first pass, so that set: lines anywhere in the file can use them; a set the object's own
+  // .BTF_ids names is taken from there and the line is not used.
+  std::vector<std::string> known_sets;
+  for (const Kfunc &k : ks.kfuncs)
+    for (const std::string &s : k.sets) known_sets.push_back(s);
+  for (std::string_view text = all; !text.empty();) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    if (!line.starts_with("members:")) continue;
+    std::vector<std::string> words;
+    for (size_t i = 8; i < line.size();) {
+      while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) i++;
+      size_t j = i;
+      while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) j++;
+      if (j > i) words.emplace_back(line.substr(i, j - i));
+      i = j;
+    }
+    if (words.empty() || std::find(known_sets.begin(), known_sets.end(), words[0]) != known_sets.end()) continue;
+    for (size_t w = 1; w < words.size(); w++)
+      if (Kfunc *k = ks.find(words[w]))
+        if (std::find(k->sets.begin(), k->sets.end(), words[0]) == k->sets.end()) k->sets.push_back(words[0]);
+  }
+  std::string_view text = all;
   uint32_t lineno = 0;
   while (!text.empty()) {
     // A line ends at "\n", "\r\n" or a lone "\r" (a file saved with old Mac line ends is
@@ -109,7 +136,7 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
       if (j > i) words.push_back(line.substr(i, j - i));
       i = j;
     }
-    if (words.empty()) continue;
+    if (words.empty() || words[0].starts_with("members:")) continue;
     std::string_view head = words[0];
     bool calls = false, set = false;
     if (head.starts_with("calls:")) calls = true, head = head.substr(6);

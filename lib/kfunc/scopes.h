@@ -7,7 +7,8 @@
 //   kfb::kfunc::scope_tag_kind("bpf_kfunc_scope:sched_ext_ops.enqueue")  // ScopeTag::Scope
 //
 //   // --scopes FILE: lines "<kfunc> <ops>.<member>...", "set:<set> <ops>.<member>...",
-//   // "calls:<kfunc> <ops>.<member>..."; '#' starts a comment.
+//   // "calls:<kfunc> <ops>.<member>...", "members:<set> <kfunc>..." (a set's members, used
+//   // when the object's .BTF_ids cannot name its sets); '#' starts a comment.
 //   kfb::kfunc::apply_scope_file("scopes.txt", bytes, kfuncs, diags);  // appends to scopes / calls
 //
 // Problems (unknown kfunc or set, malformed "<ops>.<member>") are error diagnostics naming the

@@ -4,6 +4,10 @@
 // failure the kernel would report, with the kernel's own text last. Then the kfunc rules
 // (check/kfunc_rules.h; an ELF is also scanned): every finding, [--legacy-kfunc-sets]
 // [--fatal-warnings] [--no-kfunc-rules]; notes (twins emit will add) only with -v.
+//
+// kfuncbtf check PROG.bpf.o [--kernel-btf FILE]... [--module-btf DIR|FILE]... [--scopes FILE]
+// An EM_BPF input switches to program mode (job/program.h): the object's kfunc calls against
+// each target kernel, one column per --kernel-btf.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,6 +15,8 @@
 #include "command.h"
 #include "job/check.h"
 #include "job/report.h"
+#include "job/program.h"
+#include "support/error.h"
 #include "support/file.h"
 
 namespace kfb::tool {
@@ -20,9 +26,29 @@ struct CheckOpts {
   job::CheckRequest rq;
   std::string as = "user";
   bool stats = false;
+  bool sarif = false;
+  job::ProgramRequest prog;
 };
 
+int run_program(const Globals &g, CheckOpts &o) {
+  o.prog.file = o.rq.file;
+  o.prog.fatal_warnings = o.rq.fatal_warnings;
+  // The pipeline (job/program.h): the object, each target, the rules.
+  job::ProgramOutcome r = job::check_program(o.prog);
+  // The report: findings to stdout, as text or JSON.
+  write_stdout(o.sarif  ? job::program_report_sarif(o.prog, r, g.verbose, g.pretty)
+               : g.json ? job::program_report_json(o.prog, r, g.verbose, g.pretty)
+                        : job::program_report_text(o.prog, r, g.verbose));
+  return r.errors() ? kExitFindings : kExitOk;
+}
+
 int run_check(const Globals &g, CheckOpts &o) {
+  // An EM_BPF object, or program mode's options: the object is read as libbpf reads it, and
+  // lib/bpf says why when it is not one (not ELF, not EM_BPF, ...).
+  if (job::is_bpf_object(o.rq.file) || !o.prog.kernel_btfs.empty() || !o.prog.module_btfs.empty() ||
+      !o.prog.scopes.empty())
+    return run_program(g, o);
+  if (o.sarif) throw Error("--sarif is for a BPF program object (EM_BPF)");
   o.rq.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
               : o.as == "module" ? check::LoaderMode::Module
                                  : check::LoaderMode::User;
@@ -62,6 +88,20 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
   sub->add_flag("--legacy-kfunc-sets", o->rq.legacy_kfunc_sets,
                 "Every set8 is a kfunc set (kernels before 6.9 never set BTF_SET8_KFUNCS)");
   sub->add_flag("--fatal-warnings", o->rq.fatal_warnings, "Warnings count as errors (exit 1)");
+  sub->add_option("--kernel-btf", o->prog.kernel_btfs,
+                  "BPF object: a target kernel's BTF (raw or an ELF's .BTF), one column each "
+                  "(default /sys/kernel/btf/vmlinux)")
+      ->group("Program mode (EM_BPF input)");
+  sub->add_option("--module-btf", o->prog.module_btfs,
+                  "BPF object: module BTFs split on the target's vmlinux (a directory such as "
+                  "/sys/kernel/btf, or a file); the i-th goes with the i-th --kernel-btf")
+      ->group("Program mode (EM_BPF input)");
+  sub->add_option("--scopes", o->prog.scopes,
+                  "BPF object: callback scopes (tools/scopes format) for targets whose BTF has no "
+                  "bpf_kfunc_scope tags")
+      ->group("Program mode (EM_BPF input)");
+  sub->add_flag("--sarif", o->sarif, "BPF object: findings as SARIF 2.1.0 (code-scanning UIs)")
+      ->group("Program mode (EM_BPF input)");
   sub->add_flag("--stats", o->stats, "Per-phase times and peak RSS to stderr");
   return [&g, o] { return run_check(g, *o); };
 }};

@@ -1,0 +1,255 @@
+// check_rules: the kfunc rules of rules.h over one object and one target kernel.
+//
+// Design. libbpf decides per extern, once per object (bpf_object__resolve_externs), and the
+// verifier decides per call, per program. So the externs are resolved first into one slot each
+// (found where, compatible or not, a kfunc or not), then each program walks the uses it reaches
+// (Program::uses: its own and its subprograms') and applies the per-call rules to the slot. An
+// extern that fails the object (strong, not found or incompatible) is reported once for each
+// program, at that program's first use of it, else at the object's first: the load of every
+// program of the object stops there, which is what a user sees.
+#include "bpf/rules.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "btf/cname.h"
+#include "support/vocab.h"
+
+namespace kfb::bpf {
+namespace {
+
+// Where libbpf finds an extern's essential name (find_ksym_btf_id: vmlinux first, then each
+// module's own types).
+struct Resolved {
+  bool found = false;
+  const btf::Btf *btf = nullptr;
+  std::string btf_name;  // "vmlinux" or the module's name (libbpf's message)
+  uint32_t func_id = 0;
+  bool compat = false;
+  bool kfunc = false;    // DECL_TAG bpf_kfunc on the FUNC
+};
+
+bool tagged_kfunc(const btf::Btf &b, uint32_t func_id) {
+  for (uint32_t t : b.decl_tags_of(func_id)) {
+    btf::Type tag = b.type(t);
+    if (tag.component_idx() == -1 && tag.name() == vocab::kKfuncTag) return true;
+  }
+  return false;
+}
+
+uint32_t own_func(const btf::Btf &b, const std::string &name) {
+  for (uint32_t id : b.find(name, btf::Kind::FUNC))
+    if (id >= b.start_id()) return id;
+  return 0;
+}
+
+Resolved resolve(const Object &obj, const Extern &e, const Kernel &k) {
+  Resolved r;
+  if (uint32_t id = k.vmlinux ? k.vmlinux->find_first(e.essential, btf::Kind::FUNC) : 0) {
+    r.found = true, r.btf = k.vmlinux, r.btf_name = "vmlinux", r.func_id = id;
+  } else {
+    for (size_t i = 0; i < k.modules.size() && !r.found; i++)
+      if (uint32_t mid = own_func(*k.modules[i], e.essential))
+        r.found = true, r.btf = k.modules[i], r.btf_name = k.module_names[i], r.func_id = mid;
+  }
+  if (!r.found) return r;
+  r.compat = obj.btf && types_compat(*obj.btf, e.type_id, *r.btf, r.btf->type(r.func_id).type());
+  r.kfunc = tagged_kfunc(*r.btf, r.func_id);
+  return r;
+}
+
+std::string proto_c(const btf::Btf &b, uint32_t proto_id) {
+  try {
+    return btf::c_proto(b, proto_id, false);
+  } catch (...) {
+    return "[" + std::to_string(proto_id) + "]";
+  }
+}
+
+bool restricted_for(const std::set<std::string> &scope, const std::string &ops) {
+  std::string prefix = ops + ".";
+  auto it = scope.lower_bound(prefix);
+  return it != scope.end() && it->rfind(prefix, 0) == 0;
+}
+
+}  // namespace
+
+std::map<std::string, uint32_t> ops_slots(const btf::Btf &btf, const std::string &ops) {
+  std::map<std::string, uint32_t> out;
+  for (uint32_t id : btf.find(ops, btf::Kind::STRUCT)) {
+    btf::Type t = btf.type(id);
+    bool kflag = t.kflag();
+    for (const btf::Member &m : t.members()) {
+      uint32_t bits = kflag ? (m.offset & 0xffffff) : m.offset;
+      out.emplace(std::string(btf.str(m.name_off)), bits / 64);  // byte offset / 8
+    }
+    break;
+  }
+  return out;
+}
+
+RuleResult check_rules(const Object &obj, const Kernel &k) {
+  RuleResult out;
+  std::vector<Resolved> slots;
+  slots.reserve(obj.externs.size());
+  for (const Extern &e : obj.externs) slots.push_back(e.func ? resolve(obj, e, k) : Resolved{});
+
+  if (!k.kfunc_tags)
+    out.not_applied.push_back("'calling kernel function ... is not allowed' for functions that are not "
+                              "kfuncs: the target's BTF tags no function bpf_kfunc (pahole < 1.27)");
+  if (!k.have_scopes)
+    out.not_applied.push_back("callback scopes: the target's BTF has no bpf_kfunc_scope tags and no "
+                              "--scopes file was given");
+  out.not_applied.push_back("program types a kfunc set is registered for (SYSCALL, TRACING, ...): "
+                            "not in BTF");
+  if (!k.have_flags)
+    out.not_applied.push_back("sleepable and destructive kfunc rules: no KF_* flags (give a vmlinux with "
+                              "a symbol table and .BTF_ids)");
+
+  // The object's first use of each extern: where an object-wide failure is shown.
+  std::vector<const KsymUse *> first_use(obj.externs.size(), nullptr);
+  for (const KsymUse &u : obj.uses)
+    if (!first_use[u.ext]) first_use[u.ext] = &u;
+
+  for (const Program &p : obj.programs) {
+    std::string ops = p.struct_ops_type.empty() ? "" : essential_name(p.struct_ops_type);
+    std::string member = ops.empty() || p.member.empty() ? "" : ops + "." + p.member;
+    auto add = [&](FindingLevel lv, const char *rule, const SrcLoc &loc, const Extern &e,
+                   std::string msg, std::string detail = "") {
+      Finding f;
+      f.level = lv, f.rule = rule, f.loc = loc, f.program = p.name, f.section = p.section;
+      f.member = member, f.kfunc = e.name, f.target = k.name, f.message = std::move(msg);
+      f.detail = std::move(detail);
+      out.findings.push_back(std::move(f));
+    };
+
+    // Object-wide libbpf failures (strong externs), once per program.
+    // bpf_ksym_exists() guards: an ld_imm64 of a weak kfunc extern. sched_ext's compat macros
+    // guard the old name's call by the new name's existence (`bpf_ksym_exists(new) ? new() :
+    // old___compat()`), and the verifier prunes the branch it proves dead, so any such guard in
+    // the program makes a poisoned call "maybe reached" rather than certainly refused.
+    bool any_guard = false;
+    std::map<size_t, const KsymUse *> own_first;
+    for (size_t ui : p.uses) {
+      const KsymUse &u = obj.uses[ui];
+      if (u.kind == KsymUse::Ld64 && obj.externs[u.ext].func && obj.externs[u.ext].weak) any_guard = true;
+      own_first.emplace(u.ext, &u);
+    }
+    bool object_fails = false;
+    for (size_t ei = 0; ei < obj.externs.size(); ei++) {
+      const Extern &e = obj.externs[ei];
+      const Resolved &r = slots[ei];
+      if (!e.func || e.weak || (r.found && r.compat)) continue;
+      const KsymUse *u = own_first.count(ei) ? own_first[ei] : first_use[ei];
+      SrcLoc loc = u ? u->loc : SrcLoc{obj.path, 0, 0};
+      if (loc.file.empty()) loc.file = obj.path;
+      if (!r.found) {
+        add(FindingLevel::Error, "libbpf-not-found", loc, e,
+            "libbpf: extern (func ksym) '" + e.name + "': not found in kernel or module BTFs");
+      } else {
+        uint32_t kproto = r.btf->type(r.func_id).type();
+        add(FindingLevel::Error, "libbpf-incompatible", loc, e,
+            "libbpf: extern (func ksym) '" + e.name + "': func_proto [" + std::to_string(e.type_id) +
+                "] incompatible with " + r.btf_name + " [" + std::to_string(kproto) + "]",
+            "local:  " + proto_c(*obj.btf, e.type_id) + "\nkernel: " + proto_c(*r.btf, kproto));
+      }
+      object_fails = true;
+    }
+    if (object_fails) continue;  // libbpf stops before the verifier sees any program
+
+    // struct_ops (after the externs, as bpf_object_load runs them): libbpf's
+    // bpf_map__init_kern_struct_ops finds the type and the member by name.
+    if (!ops.empty() && k.vmlinux) {
+      // find_struct_ops_kern_types: the map value type "bpf_struct_ops_<ops>" first (vmlinux, then
+      // modules), then <ops> in the same BTF.
+      std::string vtype = "bpf_struct_ops_" + ops;
+      bool have_vtype = k.vmlinux->find_first(vtype, btf::Kind::STRUCT) != 0;
+      for (const btf::Btf *m : k.modules)
+        if (!have_vtype)
+          for (uint32_t id : m->find(vtype, btf::Kind::STRUCT)) have_vtype |= id >= m->start_id();
+      bool have_type = have_vtype;
+      Finding f;
+      f.rule = "struct-ops", f.program = p.name, f.section = p.section, f.member = member;
+      f.target = k.name, f.loc.file = obj.path;
+      if (!have_type) {
+        f.message = "libbpf: struct_ops init_kern: struct " + vtype + " is not found in kernel BTF";
+        out.findings.push_back(f);
+        continue;
+      }
+      const btf::Btf *owner = k.vmlinux;
+      if (!k.vmlinux->find_first(ops, btf::Kind::STRUCT))
+        for (const btf::Btf *m : k.modules)
+          if (m->find_first(ops, btf::Kind::STRUCT)) owner = m;
+      auto members = ops_slots(*owner, ops);
+      if (!members.count(p.member)) {
+        f.message = "libbpf: struct_ops init_kern " + p.struct_ops_map + ": Cannot find member " +
+                    p.member + " in kernel BTF";
+        out.findings.push_back(f);
+        continue;
+      }
+    }
+
+
+    std::set<size_t> said;  // one finding per (program, extern, rule) at its first call
+    for (size_t ui : p.uses) {
+      const KsymUse &u = obj.uses[ui];
+      const Extern &e = obj.externs[u.ext];
+      const Resolved &r = slots[u.ext];
+      if (!e.func || u.kind != KsymUse::Call) continue;
+      SrcLoc loc = u.loc;
+      if (loc.file.empty()) loc.file = obj.path;
+      bool guarded = any_guard;
+      if (!r.found || !r.compat) {  // weak (strong ones stopped above): poisoned
+        std::string detail;
+        if (r.found) {
+          uint32_t kproto = r.btf->type(r.func_id).type();
+          detail = "local:  " + proto_c(*obj.btf, e.type_id) + "\nkernel: " + proto_c(*r.btf, kproto);
+        }
+        if (!guarded) {
+          add(FindingLevel::Error, "poisoned-call", loc, e,
+              "kfunc '" + e.name + "' is referenced but wasn't resolved", detail);
+        } else if (r.found) {
+          add(FindingLevel::Warning, "poisoned-silently", loc, e,
+              "weak kfunc '" + e.name + "' will be silently poisoned: its prototype is incompatible with " +
+                  r.btf_name + "'s '" + e.essential + "' (the bpf_ksym_exists() fallback runs)",
+              detail);
+        } else {
+          add(FindingLevel::Note, "guarded-missing", loc, e,
+              "kfunc '" + e.name + "' is referenced but wasn't resolved, if this call is reached (it is "
+              "poisoned; the program has a bpf_ksym_exists() guard, assumed to keep it from being reached)");
+        }
+        continue;
+      }
+      // Resolved and compatible: the verifier's checks at the call.
+      if (k.kfunc_tags && !r.kfunc) {
+        add(FindingLevel::Error, "not-a-kfunc", loc, e, "calling kernel function " + e.essential + " is not allowed");
+        continue;
+      }
+      if (k.have_scopes && !ops.empty()) {
+        auto it = k.scopes.find(e.essential);
+        if (it != k.scopes.end() && restricted_for(it->second, ops) && !it->second.count(member)) {
+          add(FindingLevel::Error, "scope", loc, e, "calling kernel function " + e.essential + " is not allowed");
+          continue;
+        }
+      }
+      if (k.have_flags) {
+        if (k.sleepable.count(e.essential) && !p.def.sleepable)
+          add(FindingLevel::Error, "sleepable", loc, e,
+              "program must be sleepable to call sleepable kfunc " + e.essential);
+        if (k.destructive.count(e.essential) && said.insert(u.ext).second)
+          add(FindingLevel::Warning, "destructive", loc, e,
+              "destructive kfunc calls require CAP_SYS_BOOT capability");
+      }
+    }
+  }
+  return out;
+}
+
+void sort_findings(std::vector<Finding> &fs) {
+  auto key = [](const Finding &f) {
+    return std::tie(f.loc.file, f.loc.line, f.loc.col, f.program, f.target, f.level, f.kfunc, f.message);
+  };
+  std::stable_sort(fs.begin(), fs.end(), [&](const Finding &a, const Finding &b) { return key(a) < key(b); });
+}
+
+}  // namespace kfb::bpf

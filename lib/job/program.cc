@@ -1,0 +1,220 @@
+// check_program: program mode's passes in the order they run (see program.h).
+#include "job/program.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "btf/btf.h"
+#include "btf/load.h"
+#include "elf/elf.h"
+#include "kfunc/kfunc.h"
+#include "kfunc/scopes.h"
+#include "support/diag.h"
+#include "support/error.h"
+#include "support/file.h"
+#include "support/vocab.h"
+
+namespace kfb::job {
+namespace {
+
+constexpr uint16_t kEmBpf = 247;
+
+// One target's BTF and what keeps it alive.
+struct TargetData {
+  btf::Source src;
+  std::unique_ptr<btf::Btf> vmlinux;
+  std::vector<btf::Source> mod_src;
+  std::vector<std::unique_ptr<btf::Btf>> mods;
+  bpf::Kernel k;
+};
+
+std::string base_name(const std::string &p) {
+  size_t s = p.find_last_of('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+// A module BTF argument: a directory (every file but vmlinux, by name) or one file.
+std::vector<std::string> module_files(const std::string &arg) {
+  std::vector<std::string> out;
+  if (DIR *d = opendir(arg.c_str())) {
+    while (dirent *e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == ".." || n == "vmlinux") continue;
+      out.push_back(arg + "/" + n);
+    }
+    closedir(d);
+    std::sort(out.begin(), out.end());
+  } else {
+    out.push_back(arg);
+  }
+  return out;
+}
+
+bool any_kfunc_tag(const btf::Btf &b) {
+  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
+    btf::Type t = b.type(id);
+    if (t.kind() == btf::Kind::DECL_TAG && t.component_idx() == -1 && t.name() == vocab::kKfuncTag) return true;
+  }
+  return false;
+}
+
+// bpf_kfunc_scope:<ops>:0x<mask> tags (what emit writes) -> kfunc -> "<ops>.<member>".
+void scopes_from_mask_tags(const btf::Btf &b, bpf::Kernel &k) {
+  std::map<std::string, std::map<uint32_t, std::string>> slot_names;  // ops -> slot -> member
+  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
+    btf::Type t = b.type(id);
+    if (t.kind() != btf::Kind::DECL_TAG || t.component_idx() != -1) continue;
+    std::string_view v = t.name();
+    if (v.rfind(vocab::kScopeTagPrefix, 0) != 0) continue;
+    v.remove_prefix(vocab::kScopeTagPrefix.size());
+    size_t colon = v.find(":0x");
+    if (colon == std::string_view::npos) continue;
+    std::string ops(v.substr(0, colon));
+    std::string_view hex = v.substr(colon + 3);
+    if (!slot_names.count(ops)) {
+      auto &m = slot_names[ops];
+      for (auto &[name, slot] : bpf::ops_slots(b, ops)) m.emplace(slot, name);
+    }
+    const auto &slots = slot_names[ops];
+    std::string fname(b.type(t.type()).name());
+    auto &set = k.scopes[fname];
+    for (size_t i = 0; i < hex.size(); i++) {  // the last digit holds bits 0-3
+      char c = hex[hex.size() - 1 - i];
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+      for (int bit = 0; bit < 4; bit++)
+        if (d >> bit & 1) {
+          auto it = slots.find(static_cast<uint32_t>(i * 4 + bit));
+          if (it != slots.end()) set.insert(ops + "." + it->second);
+        }
+    }
+    k.have_scopes = true;
+    k.scopes_source = "bpf_kfunc_scope tags";
+  }
+}
+
+std::unique_ptr<TargetData> load_target(const std::string &path, const std::vector<std::string> &mod_args,
+                                        const std::string &scopes, ProgramTarget &pt) {
+  auto td = std::make_unique<TargetData>();
+  td->src = btf::Source::open(path);
+  td->vmlinux = std::make_unique<btf::Btf>(btf::Btf::parse(td->src.bytes, td->src.what));
+  bpf::Kernel &k = td->k;
+  k.name = base_name(path);
+  k.vmlinux = td->vmlinux.get();
+  for (const std::string &a : mod_args)
+    for (const std::string &f : module_files(a)) {
+      td->mod_src.push_back(btf::Source::open(f));
+      td->mods.push_back(std::make_unique<btf::Btf>(btf::Btf::parse(td->mod_src.back().bytes,
+                                                                     td->mod_src.back().what, k.vmlinux)));
+      k.modules.push_back(td->mods.back().get());
+      std::string n = base_name(f);
+      if (n.size() > 3 && n.compare(n.size() - 3, 3, ".ko") == 0) n.resize(n.size() - 3);
+      k.module_names.push_back(n);
+    }
+  k.kfunc_tags = any_kfunc_tag(*k.vmlinux);
+  for (const btf::Btf *m : k.modules) k.kfunc_tags = k.kfunc_tags || any_kfunc_tag(*m);
+
+  // Scopes: the target's own tags, else the scope file (its set: lines need the .BTF_ids sets).
+  scopes_from_mask_tags(*k.vmlinux, k);
+  for (const btf::Btf *m : k.modules) scopes_from_mask_tags(*m, k);
+
+  // The kfunc list of a vmlinux ELF: set names and KF_* flags when it has symbols.
+  DiagSink kd;
+  kfunc::KfuncList ks;
+  bool have_sets = false;
+  if (td->src.elf && td->src.elf->section(".BTF_ids") && td->src.elf->symbols().size() > 1) {
+    ks.kfuncs = kfunc::set_kfuncs(*td->src.elf, k.vmlinux, false, kd);
+    have_sets = true;
+    k.have_flags = !ks.kfuncs.empty();
+    for (const kfunc::Kfunc &f : ks.kfuncs) {
+      if (f.flags & kfunc::KF_SLEEPABLE) k.sleepable.insert(f.name);
+      if (f.flags & kfunc::KF_DESTRUCTIVE) k.destructive.insert(f.name);
+    }
+  }
+  if (!k.have_scopes && !scopes.empty()) {
+    if (!have_sets) {  // the tagged FUNCs by name, no sets
+      for (uint32_t id = 1; id < k.vmlinux->type_cnt(); id++) {
+        btf::Type t = k.vmlinux->type(id);
+        if (t.kind() == btf::Kind::DECL_TAG && t.component_idx() == -1 && t.name() == vocab::kKfuncTag) {
+          kfunc::Kfunc f;
+          f.name = std::string(k.vmlinux->type(t.type()).name());
+          ks.kfuncs.push_back(std::move(f));
+        }
+      }
+      std::sort(ks.kfuncs.begin(), ks.kfuncs.end(),
+                [](const kfunc::Kfunc &a, const kfunc::Kfunc &b) { return a.name < b.name; });
+    }
+    MappedFile sf = MappedFile::open(scopes);
+    DiagSink sd;
+    kfunc::apply_scope_file(scopes, sf.data(), ks, sd, false);
+    for (const Diag &d : sd.all()) pt.scope_problems.push_back(DiagSink::format(d));
+    for (const kfunc::Kfunc &f : ks.kfuncs)
+      for (const kfunc::OpsMember &m : f.scopes) k.scopes[f.name].insert(m.ops + "." + m.member);
+    k.have_scopes = true;
+    k.scopes_source = "--scopes " + scopes;
+  }
+  pt.name = k.name;
+  pt.modules = k.modules.size();
+  pt.kfunc_tags = k.kfunc_tags;
+  pt.scopes = k.have_scopes;
+  pt.scopes_source = k.scopes_source;
+  pt.flags = k.have_flags;
+  return td;
+}
+
+}  // namespace
+
+size_t ProgramOutcome::errors() const {
+  return std::count_if(findings.begin(), findings.end(),
+                       [](const bpf::Finding &f) { return f.level == bpf::FindingLevel::Error; });
+}
+size_t ProgramOutcome::warnings() const {
+  return std::count_if(findings.begin(), findings.end(),
+                       [](const bpf::Finding &f) { return f.level == bpf::FindingLevel::Warning; });
+}
+
+bool is_bpf_object(const std::string &path) {
+  FILE *f = fopen(path.c_str(), "rb");
+  if (!f) return false;
+  unsigned char h[20] = {};
+  size_t n = fread(h, 1, sizeof h, f);
+  fclose(f);
+  if (n < sizeof h || h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F') return false;
+  uint16_t m = h[5] == 2 ? static_cast<uint16_t>(h[18] << 8 | h[19]) : static_cast<uint16_t>(h[19] << 8 | h[18]);
+  return m == kEmBpf;
+}
+
+ProgramOutcome check_program(const ProgramRequest &rq) {
+  ProgramOutcome r;
+  // The object, as libbpf opens it.
+  r.obj = bpf::read_object(rq.file);
+
+  // The targets: one column each.
+  std::vector<std::string> kernels = rq.kernel_btfs;
+  if (kernels.empty()) kernels.push_back(btf::kSysVmlinux);
+  if (rq.module_btfs.size() > 1 && rq.module_btfs.size() != kernels.size())
+    throw Error("--module-btf: give one per --kernel-btf (the i-th goes with the i-th), or one for one target");
+  for (size_t i = 0; i < kernels.size(); i++) {
+    std::vector<std::string> mods;
+    if (rq.module_btfs.size() == kernels.size()) mods.push_back(rq.module_btfs[i]);
+    else if (kernels.size() == 1) mods = rq.module_btfs;
+    ProgramTarget pt;
+    std::unique_ptr<TargetData> td = load_target(kernels[i], mods, rq.scopes, pt);
+
+    // The rules (bpf/rules.h).
+    bpf::RuleResult rr = bpf::check_rules(r.obj, td->k);
+    pt.not_applied = std::move(rr.not_applied);
+    for (bpf::Finding &f : rr.findings) {
+      if (rq.fatal_warnings && f.level == bpf::FindingLevel::Warning) f.level = bpf::FindingLevel::Error;
+      r.findings.push_back(std::move(f));
+    }
+    r.targets.push_back(std::move(pt));
+  }
+  bpf::sort_findings(r.findings);
+  return r;
+}
+
+}  // namespace kfb::job

@@ -1,0 +1,59 @@
+// check in program mode (man kfuncbtf(1), PROGRAM MODE): a compiled BPF object (EM_BPF) against
+// one or more target kernels, without any printing. tools/kfuncbtf/cmd_check.cc switches to it
+// when the input's e_machine is EM_BPF and formats the outcome (job/report.h).
+//
+//   kfb::job::ProgramRequest rq;
+//   rq.file = "scx_simple.bpf.o";
+//   rq.kernel_btfs = {"vmlinux-7.2", "vmlinux-7.3"};   // one column each; default the running one
+//   rq.scopes = "tools/scopes/sched_ext-7.3.scopes";   // for targets without scope tags
+//   kfb::job::ProgramOutcome r = kfb::job::check_program(rq);
+//   for (const kfb::bpf::Finding &f : r.findings) ...  // sorted (bpf::sort_findings)
+//   r.targets[0].not_applied;                          // rules that target could not get, once
+//
+// The passes: read the object (lib/bpf; throws kfb::Error naming file, section, offset) -> per
+// target: its BTF (raw or an ELF's .BTF), its modules split on it, whether it tags kfuncs, its
+// scopes (tags, else the scope file), its KF_* flags (a vmlinux with symbols and .BTF_ids) ->
+// the rules (bpf/rules.h) -> one sorted list.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bpf/object.h"
+#include "bpf/rules.h"
+
+namespace kfb::job {
+
+struct ProgramRequest {
+  std::string file;
+  std::vector<std::string> kernel_btfs;  // --kernel-btf; empty: /sys/kernel/btf/vmlinux
+  std::vector<std::string> module_btfs;  // --module-btf DIR|FILE; the i-th goes with the i-th
+                                         // target (all with the only one when there is one)
+  std::string scopes;                    // --scopes FILE
+  bool fatal_warnings = false;
+};
+
+struct ProgramTarget {
+  std::string name;                      // the --kernel-btf path
+  size_t modules = 0;
+  bool kfunc_tags = false, scopes = false, flags = false;
+  std::string scopes_source;
+  std::vector<std::string> not_applied;  // once per target
+  std::vector<std::string> scope_problems;  // the scope file's lines this target cannot use
+};
+
+struct ProgramOutcome {
+  bpf::Object obj;
+  std::vector<ProgramTarget> targets;
+  std::vector<bpf::Finding> findings;    // every target's, sorted
+  size_t errors() const;
+  size_t warnings() const;
+};
+
+// True when `path` is an ELF whose e_machine is EM_BPF (program mode); false for anything else
+// readable, including non-ELF files.
+bool is_bpf_object(const std::string &path);
+
+ProgramOutcome check_program(const ProgramRequest &rq);
+
+}  // namespace kfb::job
