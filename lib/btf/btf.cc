@@ -66,7 +66,27 @@ void Btf::invalidate() {
   if (index_) index_->reset();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Deferred parsing (parse_deferred): the rest of parse() on first use
+
+void Btf::materialize() const {
+  if (!deferred_) return;
+  std::call_once(deferred_->once, [this] {
+    Btf full = parse(deferred_->bytes, where_, base_);
+    Btf &self = const_cast<Btf &>(*this);  // created non-const; the types are a cache of the bytes
+    self.types_ = std::move(full.types_);
+    self.payload_ = std::move(full.payload_);
+    self.strs_ = std::move(full.strs_);
+  });
+}
+
+void Btf::own_all() {
+  materialize();
+  deferred_.reset();
+}
+
 uint32_t Btf::type_offset(uint32_t id) const {
+  materialize();
   if (id < start_id_ || id - start_id_ >= types_.size())
     throw Error(strfmt("%s: type id %u is not one of this BTF's own types", where_.c_str(), id));
   Index &ix = index();
@@ -89,6 +109,7 @@ uint32_t Btf::type_offset(uint32_t id) const {
 std::vector<uint32_t> Btf::find(std::string_view name, Kind kind) const {
   std::vector<uint32_t> out;
   if (base_) out = base_->find(name, kind);
+  materialize();
   Index &ix = index();
   if (!ix.names_built.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> g(ix.mu);
@@ -124,6 +145,7 @@ uint32_t Btf::find_first(std::string_view name, Kind kind) const {
 std::vector<uint32_t> Btf::decl_tags_of(uint32_t target) const {
   std::vector<uint32_t> out;
   if (base_ && target < base_->type_cnt()) out = base_->decl_tags_of(target);
+  materialize();
   Index &ix = index();
   if (!ix.tags_built.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> g(ix.mu);
@@ -146,6 +168,7 @@ int64_t Btf::find_str(std::string_view s) const {
     int64_t off = base_->find_str(s);
     if (off >= 0) return off;
   }
+  materialize();
   Index &ix = index();
   if (!ix.strs_built.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> g(ix.mu);
@@ -195,6 +218,7 @@ Btf Btf::new_split(const Btf &base) {
 Btf::Btf(Btf &&o) noexcept { *this = std::move(o); }
 
 Btf &Btf::operator=(Btf &&o) noexcept {
+  deferred_ = std::move(o.deferred_);
   base_ = o.base_;
   start_id_ = o.start_id_;
   start_str_off_ = o.start_str_off_;
@@ -215,6 +239,8 @@ Btf::Btf(const Btf &o) { *this = o; }
 
 Btf &Btf::operator=(const Btf &o) {
   if (this == &o) return *this;
+  o.materialize();
+  deferred_.reset();
   base_ = o.base_;
   start_id_ = o.start_id_;
   start_str_off_ = o.start_str_off_;
@@ -239,6 +265,10 @@ bool Btf::swapped() const { return big_endian_ != kHostBigEndian; }
 // Access
 
 Type Btf::type_other(uint32_t id) const {
+  if (deferred_ && id >= start_id_ && id < type_cnt()) {
+    materialize();
+    return type(id);
+  }
   if (id < start_id_) {
     if (base_) return base_->type(id);
     if (id == 0) return Type(this, 0, &kVoidType, kZeroPayload);
@@ -249,19 +279,22 @@ Type Btf::type_other(uint32_t id) const {
 bool Btf::valid_str(uint32_t off) const {
   if (off < start_str_off_) return base_ && base_->valid_str(off);
   uint32_t local = off - start_str_off_;
-  return local < strs_.size() || (off == 0 && strs_.empty());
+  std::string_view own = strings();
+  return local < own.size() || (off == 0 && own.empty());
 }
 
 std::string_view Btf::str(uint32_t off) const {
   if (off < start_str_off_ && base_) return base_->str(off);
   uint32_t local = off - start_str_off_;
-  if (off >= start_str_off_ && local < strs_.size()) return std::string_view(strs_.data() + local);
+  std::string_view own = strings();  // NUL-terminated: std::string's, or a section ending with one
+  if (off >= start_str_off_ && local < own.size()) return std::string_view(own.data() + local);
   if (off == 0 && !base_) return {};
   throw Error(strfmt("%s: string offset 0x%x out of range (strings end at 0x%zx)", where_.c_str(),
-                     off, start_str_off_ + strs_.size()));
+                     off, start_str_off_ + own.size()));
 }
 
 RawType &Btf::own(uint32_t id) {
+  own_all();
   if (id < start_id_ || id - start_id_ >= types_.size())
     throw Error(strfmt("%s: cannot change type id %u: not one of this BTF's own types [%u, %u)",
                        where_.c_str(), id, start_id_, type_cnt()));

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -240,6 +241,12 @@ class Btf {
   // split BTF continuing base's ids and strings; base must outlive this Btf and share its byte
   // order. Throws kfb::Error "<where>+0x<off>: [id] KIND 'name': <why>".
   static Btf parse(std::span<const uint8_t> bytes, std::string where, const Btf *base = nullptr);
+  // parse() of a base BTF that is read for its split and may not be looked at otherwise (the
+  // vmlinux under a module: emit of a module without kfuncs needs none of its 126,000 types).
+  // Reads the header and counts the types; the strings are read in place (`bytes` must
+  // outlive this Btf) and the types parsed on first use, which then throws what parse() would.
+  // That first use must not race with another use (the indexes are thread-safe after it).
+  static Btf parse_deferred(std::span<const uint8_t> bytes, std::string where);
 
   Btf(Btf &&) noexcept;
   Btf &operator=(Btf &&) noexcept;
@@ -255,16 +262,18 @@ class Btf {
   const Btf *base() const { return base_; }
   bool is_split() const { return base_ != nullptr; }
   uint32_t start_id() const { return start_id_; }          // 1 for base, base->type_cnt() for split
-  uint32_t type_cnt() const { return start_id_ + static_cast<uint32_t>(types_.size()); }
-  uint32_t own_type_cnt() const { return static_cast<uint32_t>(types_.size()); }
+  uint32_t type_cnt() const { return start_id_ + own_type_cnt(); }
+  uint32_t own_type_cnt() const {
+    return deferred_ ? deferred_->cnt : static_cast<uint32_t>(types_.size());
+  }
   uint32_t start_str_off() const { return start_str_off_; }  // base's str_len for split
   bool big_endian() const { return big_endian_; }
   bool swapped() const;  // file order differs from the host's
   const Header &header() const { return hdr_; }
   const std::string &where() const { return where_; }
   // Own string section bytes (without base), exactly as they will be written.
-  std::string_view strings() const { return {strs_.data(), strs_.size()}; }
-  uint32_t str_len() const { return static_cast<uint32_t>(strs_.size()); }  // own
+  std::string_view strings() const { return deferred_ ? deferred_->strs : std::string_view(strs_); }
+  uint32_t str_len() const { return static_cast<uint32_t>(strings().size()); }  // own
 
   // --- access
   bool valid_id(uint32_t id) const { return id < type_cnt(); }
@@ -352,6 +361,17 @@ class Btf {
                          std::span<const NewMember> members);
   void invalidate();
   Index &index() const;
+  // parse_deferred: what is read at once, and the rest of parse() on first use (materialize;
+  // own_all before a mutation also drops the deferred state).
+  static Btf parse_impl(std::span<const uint8_t> bytes, std::string where, const Btf *base, bool deferred);
+  struct Deferred {
+    std::span<const uint8_t> bytes;
+    std::string_view strs;  // the own string section, in place (ends with a NUL)
+    uint32_t cnt = 0;       // own types
+    std::once_flag once;
+  };
+  void materialize() const;
+  void own_all();
   RawType &own(uint32_t id);
 
   const Btf *base_ = nullptr;
@@ -369,6 +389,7 @@ class Btf {
   std::vector<uint32_t> payload_;
   std::string strs_;  // own string section; std::string keeps a NUL after the end
   mutable std::unique_ptr<Index> index_;
+  std::unique_ptr<Deferred> deferred_;
 };
 
 inline std::string_view Type::name() const { return btf_->str(raw_->name_off); }

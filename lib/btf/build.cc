@@ -15,6 +15,7 @@ using namespace detail;
 // Builder
 
 uint32_t Btf::add_str(std::string_view s) {
+  own_all();
   if (s.find('\0') != std::string_view::npos)
     throw Error(strfmt("%s: cannot add a string with an embedded NUL", where_.c_str()));
   // Offset 0 of a base BTF's strings is "" (how a reader tells base from split BTF): an empty
@@ -44,6 +45,7 @@ uint32_t Btf::add_str(std::string_view s) {
 
 uint32_t Btf::push(uint32_t name_off, uint32_t info, uint32_t size_or_type,
                    std::span<const uint32_t> payload) {
+  own_all();
   uint32_t id = type_cnt();
   if (id > kMaxTypeId)
     throw Error(strfmt("%s: BTF type id space is full: cannot add a type past id 0x%x (%u)",
@@ -273,6 +275,7 @@ void Btf::for_each_type_ref(const std::function<void(uint32_t &)> &fn) {
 }
 
 void Btf::permute(std::span<const uint32_t> new_order) {
+  own_all();
   uint32_t n = own_type_cnt();
   if (new_order.size() != n)
     throw Error(strfmt("%s: permute: %zu ids given for %u types", where_.c_str(), new_order.size(), n));

@@ -80,6 +80,7 @@ std::optional<Source> base_source(const elf::ElfFile *elf, const std::string &pa
       Source s;
       s.bytes = elf->contents(*d);
       s.what = elf->path() + ": .BTF.base";
+      s.distilled = true;
       return s;
     }
   }
@@ -90,30 +91,40 @@ std::optional<Source> base_source(const elf::ElfFile *elf, const std::string &pa
 
 namespace {
 
-std::unique_ptr<Btf> base_of(const elf::ElfFile *elf, const std::string &path, const std::string &base_path) {
+// The base of `path` (ELF `elf` or nullptr) into `out`, with the Source that keeps its bytes.
+void read_base(Loaded &out, const elf::ElfFile *elf, const std::string &path, const std::string &base_path,
+               bool deferred) {
   std::optional<Source> b = base_source(elf, path, base_path);
-  return b ? std::make_unique<Btf>(Btf::parse(b->bytes, b->what)) : nullptr;
+  if (!b) return;
+  out.base = std::make_unique<Btf>(deferred ? Btf::parse_deferred(b->bytes, b->what) : Btf::parse(b->bytes, b->what));
+  out.base_bytes = b->bytes;
+  out.base_distilled = b->distilled;
+  out.base_source = std::move(b);
 }
 
-}  // namespace
-
-Loaded load(const std::string &path, const std::string &base_path) {
+Loaded load_impl(const std::string &path, const std::string &base_path, bool defer_base) {
   Loaded out;
   Source s = Source::open(path);
-  out.base = base_of(s.elf.get(), path, base_path);
+  read_base(out, s.elf.get(), path, base_path, defer_base);
   out.from_elf = s.elf != nullptr;
   out.btf = std::make_unique<Btf>(Btf::parse(s.bytes, s.what, out.base.get()));
   return out;
 }
 
-Loaded load_elf(const elf::ElfFile &elf, const std::string &base_path) {
+Loaded load_elf_impl(const elf::ElfFile &elf, const std::string &base_path, bool defer_base) {
   Loaded out;
-  out.base = base_of(&elf, elf.path(), base_path);
+  read_base(out, &elf, elf.path(), base_path, defer_base);
   Source s = Source::of_elf(elf);
   out.from_elf = true;
   out.btf = std::make_unique<Btf>(Btf::parse(s.bytes, s.what, out.base.get()));
   return out;
 }
+
+}  // namespace
+
+Loaded load(const std::string &path, const std::string &base_path) { return load_impl(path, base_path, false); }
+
+Loaded load_elf(const elf::ElfFile &elf, const std::string &base_path) { return load_elf_impl(elf, base_path, false); }
 
 std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string &base_a,
                                     const std::string &path_b, const std::string &base_b,
@@ -131,9 +142,10 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
   return r;
 }
 
-Loaded load_object(const elf::ElfFile &elf, const std::string &btf_path, const std::string &base_path) {
-  if (!btf_path.empty()) return load(btf_path, base_path);
-  if (elf.section(".BTF")) return load_elf(elf, base_path);
+Loaded load_object(const elf::ElfFile &elf, const std::string &btf_path, const std::string &base_path,
+                   bool defer_base) {
+  if (!btf_path.empty()) return load_impl(btf_path, base_path, defer_base);
+  if (elf.section(".BTF")) return load_elf_impl(elf, base_path, defer_base);
   return {};
 }
 

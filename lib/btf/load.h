@@ -52,6 +52,7 @@ struct Source {
   std::unique_ptr<elf::ElfFile> elf;      // set for an ELF input
   std::span<const uint8_t> bytes;    // the BTF
   std::string what;                  // "<path>" or "<path>: .BTF", for messages
+  bool distilled = false;            // base_source: the object's own .BTF.base
 
   static Source open(const std::string &path);
   // Over `image` (raw BTF or ELF), which the caller keeps alive.
@@ -64,6 +65,12 @@ struct Loaded {
   std::unique_ptr<Btf> base;  // set when the BTF is split (given or automatic)
   std::unique_ptr<Btf> btf;
   bool from_elf = false;
+  // With a base: its bytes as read (kept alive by base_source, which a deferred base reads on
+  // demand), and whether they are a distilled base (.BTF.base), which the kernel checks with
+  // the module, rather than a kernel's own BTF, which it does not check again.
+  std::span<const uint8_t> base_bytes;
+  bool base_distilled = false;
+  std::optional<Source> base_source;
 };
 
 // The base BTF a split input `path` (ELF `elf`, or nullptr) is read on: its own .BTF.base, the
@@ -85,8 +92,10 @@ std::pair<Loaded, Loaded> load_pair(const std::string &path_a, const std::string
                                     bool parallel);
 
 // The BTF a command on object `elf` works on: `btf_path` when given (raw or ELF: --btf FILE),
-// else the object's own .BTF; an empty Loaded (btf null) when it has none.
-Loaded load_object(const elf::ElfFile &elf, const std::string &btf_path, const std::string &base_path = "");
+// else the object's own .BTF; an empty Loaded (btf null) when it has none. With `defer_base`
+// the base is read with Btf::parse_deferred (emit: a module's base is mostly not looked at).
+Loaded load_object(const elf::ElfFile &elf, const std::string &btf_path, const std::string &base_path = "",
+                   bool defer_base = false);
 
 // The .BTF of an opened ELF, with load()'s choice of base.
 Loaded load_elf(const elf::ElfFile &elf, const std::string &base_path = "");

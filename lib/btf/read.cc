@@ -7,6 +7,7 @@
 // (type, member, parameter or enumerator name) outside the string section, since every one of
 // those is printed by dump. Everything else a kernel would reject (bad type ids, sizes, vlen
 // of FUNC, ...) is kept as read: lib/check reports it with the kernel's words.
+#include <algorithm>
 #include <cstring>
 
 #include "btf/btf.h"
@@ -18,6 +19,10 @@
 namespace kfb::btf {
 
 namespace {
+
+// How far ahead parse_deferred's walk asks for the type records (bytes): enough to cover the
+// latency of a miss at ~25 bytes a record.
+constexpr size_t kPrefetchAhead = 2048;
 
 const char *payload_noun(unsigned kind) {
   switch (static_cast<Kind>(kind)) {
@@ -41,6 +46,14 @@ const char *payload_noun(unsigned kind) {
 // Reader
 
 Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *base) {
+  return parse_impl(bytes, std::move(where), base, false);
+}
+
+Btf Btf::parse_deferred(std::span<const uint8_t> bytes, std::string where) {
+  return parse_impl(bytes, std::move(where), nullptr, true);
+}
+
+Btf Btf::parse_impl(std::span<const uint8_t> bytes, std::string where, const Btf *base, bool deferred) {
   Btf b;
   b.where_ = where;
   Cursor c(bytes, false, where);
@@ -117,6 +130,41 @@ Btf Btf::parse(std::span<const uint8_t> bytes, std::string where, const Btf *bas
     b.base_ = base;
     b.start_id_ = base->type_cnt();
     b.start_str_off_ = base->start_str_off() + base->str_len();
+  }
+
+  // parse_deferred: the strings stay where they are and the types are only counted (as pass 1
+  // below). What that walk cannot take (a string section that does not start and end with a
+  // NUL, a record cut short, a kind without a size) is left to the full parse, which says what
+  // is wrong.
+  if (deferred) {
+    std::string_view strs(reinterpret_cast<const char *>(bytes.data() + str_start), h.str_len);
+    if (!strs.empty() && strs.front() == '\0' && strs.back() == '\0') {
+      // The hot loop of a module's emit (126,000 records of vmlinux): it indexes the span the
+      // cursor handed out, each read checked against its end; faulted in with one call.
+      Cursor pc(bytes, swap, where);
+      pc.seek(type_start);
+      std::span<const uint8_t> ts = pc.bytes(h.type_len);
+      prefault_read(ts.data(), ts.size());
+      size_t at = 0, end = ts.size();
+      uint32_t cnt = 0;
+      while (end - at >= 12) {
+        // Each record's size is in the one before it: a chain of loads that the hardware
+        // prefetcher does not run ahead of (page boundaries), so ask for the bytes ahead.
+        __builtin_prefetch(ts.data() + std::min(end, at + kPrefetchAhead));
+        uint32_t info = load<uint32_t>(ts.data() + at + 4, swap);
+        int w = info_kind(info) <= kKindMax ? payload_words(info_kind(info), info_vlen(info)) : b.words_of(info);
+        if (w < 0 || end - at - 12 < static_cast<size_t>(w) * 4) break;
+        at += 12 + static_cast<size_t>(w) * 4;
+        cnt++;
+      }
+      if (at == end) {
+        b.deferred_ = std::make_unique<Deferred>();
+        b.deferred_->bytes = bytes;
+        b.deferred_->strs = strs;
+        b.deferred_->cnt = cnt;
+        return b;
+      }
+    }
   }
 
   // Strings first: type errors print names. Big buffers are pre-faulted in one call: page

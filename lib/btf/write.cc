@@ -13,6 +13,7 @@ namespace kfb::btf {
 // Writer
 
 std::vector<uint8_t> Btf::write() const {
+  materialize();
   bool swap = swapped();
   size_t type_len = types_.size() * 12;
   for (const RawType &r : types_)

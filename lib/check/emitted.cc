@@ -1,5 +1,6 @@
 #include "check/emitted.h"
 
+#include <algorithm>
 #include <map>
 
 #include "btf/btf.h"
@@ -11,17 +12,13 @@
 namespace kfb::check {
 
 LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<const uint8_t> input_bytes,
-                                  const btf::Btf &btf, CheckOptions opts, std::string *note) {
-  std::vector<uint8_t> base_bytes;
-  if (btf.is_split()) {
-    base_bytes = btf.base()->write();
-    opts.mode = LoaderMode::Module;
-    opts.base = base_bytes;
-  }
+                                  const CheckOptions &opts, std::string *note) {
   LoaderResult lr = check_loader(bytes, opts);
   if (lr.ok) return lr;
-  // Same errno, pass and reason (the type may differ when sort renumbered types).
-  LoaderResult li = check_loader(input_bytes, opts);
+  // Same errno, pass and reason (the type may differ when sort renumbered types); bytes equal
+  // to the input's get the same verdict without a second run.
+  bool same = std::ranges::equal(bytes, input_bytes);
+  LoaderResult li = same ? lr : check_loader(input_bytes, opts);
   if (!li.ok && li.err == lr.err && li.rule == lr.rule && li.reason == lr.reason) {
     if (note)
       *note = "the input BTF already fails the running kernel's loader rules (" + li.reason +

@@ -4,7 +4,7 @@
 //
 //   kfb::kfunc::SortPlan plan = kfb::kfunc::plan_sort(*elf, btf, features.sort, update_elf);  // kfunc/emit.h
 //   ... scan, emit_kfunc_btf() ...
-//   kfb::check::LoaderResult lr = kfb::check::check_emitted_loader(bytes, input_bytes, btf, opts, &note);
+//   kfb::check::LoaderResult lr = kfb::check::check_emitted_loader(bytes, input_bytes, opts, &note);
 //   kfb::check::check_emitted_kfuncs(btf, ks, res.records, *elf, plan, legacy, diags);
 #pragma once
 
@@ -30,12 +30,12 @@ class Btf;
 
 namespace kfb::check {
 
-// The loader rules of `opts.kernel` on the emitted `bytes` (split on btf's base in module
-// mode). When the input itself fails them the same way (BTF of another target: another byte
-// order, 4-byte pointers), emit cannot be judged by them: the result is then ok and `*note`
-// says why.
+// The loader rules of `opts` on the emitted `bytes` (a module: opts.mode Module, with the base
+// bytes and whether they are trusted). When the input itself fails them the same way (BTF of
+// another target: another byte order, 4-byte pointers), emit cannot be judged by them: the
+// result is then ok and `*note` says why.
 LoaderResult check_emitted_loader(std::span<const uint8_t> bytes, std::span<const uint8_t> input_bytes,
-                                  const btf::Btf &btf, CheckOptions opts, std::string *note);
+                                  const CheckOptions &opts, std::string *note);
 
 // check's kfunc rules (twins, per-arg tags, scope masks, nesting cycles) on the emitted BTF,
 // with `ks` renumbered to the FUNC ids emit recorded; findings into `diags`.

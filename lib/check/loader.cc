@@ -39,6 +39,7 @@
 // (1, 2), loader_meta.cc (3), loader_resolve.cc (4), loader_struct.cc (5, 6); this file runs them.
 #include "check/loader.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "check/loader_impl.h"
@@ -108,6 +109,61 @@ LoaderResult Loader::run() {
   return res_;
 }
 
+LoaderResult Loader::run_trusted(uint32_t nr_types) {
+  if (parse_hdr() || parse_str_sec()) return res_;
+  trusted_ = true;
+  // The count the caller's own read of the base found: the walk waits for a lookup.
+  if (nr_types) {
+    trusted_cnt_ = std::min(nr_types, kMaxType);
+    return res_;
+  }
+  trusted_walk();
+  return res_;
+}
+
+// The one walk over a trusted base's types: their count, and where every kTrustedStride-th
+// one starts.
+void Loader::trusted_walk() const {
+  uint64_t at = uint64_t(hdr_.hdr_len) + hdr_.type_off, end = at + hdr_.type_len;
+  uint32_t n = 1;  // void
+  for (; at + 12 <= end; n++) {
+    if ((n - 1) % kTrustedStride == 0) trusted_offs_.push_back(static_cast<uint32_t>(at));
+    uint32_t info = rd32(at + 4), kind = (info >> 24) & 0x7f;
+    if (kind == UNKN || kind > KIND_MAX)
+      throw Error(strfmt("base BTF is not valid: %s+0x%llx: [%u] Invalid kind:%u", where_.c_str(),
+                         static_cast<unsigned long long>(at + 4), n, kind));
+    at += 12 + uint64_t{extra_size(info)};
+  }
+  if (at != end)
+    throw Error(strfmt("base BTF is not valid: %s+0x%llx: [%u] cut short by the end of the type section",
+                       where_.c_str(), static_cast<unsigned long long>(std::min(at, end)), n));
+  // The kernel's type array stops at 0xfffff entries, void included (check_all_metas).
+  if (!trusted_cnt_) trusted_cnt_ = std::min(n, kMaxType);
+}
+
+const Ty *Loader::trusted_ty(uint32_t id) const {
+  static const Ty kVoid{};
+  if (id >= trusted_cnt_) return nullptr;
+  if (id == 0) return &kVoid;
+  auto [it, fresh] = trusted_seen_.try_emplace(id);
+  if (fresh) {
+    if (trusted_offs_.empty()) trusted_walk();
+    uint32_t k = (id - 1) / kTrustedStride;
+    if (k >= trusted_offs_.size()) {  // a count from the caller that the bytes do not have
+      trusted_seen_.erase(it);
+      return nullptr;
+    }
+    uint64_t at = trusted_offs_[k];
+    for (uint32_t i = k * kTrustedStride + 1; i < id; i++) at += 12 + uint64_t{extra_size(rd32(at + 4))};
+    Ty &t = it->second;
+    t.off = static_cast<uint32_t>(at);
+    t.name_off = rd32(at);
+    t.info = rd32(at + 4);
+    t.size_type = rd32(at + 8);
+  }
+  return &it->second;
+}
+
 }  // namespace detail
 
 LoaderResult check_loader(std::span<const uint8_t> blob, const CheckOptions &opts) {
@@ -117,7 +173,7 @@ LoaderResult check_loader(std::span<const uint8_t> blob, const CheckOptions &opt
     bo.kernel = opts.kernel;
     bo.where = opts.base_where;
     detail::Loader base(opts.base, bo, nullptr);
-    LoaderResult br = base.run();
+    LoaderResult br = opts.base_trusted ? base.run_trusted(opts.base_type_cnt) : base.run();
     if (!br.ok)
       throw Error(strfmt("base BTF is not valid: %s", format_finding(br, bo).c_str()));
     detail::Loader l(blob, opts, &base);

@@ -13,6 +13,7 @@
 //
 //   o.mode = kfb::check::LoaderMode::Module;         // split BTF on top of a base
 //   o.base = vmlinux_bytes;
+//   o.base_trusted = true;                           // vmlinux: not checked again (the kernel's way)
 //
 // The checker does its own parse in the kernel's order (header, strings, check_meta per type,
 // the resolve pass, type-tag chains, struct metas) because the order decides which message
@@ -38,6 +39,12 @@ struct CheckOptions {
   LoaderMode mode = LoaderMode::User;
   KernelVersion kernel = KernelVersion::V7_3;
   std::span<const uint8_t> base;  // Module mode: the base (vmlinux) BTF bytes
+  // Module mode: the base is the kernel's own BTF (vmlinux, checked when it was emitted and by
+  // the kernel at boot), which btf_parse_module takes as it is: its header and string section
+  // are read and its types counted, not checked again. Not for a distilled base (.BTF.base),
+  // which the kernel checks with the module (btf_parse_base).
+  bool base_trusted = false;
+  uint32_t base_type_cnt = 0;  // base_trusted: its type count with void, when the caller knows it
   std::string where = "<input>: .BTF";  // message prefix: "file: .BTF"
   std::string base_where = "base: .BTF";  // the base's prefix: "vmlinux: .BTF", "m.ko: .BTF.base"
   size_t section_offset = 0;            // offset of the blob inside its file section

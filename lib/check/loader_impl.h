@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "check/loader.h"
@@ -169,7 +170,7 @@ struct Header {
 class Loader {
  public:
   Loader(std::span<const uint8_t> blob, const CheckOptions &o, const Loader *base)
-      : blob_(blob), base_(base), cur_(blob, false, o.where, o.section_offset) {
+      : blob_(blob), base_(base), cur_(blob, false, o.where, o.section_offset), where_(o.where) {
     ver_ = kfunc::loader_rules_version(o.kernel);
     v618_ = kfunc::loader_rules_618(o.kernel);
     v7_ = kfunc::loader_rules_7x(o.kernel);
@@ -179,14 +180,23 @@ class Loader {
   }
 
   LoaderResult run();
+  // A base the kernel already holds (vmlinux, proven when it was emitted and at boot): read as
+  // btf_parse_module finds it, not checked again. Only the header and the string section are
+  // read and the types counted; a type is looked up when a split type's chain reaches it.
+  // `nr_types` (void included), when the caller's own read of the base counted them: the types
+  // are then walked only when one is looked up.
+  LoaderResult run_trusted(uint32_t nr_types = 0);
 
   // Type lookup by global id (base ids go to the base).
   const Ty *ty(uint32_t id) const {
+    if (trusted_) return trusted_ty(id);
     if (id < start_id_) return base_ ? base_->ty(id) : nullptr;
     id -= start_id_;
     return id < types_.size() ? &types_[id] : nullptr;
   }
-  uint32_t nr_total() const { return start_id_ + static_cast<uint32_t>(types_.size()); }
+  uint32_t nr_total() const {
+    return trusted_ ? trusted_cnt_ : start_id_ + static_cast<uint32_t>(types_.size());
+  }
   uint32_t str_len_total() const { return start_str_off_ + hdr_.str_len; }
 
  private:
@@ -275,6 +285,20 @@ class Loader {
   int parse_str_sec();
   int parse_layout_sec();
   int check_all_metas();
+  // Bytes after the 12-byte head of a type with this info word (check_meta's sizes; 0 for a
+  // kind the loader does not know, which check_meta refuses).
+  static uint32_t extra_size(uint32_t info) {
+    uint32_t vlen = info & 0xffffff;
+    switch ((info >> 24) & 0x7f) {
+      case INT: case VAR: case DECL_TAG: return 4;
+      case ARRAY: return 12;
+      case STRUCT: case UNION: case DATASEC: case ENUM64: return 12 * vlen;
+      case ENUM: case FUNC_PROTO: return 8 * vlen;
+    }
+    return 0;
+  }
+  const Ty *trusted_ty(uint32_t id) const;
+  void trusted_walk() const;
   int64_t check_meta(const Ty &t, uint32_t meta_left);
   int64_t kind_check_meta(const Ty *t, uint32_t meta_left);
   int check_all_types();
@@ -314,6 +338,7 @@ class Loader {
   std::span<const uint8_t> blob_;
   const Loader *base_;
   Cursor cur_;
+  std::string where_;
   std::span<const uint8_t> all_;  // the whole blob, from the cursor
   int ver_ = 703;                // MAJOR*100+MINOR of the rule set
   bool v618_ = true, v7_ = true;  // at least 6.18 / 7.2
@@ -340,6 +365,13 @@ class Loader {
   bool check_meta_phase_ = true;
   LoaderResult res_;
   bool failed_ = false;
+  // run_trusted: the type count (void included), the offset of every kTrustedStride-th type,
+  // and the types looked up so far (node-based: the pointers handed out stay valid).
+  static constexpr uint32_t kTrustedStride = 64;
+  bool trusted_ = false;
+  mutable uint32_t trusted_cnt_ = 0;
+  mutable std::vector<uint32_t> trusted_offs_;
+  mutable std::unordered_map<uint32_t, Ty> trusted_seen_;
 
   friend LoaderResult kfb::check::check_loader(std::span<const uint8_t>, const CheckOptions &);
 };

@@ -17,16 +17,7 @@ int Loader::check_all_metas() {
   {
     // Count the types first (a cheap walk over the info words) so the array is sized once.
     size_t count = 0;
-    for (uint64_t at = cur; at + 12 <= end; count++) {
-      uint32_t info = rd32(at + 4), vlen = info & 0xffffff, extra = 0;
-      switch ((info >> 24) & 0x7f) {
-        case INT: case VAR: case DECL_TAG: extra = 4; break;
-        case ARRAY: extra = 12; break;
-        case STRUCT: case UNION: case DATASEC: case ENUM64: extra = 12 * vlen; break;
-        case ENUM: case FUNC_PROTO: extra = 8 * vlen; break;
-      }
-      at += 12 + extra;
-    }
+    for (uint64_t at = cur; at + 12 <= end; count++) at += 12 + uint64_t{extra_size(rd32(at + 4))};
     types_.reserve(std::min<size_t>(count, kMaxType) + 2);
   }
   if (!base_) types_.push_back(Ty{});  // void

@@ -43,6 +43,10 @@ int Loader::check_type_tags(uint32_t start) {
       }
       if (int64_t(cur) <= good) break;
       cur = t->size_type;
+      // A base type ends the walk at the next step (its id is <= good) and can fail it only as
+      // the 33rd modifier or, before 7.x, as a TYPE_TAG after another modifier: otherwise its
+      // kind is not needed, and a module's walk need not look into the base's types.
+      if (cur < start && cur < nr_total() && limit > 0 && (v7_ || in_tags)) break;
       t = ty(cur);
       if (!t) {
         // The kernel returns EINVAL without a log line; resolve (user BTF) catches this first.

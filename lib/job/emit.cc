@@ -56,9 +56,10 @@ EmitOutcome emit_object(const EmitRequest &rq) {
   r.out = output_of(rq);
   Laps t;
 
-  // The object and its BTF: --btf FILE, else OBJ's .BTF; split on -B.
+  // The object and its BTF: --btf FILE, else OBJ's .BTF; split on -B. A module's base is read
+  // as far as it is looked at (a module without kfuncs: its header and type count).
   auto elf = elf::ElfFile::open(rq.object);
-  btf::Loaded loaded = btf::load_object(*elf, rq.btf, rq.base);
+  btf::Loaded loaded = btf::load_object(*elf, rq.btf, rq.base, /*defer_base=*/true);
   if (!loaded.btf) throw Error(rq.object + ": no .BTF section (run pahole -J first, or give --btf FILE)");
   btf::Btf &btf = *loaded.btf;
   int kernel = kfunc::kernel_version_of(*elf);
@@ -103,15 +104,22 @@ EmitOutcome emit_object(const EmitRequest &rq) {
     return r;
   }
 
-  // The bytes, read back, then the loader rules of the object's kernel on them (user BTF;
-  // split BTF in module mode).
+  // The bytes, read back unless they are the input's, then the loader rules of the object's
+  // kernel on them (user BTF; split BTF in module mode, on the base as read: a kernel's own
+  // BTF is not checked again, as btf_parse_module does not; a distilled .BTF.base is).
   std::vector<uint8_t> bytes = btf.write();
   r.phases.push_back({"write", t.lap()});
   check::CheckOptions co;
   co.where = (rq.btf.empty() ? rq.object : rq.btf) + " (emitted): .BTF";
-  btf::Btf::parse(bytes, co.where, loaded.base.get());
+  if (bytes != input_bytes) btf::Btf::parse(bytes, co.where, loaded.base.get());
   co.kernel = kfunc::emit_loader_rules_for(kernel);
-  check::LoaderResult lr = check::check_emitted_loader(bytes, input_bytes, btf, co, &r.note);
+  if (btf.is_split()) {
+    co.mode = check::LoaderMode::Module;
+    co.base = loaded.base_bytes;
+    co.base_trusted = !loaded.base_distilled;
+    co.base_type_cnt = loaded.base->type_cnt();
+  }
+  check::LoaderResult lr = check::check_emitted_loader(bytes, input_bytes, co, &r.note);
   if (!lr.ok) {
     r.verdict = EmitVerdict::LoaderRefused;
     r.loader_message = check::format_finding(lr, co);

@@ -121,6 +121,16 @@ void prefault_write(void *p, size_t n) {
   if (n >= 16 * page && e > b) (void)madvise(reinterpret_cast<void *>(b), e - b, MADV_POPULATE_WRITE);
 }
 
+void prefault_read(const void *p, size_t n) {
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+  const uintptr_t page = 4096;
+  uintptr_t b = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
+  uintptr_t e = (reinterpret_cast<uintptr_t>(p) + n + page - 1) & ~(page - 1);
+  if (n >= 16 * page) (void)madvise(reinterpret_cast<void *>(b), e - b, MADV_POPULATE_READ);
+}
+
 // A destination that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is
 // written in place: renaming over it would replace the device node or the pipe.
 static void write_in_place(const std::string &path, std::span<const uint8_t> data) {

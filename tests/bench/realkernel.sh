@@ -7,6 +7,7 @@
 #   tests/bench/realkernel.sh vmlinuz 7.3      # the bootable vmlinuz of that kernel (7.2, 7.3)
 #   tests/bench/realkernel.sh image 7.3        # the stripped ELF inside that vmlinuz
 #   tests/bench/realkernel.sh source 7.3       # the linux-source-7.3 tree, unpacked (6.12, 7.2, 7.3)
+#   tests/bench/realkernel.sh modules 7.3      # every .ko of that kernel (linux-modules-*), decompressed
 #   KFUNCBTF=build/kfuncbtf tests/bench/realkernel.sh check   # scan 6.12 vs the bpftool oracle
 #   tests/bench/realkernel.sh vmlinux-o        # build (once, ~7 min on 2 cores) a real 6.1 vmlinux.o
 #
@@ -169,6 +170,33 @@ fetch_source() {
   echo "$dir"
 }
 
+# fetch_modules SERIES (7.x): prints the directory holding every .ko of that kernel's
+# linux-modules-* package (the modules of the vmlinux fetch_one and fetch_image give),
+# decompressed (Debian ships them .ko.xz) once and cached as $CACHE/<package>/modules.
+fetch_modules() {
+  local pkg dir f
+  pkg=$(pkg_for "$1")
+  [ -n "$pkg" ] || { echo "no package for $1 in unstable/experimental" >&2; return 2; }
+  pkg=linux-modules-${pkg#linux-image-}
+  pkg=${pkg%-dbg}
+  dir=$CACHE/$pkg
+  if [ ! -e "$dir/.kfb-unpacked" ]; then
+    rm -rf "$dir"
+    sid_extract "$pkg" "$dir" './usr/lib/modules/*/kernel/*'
+    mv "$dir"/tmp/usr/lib/modules/*/kernel "$dir/modules"
+    rm -rf "$dir/tmp"
+    while IFS= read -r -d '' f; do
+      case "$f" in
+        *.ko.xz) xz -d "$f" ;;
+        *.ko.zst) zstd -q -d --rm "$f" ;;
+        *.ko.gz) gzip -d "$f" ;;
+      esac
+    done < <(find "$dir/modules" -name '*.ko.*' -print0)
+    touch "$dir/.kfb-unpacked"
+  fi
+  echo "$dir/modules"
+}
+
 # build_vmlinux_o: prints the path of the cached vmlinux.o (building it first if needed).
 build_vmlinux_o() {
   local dir=$CACHE/linux-6.1
@@ -208,7 +236,8 @@ case "$cmd" in
   vmlinuz) fetch_vmlinuz "${2:?series (7.2 or 7.3)}" ;;
   image) fetch_image "${2:?series (7.2 or 7.3)}" ;;
   source) fetch_source "${2:?series (6.12, 7.2 or 7.3)}" ;;
+  modules) fetch_modules "${2:?series (7.2 or 7.3)}" ;;
   vmlinux-o) build_vmlinux_o ;;
   check) shift; exec "$(dirname "$0")/check_realkernel.sh" "$(fetch_one 6.12)" "$@" ;;
-  *) echo "usage: $0 fetch|path SERIES|vmlinuz SERIES|image SERIES|source SERIES|check|vmlinux-o" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|path SERIES|vmlinuz SERIES|image SERIES|source SERIES|modules SERIES|check|vmlinux-o" >&2; exit 2 ;;
 esac

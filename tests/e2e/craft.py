@@ -3,8 +3,10 @@
 
   craft.py btf-name OUT NAME [bad]   raw BTF: [1] INT 'int', [2] TYPEDEF NAME -> [1] (bad: -> 99);
                                      NAME's bytes as given (os.fsencode), e.g. Latin-1
-  craft.py btf-split BASE SPLIT      raw BTF: BASE [1] INT 'int'; SPLIT on it: [2] TYPEDEF 't' -> [1],
-                                     [3] PTR -> [2] (to put in a module's .BTF.base and .BTF)
+  craft.py btf-split BASE SPLIT [V]  raw BTF: BASE [1] INT 'int'; SPLIT on it: [2] TYPEDEF 't' -> [1],
+                                     [3] PTR -> [2] (to put in a module's .BTF.base and .BTF); V:
+      bad-own    the split's [2] TYPEDEF has no name ("Invalid name")
+      bad-base   the base's INT has 40 bits in 4 bytes ("nr_bits exceeds type_size")
   craft.py btf-spell OUT SHAPE [N]   raw BTF whose C spelling is hostile ([1] is INT 'int'):
       proto-self      [2] FUNC_PROTO returning and taking itself
       fnptr-nest N    N levels of `int (*)(L, L)`, L the level below (the spelling doubles
@@ -40,13 +42,13 @@ def btf_name(out, name, bad):
         f.write(hdr + t + strs)
 
 
-def btf_split(base_out, split_out):
+def btf_split(base_out, split_out, variant=""):
     bs = b"\0int\0"
-    bt = struct.pack("<III", 1, 1 << 24, 4) + struct.pack("<I", 0x01000020)
+    bt = struct.pack("<III", 1, 1 << 24, 4) + struct.pack("<I", 0x01000028 if variant == "bad-base" else 0x01000020)
     with open(base_out, "wb") as f:
         f.write(struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(bt), len(bt), len(bs)) + bt + bs)
     ss = b"t\0"  # split strings continue the base's: offset len(bs)
-    st = struct.pack("<III", len(bs), 8 << 24, 1) + struct.pack("<III", 0, 2 << 24, 2)
+    st = struct.pack("<III", 0 if variant == "bad-own" else len(bs), 8 << 24, 1) + struct.pack("<III", 0, 2 << 24, 2)
     with open(split_out, "wb") as f:
         f.write(struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(st), len(st), len(ss)) + st + ss)
 
@@ -256,8 +258,8 @@ if __name__ == "__main__":
     a = sys.argv[1:]
     if a[:1] == ["btf-name"] and len(a) in (3, 4):
         btf_name(a[1], os.fsencode(a[2]), len(a) == 4)
-    elif a[:1] == ["btf-split"] and len(a) == 3:
-        btf_split(a[1], a[2])
+    elif a[:1] == ["btf-split"] and len(a) in (3, 4) and (len(a) == 3 or a[3] in ("bad-own", "bad-base")):
+        btf_split(a[1], a[2], a[3] if len(a) == 4 else "")
     elif a[:1] == ["btf-spell"] and len(a) in (3, 4):
         btf_spell(a[1], a[2], int(a[3]) if len(a) == 4 else 0)
     elif a[:1] == ["elf"] and len(a) == 4:

@@ -51,10 +51,11 @@ if have_fixture clang-dwarf5-mod.ko; then
   KFUNCBTF_EMIT=-q expect_exit 0 "$W" -J --btf_base="$base" "$T/m3.ko"
   cmp "$T/m1.ko" "$T/m3.ko" || die "module (--btf_base=): the wrapper's .ko is not emit's"
   # One KFUNCBTF_EMIT serves the whole build: on a module, scope-file lines about kfuncs it does
-  # not have (vmlinux's) are skipped and counted, where on vmlinux they would be errors.
+  # not have (vmlinux's) are skipped and counted, where on vmlinux they would be errors (V=1:
+  # the summary that says so).
   n=$(grep -c '^[a-z]' "$sc")
   cp "$fx/clang-dwarf5-mod.ko" "$T/m4.ko"
-  KFUNCBTF_EMIT="--scopes $sc" expect_exit 0 "$W" -J --btf_base "$base" "$T/m4.ko"
+  KBUILD_VERBOSE=1 KFUNCBTF_EMIT="--scopes $sc" expect_exit 0 "$W" -J --btf_base "$base" "$T/m4.ko"
   expect_grep "  scope tags:      0 bpf_kfunc_scope, 0 bpf_kfunc_calls ($n scope-file lines name kfuncs this module does not have)" "$T/out"
   cmp "$T/m1.ko" "$T/m4.ko" || die "module: the skipped scope lines changed the .ko"
 fi

@@ -485,3 +485,51 @@ TEST_CASE("2026 format: a layout section that lies is an error, never a wild rea
     CHECK(error_of(bytes) == "t.btf+0x1c: layout section of 6 bytes is not a whole number of 4-byte entries");
   }
 }
+
+TEST_CASE("parse_deferred: a base read for its split, its types parsed on first use") {
+  for (bool be : {false, true}) {
+    std::vector<uint8_t> bytes = sample(be).bytes();
+    Btf eager = Btf::parse(bytes, "t.btf");
+    Btf base = Btf::parse_deferred(bytes, "t.btf");
+    // What a split's parse asks before any type is looked at: the counts and the strings.
+    CHECK(base.type_cnt() == 9);
+    CHECK(base.own_type_cnt() == 8);
+    CHECK(base.str_len() == eager.str_len());
+    CHECK(base.strings() == eager.strings());
+    CHECK(base.str(1) == "int");
+    CHECK(base.valid_str(eager.str_len() - 1));
+    CHECK_FALSE(base.valid_str(eager.str_len()));
+    // A split on it reads the same as on the eager base.
+    Blob sp;
+    sp.be = be;
+    sp.head(0, Kind::PTR, 0, false, 2);                // [9] -> struct foo
+    sp.head(1, Kind::TYPEDEF, 0, false, 9);            // [10] 'int' (a base string)
+    Btf split = Btf::parse(sp.bytes(), "m.btf", &base), split2 = Btf::parse(sp.bytes(), "m.btf", &eager);
+    CHECK(split.start_id() == 9);
+    CHECK(split.type(10).name() == "int");
+    CHECK(split.write() == split2.write());
+    // The first look at a type parses them all: the same model as parse().
+    check_sample(base);
+    CHECK(base.write() == bytes);
+    CHECK(base.type_offset(2) == eager.type_offset(2));
+    // A copy and a mutation own their types.
+    Btf copy = Btf::parse_deferred(bytes, "t.btf");
+    Btf c2 = copy;
+    check_sample(c2);
+    uint32_t id = copy.add_int("x", 4, 0, 32);
+    CHECK(id == 9);
+    CHECK(copy.type_cnt() == 10);
+    CHECK(copy.type(9).name() == "x");
+  }
+  // Input the count cannot walk is parsed at once, with parse()'s message...
+  std::vector<uint8_t> cut = sample(false).bytes();
+  cut.resize(cut.size() - 3);
+  CHECK_THROWS_WITH(Btf::parse_deferred(cut, "t.btf"), kfbtest::ContainsSubstring("t.btf"));
+  // ...and what only the full parse sees (a name past the strings) is said on first use.
+  Blob bad = sample(false);
+  bad.types[0] = 0xff;  // [1] INT's name offset
+  std::vector<uint8_t> bb = bad.bytes();
+  Btf late = Btf::parse_deferred(bb, "t.btf");
+  CHECK(late.type_cnt() == 9);
+  CHECK_THROWS_WITH(late.type(1), kfbtest::ContainsSubstring("name offset 0xff out of range"));
+}

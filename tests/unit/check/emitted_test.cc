@@ -26,24 +26,43 @@ Blob int_blob(uint32_t bits) {
 
 TEST_CASE("check_emitted_loader: the output's verdict, the input's as the baseline") {
   Blob good = int_blob(32), bad = int_blob(33);  // 33 bits do not fit 4 bytes
-  kfb::btf::Btf model = kfb::btf::Btf::parse(good, "test: .BTF");
   CheckOptions o;
   o.kernel = KernelVersion::V7_3;
   o.where = "out.btf: .BTF";
   std::string note;
 
-  CHECK(check_emitted_loader(good, good, model, o, &note).ok);
+  CHECK(check_emitted_loader(good, good, o, &note).ok);
   CHECK(note.empty());
 
-  kfb::check::LoaderResult r = check_emitted_loader(bad, good, model, o, &note);
+  kfb::check::LoaderResult r = check_emitted_loader(bad, good, o, &note);
   CHECK_FALSE(r.ok);  // emit made it worse
   CHECK(r.rule == "loader-meta");
   CHECK(note.empty());
 
-  r = check_emitted_loader(bad, bad, model, o, &note);
+  r = check_emitted_loader(bad, bad, o, &note);
   CHECK(r.ok);  // the input fails the same way: not emit's doing
   CHECK(note == "the input BTF already fails the running kernel's loader rules (" + r.reason +
                     "), as BTF built for another target does: only the emitted bytes' structure "
                     "was checked");
   CHECK_FALSE(r.reason.empty());
+}
+
+TEST_CASE("check_emitted_loader: a module on a trusted base, its own types still judged") {
+  Blob base = int_blob(32);
+  Builder good, bad;
+  good.w = {0, 2u << 24, 1};      // [2] PTR -> base int
+  bad.w = {0, 2u << 24 | 1, 1};   // [2] PTR with vlen 1: "vlen != 0"
+  CheckOptions o;
+  o.kernel = KernelVersion::V7_3;
+  o.mode = kfb::check::LoaderMode::Module;
+  o.base = base;
+  o.base_trusted = true;
+  std::string note;
+  CHECK(check_emitted_loader(good.build(), good.build(), o, &note).ok);
+  kfb::check::LoaderResult r = check_emitted_loader(bad.build(), good.build(), o, &note);
+  CHECK_FALSE(r.ok);  // emit's output breaks an own type: refused
+  CHECK(r.kernel_log == "[2] PTR (anon) type_id=1 vlen != 0\n");
+  r = check_emitted_loader(bad.build(), bad.build(), o, &note);
+  CHECK(r.ok);  // the input's own type was already wrong: the note says so
+  CHECK(note.find("(vlen != 0)") != std::string::npos);
 }

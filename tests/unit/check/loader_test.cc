@@ -921,6 +921,84 @@ TEST_CASE("module mode: split BTF on a base") {
   CHECK(r.kernel_log == "[2] TYPEDEF int type_id=1 vlen != 0\n");
 }
 
+TEST_CASE("module mode on a trusted base: the split's verdicts, the base not checked again") {
+  // A base of 200 types (more than one run_trusted stride), ending in a TYPE_TAG and a CONST.
+  Builder b;
+  uint32_t i = b.int_("int", 4, 32, 1);
+  for (int k = 0; k < 196; k++) b.struct_(STRUCT, "s" + std::to_string(k), 4, {{"a", i, 0}});
+  uint32_t enm = b.enum_("e", 4, {"A", "B"});
+  uint32_t tag = b.type("tag", TYPE_TAG, 0, false, i);
+  uint32_t cst = b.ref(CONST, i);
+  Blob base = b.build();
+  uint32_t n = cst + 1;  // the split's first id
+
+  // Split BTFs, each with what it is about: the trusted base must give the same verdict, log
+  // line and type as the checked one, on every rule set.
+  struct Split {
+    const char *what;
+    std::vector<uint32_t> w;
+  };
+  std::vector<Split> splits = {
+      {"typedef and const into the base", {1, TYPEDEF << 24, cst, 0, CONST << 24, n, 0, PTR << 24, enm}},
+      {"a modifier onto a base TYPE_TAG (6.x: tags must come first)", {0, CONST << 24, tag}},
+      {"an own type that is wrong (TYPEDEF without a name)", {0, TYPEDEF << 24, i}},
+      {"an own type past the base's ids", {1, TYPEDEF << 24, n + 5}},
+      {"an own INT wider than its size", {1, INT << 24, 4, 40}},
+  };
+  for (KernelVersion v : {KernelVersion::V6_1, KernelVersion::V6_18, KernelVersion::V7_3}) {
+    for (const Split &sp : splits) {
+      Builder m;
+      m.w = sp.w;
+      m.strs = "x";
+      m.strs += '\0';
+      Blob blob = m.build();
+      CheckOptions o;
+      o.mode = LoaderMode::Module;
+      o.kernel = v;
+      o.base = base;
+      LoaderResult full = check_loader(blob, o);
+      o.base_trusted = true;
+      LoaderResult trusted = check_loader(blob, o);
+      INFO(sp.what << " (" << kfb::kfunc::loader_rules_version(v) << "): " << full.message);
+      CHECK(trusted.ok == full.ok);
+      CHECK(trusted.err == full.err);
+      CHECK(trusted.rule == full.rule);
+      CHECK(trusted.type_id == full.type_id);
+      CHECK(trusted.kernel_log == full.kernel_log);
+      CHECK(trusted.nr_types == full.nr_types);
+      o.base_type_cnt = n;  // the count emit's own read of the base found: types walked on demand
+      LoaderResult counted = check_loader(blob, o);
+      CHECK(counted.ok == full.ok);
+      CHECK(counted.kernel_log == full.kernel_log);
+      CHECK(counted.type_id == full.type_id);
+    }
+  }
+  CheckOptions vm;
+  vm.mode = LoaderMode::Vmlinux;
+  CHECK(check_loader(base, vm).ok);
+
+  // A base the full check refuses (an INT of 33 bits in 4 bytes): trusted, it is not looked at,
+  // as the kernel does not look at vmlinux again; unreadable as BTF, it still stops the check.
+  Builder bad = b;
+  bad.w[3] = (1u << 24) | 33;
+  Blob bad_base = bad.build();
+  Builder m;
+  m.w = {0, PTR << 24, i};
+  m.strs = std::string(1, '\0');
+  CheckOptions o;
+  o.mode = LoaderMode::Module;
+  o.base = bad_base;
+  CHECK_THROWS_WITH(check_loader(m.build(), o), kfbtest::ContainsSubstring("base BTF is not valid"));
+  o.base_trusted = true;
+  CHECK(check_loader(m.build(), o).ok);
+  Blob cut = base;
+  wr(cut, 12, rd(cut, 12) - 4);  // type_len ends inside the last type
+  wr(cut, 16, rd(cut, 16) - 4);
+  cut.erase(cut.begin() + 24 + rd(cut, 12), cut.begin() + 24 + rd(cut, 12) + 4);
+  o.base = cut;
+  CHECK_THROWS_WITH(check_loader(m.build(), o), kfbtest::ContainsSubstring("base BTF is not valid"));
+}
+
 // ---- Linux 7.2 / 7.3 (kernel/bpf/btf.c of linux-source-7.x; the two versions' parse paths
 // are the same) ----
 
