@@ -2,6 +2,7 @@
 #include "job/program.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -177,6 +178,9 @@ size_t ProgramOutcome::warnings() const {
 }
 
 bool is_bpf_object(const std::string &path) {
+  // Only a regular file is peeked at: a pipe's bytes would be gone for the BTF check.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   FILE *f = fopen(path.c_str(), "rb");
   if (!f) return false;
   unsigned char h[20] = {};

@@ -50,8 +50,9 @@ struct ProgramOutcome {
   size_t warnings() const;
 };
 
-// True when `path` is an ELF whose e_machine is EM_BPF (program mode); false for anything else
-// readable, including non-ELF files.
+// True when `path` is a regular file, an ELF whose e_machine is EM_BPF (program mode); false
+// for anything else, including non-ELF files and pipes (peeking would eat a pipe's bytes, so a
+// BPF object on a pipe is not recognised: give its path).
 bool is_bpf_object(const std::string &path);
 
 ProgramOutcome check_program(const ProgramRequest &rq);

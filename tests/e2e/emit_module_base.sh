@@ -37,7 +37,7 @@ cmp bad-own.btf out.btf || die "bad-own.ko: emit changed the module"
 expect_exit 0 "$KFUNCBTF" emit -q m.ko -B bad-base.btf -o out.btf
 cmp split.btf out.btf || die "m.ko on bad-base.btf: emit changed the module"
 expect_exit 2 "$KFUNCBTF" check --as module -B bad-base.btf m.ko
-expect_grep "base BTF is not valid: base: .BTF+0x18: [1] INT 'int': nr_bits exceeds type_size" "$T/err"
+expect_grep "base BTF is not valid: bad-base.btf+0x18: [1] INT 'int': nr_bits exceeds type_size" "$T/err"
 
 # The same base as the module's own .BTF.base: the kernel checks it (btf_parse_base), so does emit.
 echo sentinel > out.btf
