@@ -9,7 +9,6 @@
 need python3 objcopy timeout
 need_fixture gcc-dwarf5.o
 craft="$KFB_SRC/tests/e2e/craft.py"
-bounded() { ( ulimit -v 1000000; exec timeout 10 "$@" ); }
 cd "$T"
 objcopy --compress-debug-sections=zlib "$KFB_FIXTURES/gcc-dwarf5.o" z.o
 # The intact compressed object reads as the plain one.

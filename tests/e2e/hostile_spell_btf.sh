@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 need python3 timeout
 craft="$KFB_SRC/tests/e2e/craft.py"
-bounded() { ( ulimit -v 1000000; exec timeout 10 "$@" ); }
 cd "$T"
 python3 "$craft" btf-spell self.btf proto-self
 python3 "$craft" btf-spell cyc.btf ptr-proto-cycle

@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 need clang python3 readelf timeout
 craft="$KFB_SRC/tests/e2e/craft.py"
-bounded() { ( ulimit -v 1000000; exec timeout 10 "$@" ); }
 cd "$T"
 {
   echo "extern int (*v1)(int, int);"

@@ -74,3 +74,15 @@ fixtures() {
   [ -d "$KFB_FIXTURES" ] || skip "fixtures not built at $KFB_FIXTURES"
   ls "$KFB_FIXTURES"/*.o 2>/dev/null
 }
+
+# bounded CMD...: CMD with 10 s and, where kfuncbtf can start in it, 1 GB of address space (a
+# sanitizer build reserves terabytes of shadow memory: there only the time bound applies).
+bounded() {
+  if [ -z "${KFB_VLIMIT:-}" ]; then
+    KFB_VLIMIT=unlimited
+    if { ( ulimit -v 1000000; ASAN_OPTIONS=abort_on_error=0 exec "$KFUNCBTF" --version ) >/dev/null 2>&1; } 2>/dev/null; then
+      KFB_VLIMIT=1000000
+    fi
+  fi
+  ( ulimit -v "$KFB_VLIMIT"; exec timeout 10 "$@" )
+}
