@@ -34,6 +34,7 @@
 
 #include "bpf/object.h"
 #include "btf/btf.h"
+#include "support/diag.h"
 
 namespace kfb::bpf {
 
@@ -54,7 +55,8 @@ struct Kernel {
   std::set<std::string> sleepable, destructive;
 };
 
-enum class FindingLevel { Error, Warning, Note };
+// A finding's level is a diagnostic's severity (support/diag.h).
+using FindingLevel = Severity;
 
 struct Finding {
   FindingLevel level = FindingLevel::Error;

@@ -142,15 +142,6 @@ std::string check_report_json(const CheckRequest &rq, const CheckOutcome &r, int
 
 namespace {
 
-const char *level_name(bpf::FindingLevel l) {
-  switch (l) {
-    case bpf::FindingLevel::Error: return "error";
-    case bpf::FindingLevel::Warning: return "warning";
-    case bpf::FindingLevel::Note: break;
-  }
-  return "note";
-}
-
 }  // namespace
 
 std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &r, int verbose) {
@@ -159,7 +150,7 @@ std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &
     if (f.level == bpf::FindingLevel::Note && !verbose) continue;
     std::string where = f.loc.file;
     if (f.loc.line) where += strfmt(":%u:%u", f.loc.line, f.loc.col);
-    t += strfmt("%s: %s: %s (%s%s%s): %s [target %s]\n", where.c_str(), level_name(f.level), f.program.c_str(),
+    t += strfmt("%s: %s: %s (%s%s%s): %s [target %s]\n", where.c_str(), severity_name(f.level), f.program.c_str(),
                 f.section.c_str(), f.member.empty() ? "" : ", ", f.member.c_str(), f.message.c_str(),
                 f.target.c_str());
     size_t pos = 0;
@@ -224,14 +215,7 @@ std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &
   for (const bpf::Finding &f : r.findings) {
     if (f.level == bpf::FindingLevel::Note && !verbose) continue;
     j.begin_object();
-    j.key("severity").value(level_name(f.level));
-    j.key("rule").value(f.rule);
-    j.key("type_id").value(0);
-    j.key("kind").value("FUNC");
-    j.key("name").value(f.kfunc);
-    j.key("message").value(f.message);
-    j.key("file").value(f.loc.file);
-    j.key("line").value(f.loc.line);
+    write_diag_fields(j, Diag{f.level, f.rule, 0, "FUNC", f.kfunc, f.message, f.loc.file, f.loc.line});
     j.key("col").value(f.loc.col);
     j.key("program").value(f.program);
     j.key("section").value(f.section);
@@ -270,7 +254,7 @@ std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome 
     if (f.level == bpf::FindingLevel::Note && !verbose) continue;
     j.begin_object();
     j.key("ruleId").value(f.rule);
-    j.key("level").value(level_name(f.level));
+    j.key("level").value(severity_name(f.level));
     std::string text = f.program + " (" + f.section + (f.member.empty() ? "" : ", " + f.member) + "): " + f.message +
                        " [target " + f.target + "]";
     if (!f.detail.empty()) text += "\n" + f.detail;

@@ -53,8 +53,7 @@ std::string DiagSink::format(const Diag &d) {
   return s;
 }
 
-void write_diag_json(JsonWriter &j, const Diag &d) {
-  j.begin_object();
+void write_diag_fields(JsonWriter &j, const Diag &d) {
   j.key("severity").value(severity_name(d.severity));
   j.key("rule").value(d.rule);
   j.key("type_id").value(d.type_id);
@@ -63,6 +62,11 @@ void write_diag_json(JsonWriter &j, const Diag &d) {
   j.key("message").value(d.message);
   j.key("file").value(d.file);
   j.key("line").value(d.line);
+}
+
+void write_diag_json(JsonWriter &j, const Diag &d) {
+  j.begin_object();
+  write_diag_fields(j, d);
   j.end_object();
 }
 

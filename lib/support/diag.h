@@ -69,6 +69,8 @@ class DiagSink {
 // Every command's JSON for findings: `key`: [{severity, rule, type_id, kind, name, message, file,
 // line}, ...], notes only with `notes`.
 void write_diag_json(JsonWriter &j, const Diag &d);
+// The same keys without the braces, for a record that adds its own after them.
+void write_diag_fields(JsonWriter &j, const Diag &d);
 void write_diags_json(JsonWriter &j, const char *key, const DiagSink &diags, bool notes = true);
 
 }  // namespace kfb
