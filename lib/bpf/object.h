@@ -65,6 +65,11 @@ struct SectionDef {
 // '?' (autoload off) is ignored.
 SectionDef section_def(std::string_view sec_name);
 
+// The kfunc hook the verifier looks a program type up in (bpf_prog_type_to_kfunc_hook,
+// kernel/bpf/btf.c): "tracing" for BPF_PROG_TYPE_LSM, "none" for a type with no hook (only
+// "common" kfuncs), "" when not known here (BPF_PROG_TYPE_EXT takes its target's type).
+std::string_view kfunc_hook(std::string_view prog_type);
+
 struct SrcLoc {
   std::string file;  // as the compiler wrote it ("testdata/bpf/kfuncs.bpf.c"); "" when unknown
   uint32_t line = 0, col = 0;

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "btf/cname.h"
 #include "support/vocab.h"
@@ -29,32 +31,70 @@ struct Resolved {
   bool kfunc = false;    // DECL_TAG bpf_kfunc on the FUNC
 };
 
-bool tagged_kfunc(const btf::Btf &b, uint32_t func_id) {
-  for (uint32_t t : b.decl_tags_of(func_id)) {
-    btf::Type tag = b.type(t);
-    if (tag.component_idx() == -1 && tag.name() == vocab::kKfuncTag) return true;
+// What the rules look up in one BTF's own types, found in one pass: the first FUNC and STRUCT of
+// each name the object asks about, and the FUNCs tagged bpf_kfunc. A vmlinux has ~126,000
+// types and an object a few dozen names: indexing every name would cost more than the check.
+struct Lookup {
+  std::unordered_map<std::string_view, uint32_t> func, strct;
+  std::unordered_set<uint32_t> kfuncs;
+  uint32_t first(const std::unordered_map<std::string_view, uint32_t> &m, std::string_view name) const {
+    auto it = m.find(name);
+    return it == m.end() ? 0 : it->second;
   }
-  return false;
+};
+
+Lookup scan(const btf::Btf &b, const std::unordered_set<std::string_view> &wanted) {
+  Lookup l;
+  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
+    btf::Type t = b.type(id);
+    switch (t.kind()) {
+      case btf::Kind::FUNC:
+        if (wanted.count(t.name())) l.func.emplace(t.name(), id);  // the first one stays
+        break;
+      case btf::Kind::STRUCT:
+        if (wanted.count(t.name())) l.strct.emplace(t.name(), id);
+        break;
+      case btf::Kind::DECL_TAG:
+        if (t.component_idx() == -1 && t.name() == vocab::kKfuncTag) l.kfuncs.insert(t.type());
+        break;
+      default:
+        break;
+    }
+  }
+  return l;
 }
 
-uint32_t own_func(const btf::Btf &b, const std::string &name) {
-  for (uint32_t id : b.find(name, btf::Kind::FUNC))
-    if (id >= b.start_id()) return id;
-  return 0;
+// One Lookup per BTF of the target: [0] vmlinux, [1 + i] module i.
+std::vector<Lookup> scan_target(const Object &obj, const Kernel &k) {
+  std::unordered_set<std::string_view> wanted;
+  std::vector<std::string> ops_names;
+  for (const Extern &e : obj.externs)
+    if (e.func) wanted.insert(e.essential);
+  for (const Program &p : obj.programs)
+    if (!p.struct_ops_type.empty()) {
+      ops_names.push_back(essential_name(p.struct_ops_type));
+      ops_names.push_back("bpf_struct_ops_" + ops_names.back());
+    }
+  for (const std::string &n : ops_names) wanted.insert(n);
+  std::vector<Lookup> out;
+  out.push_back(k.vmlinux ? scan(*k.vmlinux, wanted) : Lookup{});
+  for (const btf::Btf *m : k.modules) out.push_back(scan(*m, wanted));
+  return out;
 }
 
-Resolved resolve(const Object &obj, const Extern &e, const Kernel &k) {
+Resolved resolve(const Object &obj, const Extern &e, const Kernel &k, const std::vector<Lookup> &ls) {
   Resolved r;
-  if (uint32_t id = k.vmlinux ? k.vmlinux->find_first(e.essential, btf::Kind::FUNC) : 0) {
+  size_t at = 0;
+  if (uint32_t id = k.vmlinux ? ls[0].first(ls[0].func, e.essential) : 0) {
     r.found = true, r.btf = k.vmlinux, r.btf_name = "vmlinux", r.func_id = id;
   } else {
     for (size_t i = 0; i < k.modules.size() && !r.found; i++)
-      if (uint32_t mid = own_func(*k.modules[i], e.essential))
-        r.found = true, r.btf = k.modules[i], r.btf_name = k.module_names[i], r.func_id = mid;
+      if (uint32_t mid = ls[1 + i].first(ls[1 + i].func, e.essential))
+        r.found = true, r.btf = k.modules[i], r.btf_name = k.module_names[i], r.func_id = mid, at = 1 + i;
   }
   if (!r.found) return r;
   r.compat = obj.btf && types_compat(*obj.btf, e.type_id, *r.btf, r.btf->type(r.func_id).type());
-  r.kfunc = tagged_kfunc(*r.btf, r.func_id);
+  r.kfunc = ls[at].kfuncs.count(r.func_id) > 0;
   return r;
 }
 
@@ -72,27 +112,45 @@ bool restricted_for(const std::set<std::string> &scope, const std::string &ops) 
   return it != scope.end() && it->rfind(prefix, 0) == 0;
 }
 
+// btf_kfunc_is_allowed's set lookups: a set registered for every type ("common") or for the
+// program's hook. True when the kfunc or the program's hook is not known here.
+bool registered_for(const Kernel &k, const std::string &kfunc, const std::string &prog_type) {
+  std::string_view hook = kfunc_hook(prog_type);
+  auto it = k.hooks.find(kfunc);
+  if (hook.empty() || it == k.hooks.end()) return true;
+  for (const std::string &h : it->second)
+    if (h == "common" || h == hook) return true;
+  return false;
+}
+
 }  // namespace
 
-std::map<std::string, uint32_t> ops_slots(const btf::Btf &btf, const std::string &ops) {
+namespace {
+
+std::map<std::string, uint32_t> slots_of(const btf::Btf &btf, uint32_t struct_id) {
   std::map<std::string, uint32_t> out;
-  for (uint32_t id : btf.find(ops, btf::Kind::STRUCT)) {
-    btf::Type t = btf.type(id);
-    bool kflag = t.kflag();
-    for (const btf::Member &m : t.members()) {
-      uint32_t bits = kflag ? (m.offset & 0xffffff) : m.offset;
-      out.emplace(std::string(btf.str(m.name_off)), bits / 64);  // byte offset / 8
-    }
-    break;
+  btf::Type t = btf.type(struct_id);
+  bool kflag = t.kflag();
+  for (const btf::Member &m : t.members()) {
+    uint32_t bits = kflag ? (m.offset & 0xffffff) : m.offset;
+    out.emplace(std::string(btf.str(m.name_off)), bits / 64);  // byte offset / 8
   }
   return out;
 }
 
+}  // namespace
+
+std::map<std::string, uint32_t> ops_slots(const btf::Btf &btf, const std::string &ops) {
+  uint32_t id = btf.find_first(ops, btf::Kind::STRUCT);
+  return id ? slots_of(btf, id) : std::map<std::string, uint32_t>{};
+}
+
 RuleResult check_rules(const Object &obj, const Kernel &k) {
   RuleResult out;
+  std::vector<Lookup> ls = scan_target(obj, k);
   std::vector<Resolved> slots;
   slots.reserve(obj.externs.size());
-  for (const Extern &e : obj.externs) slots.push_back(e.func ? resolve(obj, e, k) : Resolved{});
+  for (const Extern &e : obj.externs) slots.push_back(e.func ? resolve(obj, e, k, ls) : Resolved{});
 
   if (!k.kfunc_tags)
     out.not_applied.push_back("'calling kernel function ... is not allowed' for functions that are not "
@@ -100,8 +158,10 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
   if (!k.have_scopes)
     out.not_applied.push_back("callback scopes: the target's BTF has no bpf_kfunc_scope tags and no "
                               "--scopes file was given");
-  out.not_applied.push_back("program types a kfunc set is registered for (SYSCALL, TRACING, ...): "
-                            "not in BTF");
+  if (!k.have_hooks)
+    out.not_applied.push_back("program types a kfunc set is registered for (SYSCALL, TRACING, ...): the "
+                              "target's BTF has no bpf_kfunc_hooks tags and no --scopes file gave hooks: "
+                              "lines (tools/scopes/gen-hooks)");
   if (!k.have_flags)
     out.not_applied.push_back("sleepable and destructive kfunc rules: no KF_* flags (give a vmlinux with "
                               "a symbol table and .BTF_ids)");
@@ -163,11 +223,8 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
       // find_struct_ops_kern_types: the map value type "bpf_struct_ops_<ops>" first (vmlinux, then
       // modules), then <ops> in the same BTF.
       std::string vtype = "bpf_struct_ops_" + ops;
-      bool have_vtype = k.vmlinux->find_first(vtype, btf::Kind::STRUCT) != 0;
-      for (const btf::Btf *m : k.modules)
-        if (!have_vtype)
-          for (uint32_t id : m->find(vtype, btf::Kind::STRUCT)) have_vtype |= id >= m->start_id();
-      bool have_type = have_vtype;
+      bool have_type = false;
+      for (const Lookup &l : ls) have_type = have_type || l.first(l.strct, vtype) != 0;
       Finding f;
       f.rule = "struct-ops", f.program = p.name, f.section = p.section, f.member = member;
       f.target = k.name, f.loc.file = obj.path;
@@ -176,11 +233,13 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
         out.findings.push_back(f);
         continue;
       }
+      // <ops> itself: vmlinux's, else the last module that has it (as before: the BTF whose
+      // member list libbpf reads).
       const btf::Btf *owner = k.vmlinux;
-      if (!k.vmlinux->find_first(ops, btf::Kind::STRUCT))
-        for (const btf::Btf *m : k.modules)
-          if (m->find_first(ops, btf::Kind::STRUCT)) owner = m;
-      auto members = ops_slots(*owner, ops);
+      uint32_t ops_id = ls[0].first(ls[0].strct, ops);
+      for (size_t i = 0; !ls[0].first(ls[0].strct, ops) && i < k.modules.size(); i++)
+        if (uint32_t id = ls[1 + i].first(ls[1 + i].strct, ops)) owner = k.modules[i], ops_id = id;
+      auto members = ops_id ? slots_of(*owner, ops_id) : std::map<std::string, uint32_t>{};
       if (!members.count(p.member)) {
         f.message = "libbpf: struct_ops init_kern " + p.struct_ops_map + ": Cannot find member " +
                     p.member + " in kernel BTF";
@@ -223,6 +282,10 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
       // Resolved and compatible: the verifier's checks at the call.
       if (k.kfunc_tags && !r.kfunc) {
         add(FindingLevel::Error, "not-a-kfunc", loc, e, "calling kernel function " + e.essential + " is not allowed");
+        continue;
+      }
+      if (k.have_hooks && !registered_for(k, e.essential, p.def.prog_type)) {
+        add(FindingLevel::Error, "prog-type", loc, e, "calling kernel function " + e.essential + " is not allowed");
         continue;
       }
       if (k.have_scopes && !ops.empty()) {

@@ -23,6 +23,9 @@
 // 3. callback scope: a struct_ops program of `ops` member M calling a kfunc whose scope for
 //    `ops` excludes M (scx_kfunc_context_filter in 7.3).
 // 4. KF_SLEEPABLE from a non-sleepable program; KF_DESTRUCTIVE (CAP_SYS_BOOT).
+// 5. program type: no set holding the kfunc is registered for the program's hook nor for
+//    every type (btf_kfunc_is_allowed; the hooks come from the target's bpf_kfunc_hooks tags
+//    or a scope file's hooks: lines).
 // Only the uses each program reaches count (Program::uses: subprograms attributed to each).
 #pragma once
 
@@ -50,6 +53,11 @@ struct Kernel {
   bool have_scopes = false;
   std::string scopes_source;                   // "bpf_kfunc_scope tags", "--scopes FILE"
   std::map<std::string, std::set<std::string>> scopes;
+  // Program-type hooks each kfunc's sets are registered for (bpf_kfunc_hooks tags, else a
+  // scope file's hooks: lines); a kfunc with no entry is not judged. An empty list: no hook.
+  bool have_hooks = false;
+  std::string hooks_source;
+  std::map<std::string, std::vector<std::string>> hooks;
   // KF_* flags (a debug vmlinux's .BTF_ids): which kfuncs are sleepable, destructive.
   bool have_flags = false;
   std::set<std::string> sleepable, destructive;
@@ -62,7 +70,7 @@ struct Finding {
   FindingLevel level = FindingLevel::Error;
   std::string rule;     // "libbpf-not-found", "libbpf-incompatible", "poisoned-call",
                         // "poisoned-silently", "guarded-missing", "not-a-kfunc", "scope",
-                        // "sleepable", "destructive", "struct-ops"
+                        // "sleepable", "destructive", "struct-ops", "prog-type"
   SrcLoc loc;           // the call (or the object's first use of the extern)
   std::string program, section, member;  // member: "sched_ext_ops.enqueue" or ""
   std::string kfunc;    // as declared in the program ("scx_bpf_dsq_move_to_local___v2")

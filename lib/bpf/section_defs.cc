@@ -2,6 +2,7 @@
 // type, expected attach type, sleepable. The entries and their order are libbpf's (the first
 // match wins, so order is part of the rule); flags other than SEC_SLEEPABLE do not matter here.
 #include <array>
+#include <utility>
 #include <string_view>
 
 #include "bpf/object.h"
@@ -147,6 +148,26 @@ bool matches(std::string_view pattern, std::string_view name) {
 }
 
 }  // namespace
+
+std::string_view kfunc_hook(std::string_view prog_type) {
+  static constexpr std::pair<std::string_view, std::string_view> kHooks[] = {
+      {"XDP", "xdp"},           {"SCHED_CLS", "tc"},          {"STRUCT_OPS", "struct_ops"},
+      {"TRACING", "tracing"},   {"TRACEPOINT", "tracing"},    {"RAW_TRACEPOINT", "tracing"},
+      {"PERF_EVENT", "tracing"}, {"LSM", "tracing"},          {"SYSCALL", "syscall"},
+      {"CGROUP_SKB", "cgroup"}, {"CGROUP_SOCK", "cgroup"},    {"CGROUP_DEVICE", "cgroup"},
+      {"CGROUP_SOCK_ADDR", "cgroup"}, {"CGROUP_SOCKOPT", "cgroup"}, {"CGROUP_SYSCTL", "cgroup"},
+      {"SOCK_OPS", "cgroup"},   {"SCHED_ACT", "sched_act"},   {"SK_SKB", "sk_skb"},
+      {"SOCKET_FILTER", "socket_filter"}, {"LWT_OUT", "lwt"}, {"LWT_IN", "lwt"},
+      {"LWT_XMIT", "lwt"},      {"LWT_SEG6LOCAL", "lwt"},     {"NETFILTER", "netfilter"},
+      {"KPROBE", "kprobe"}};
+  constexpr std::string_view kPrefix = "BPF_PROG_TYPE_";
+  if (!prog_type.starts_with(kPrefix)) return "";
+  prog_type.remove_prefix(kPrefix.size());
+  if (prog_type == "EXT" || prog_type == "UNSPEC") return "";
+  for (const auto &[type, hook] : kHooks)
+    if (type == prog_type) return hook;
+  return "none";
+}
 
 SectionDef section_def(std::string_view sec_name) {
   if (sec_name.starts_with('?')) sec_name.remove_prefix(1);

@@ -55,45 +55,72 @@ std::vector<std::string> module_files(const std::string &arg) {
   return out;
 }
 
-bool any_kfunc_tag(const btf::Btf &b) {
-  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
-    btf::Type t = b.type(id);
-    if (t.kind() == btf::Kind::DECL_TAG && t.component_idx() == -1 && t.name() == vocab::kKfuncTag) return true;
+// "<ops>:0x<mask>" of a bpf_kfunc_scope tag (what emit writes) -> "<ops>.<member>" of kfunc.
+void scope_mask_tag(const btf::Btf &b, std::string_view v, const std::string &fname,
+                    std::map<std::string, std::map<uint32_t, std::string>> &slot_names, bpf::Kernel &k) {
+  size_t colon = v.find(":0x");
+  if (colon == std::string_view::npos) return;
+  std::string ops(v.substr(0, colon));
+  std::string_view hex = v.substr(colon + 3);
+  if (!slot_names.count(ops)) {
+    auto &m = slot_names[ops];
+    for (auto &[name, slot] : bpf::ops_slots(b, ops)) m.emplace(slot, name);
   }
-  return false;
+  const auto &slots = slot_names[ops];
+  auto &set = k.scopes[fname];
+  for (size_t i = 0; i < hex.size(); i++) {  // the last digit holds bits 0-3
+    char c = hex[hex.size() - 1 - i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+    for (int bit = 0; bit < 4; bit++)
+      if (d >> bit & 1) {
+        auto it = slots.find(static_cast<uint32_t>(i * 4 + bit));
+        if (it != slots.end()) set.insert(ops + "." + it->second);
+      }
+  }
+  k.have_scopes = true;
+  k.scopes_source = "bpf_kfunc_scope tags";
 }
 
-// bpf_kfunc_scope:<ops>:0x<mask> tags (what emit writes) -> kfunc -> "<ops>.<member>".
-void scopes_from_mask_tags(const btf::Btf &b, bpf::Kernel &k) {
+// "<hook>,<hook>..." of a bpf_kfunc_hooks tag (what emit writes with a scope file's hooks:).
+void hooks_tag(std::string_view v, const std::string &fname, bpf::Kernel &k) {
+  std::vector<std::string> &hooks = k.hooks[fname];
+  hooks.clear();
+  for (size_t at = 0; at <= v.size();) {
+    size_t comma = std::min(v.find(',', at), v.size());
+    if (std::string_view h = v.substr(at, comma - at); !h.empty() && h != "none") hooks.emplace_back(h);
+    at = comma + 1;
+  }
+  k.have_hooks = true;
+  k.hooks_source = "bpf_kfunc_hooks tags";
+}
+
+// One pass over a target BTF's own DECL_TAGs: does it tag kfuncs, and the scope masks and
+// program-type hooks emit wrote.
+void read_tags(const btf::Btf &b, bpf::Kernel &k) {
   std::map<std::string, std::map<uint32_t, std::string>> slot_names;  // ops -> slot -> member
   for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
     btf::Type t = b.type(id);
     if (t.kind() != btf::Kind::DECL_TAG || t.component_idx() != -1) continue;
     std::string_view v = t.name();
-    if (v.rfind(vocab::kScopeTagPrefix, 0) != 0) continue;
-    v.remove_prefix(vocab::kScopeTagPrefix.size());
-    size_t colon = v.find(":0x");
-    if (colon == std::string_view::npos) continue;
-    std::string ops(v.substr(0, colon));
-    std::string_view hex = v.substr(colon + 3);
-    if (!slot_names.count(ops)) {
-      auto &m = slot_names[ops];
-      for (auto &[name, slot] : bpf::ops_slots(b, ops)) m.emplace(slot, name);
+    if (v == vocab::kKfuncTag) {
+      k.kfunc_tags = true;
+    } else if (v.starts_with(vocab::kScopeTagPrefix)) {
+      scope_mask_tag(b, v.substr(vocab::kScopeTagPrefix.size()), std::string(b.type(t.type()).name()), slot_names, k);
+    } else if (v.starts_with(vocab::kHooksTagPrefix)) {
+      hooks_tag(v.substr(vocab::kHooksTagPrefix.size()), std::string(b.type(t.type()).name()), k);
     }
-    const auto &slots = slot_names[ops];
-    std::string fname(b.type(t.type()).name());
-    auto &set = k.scopes[fname];
-    for (size_t i = 0; i < hex.size(); i++) {  // the last digit holds bits 0-3
-      char c = hex[hex.size() - 1 - i];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
-      for (int bit = 0; bit < 4; bit++)
-        if (d >> bit & 1) {
-          auto it = slots.find(static_cast<uint32_t>(i * 4 + bit));
-          if (it != slots.end()) set.insert(ops + "." + it->second);
-        }
+  }
+}
+
+// The FUNCs a BTF tags bpf_kfunc, by name (a kfunc list without sets, for a scope file).
+void tagged_kfuncs(const btf::Btf &b, kfunc::KfuncList &ks) {
+  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
+    btf::Type t = b.type(id);
+    if (t.kind() == btf::Kind::DECL_TAG && t.component_idx() == -1 && t.name() == vocab::kKfuncTag) {
+      kfunc::Kfunc f;
+      f.name = std::string(b.type(t.type()).name());
+      ks.kfuncs.push_back(std::move(f));
     }
-    k.have_scopes = true;
-    k.scopes_source = "bpf_kfunc_scope tags";
   }
 }
 
@@ -115,12 +142,9 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
       if (n.size() > 3 && n.compare(n.size() - 3, 3, ".ko") == 0) n.resize(n.size() - 3);
       k.module_names.push_back(n);
     }
-  k.kfunc_tags = any_kfunc_tag(*k.vmlinux);
-  for (const btf::Btf *m : k.modules) k.kfunc_tags = k.kfunc_tags || any_kfunc_tag(*m);
-
-  // Scopes: the target's own tags, else the scope file (its set: lines need the .BTF_ids sets).
-  scopes_from_mask_tags(*k.vmlinux, k);
-  for (const btf::Btf *m : k.modules) scopes_from_mask_tags(*m, k);
+  // Kfunc tags, scopes and hooks: the target's own tags first (else the scope file, below).
+  read_tags(*k.vmlinux, k);
+  for (const btf::Btf *m : k.modules) read_tags(*m, k);
 
   // The kfunc list of a vmlinux ELF: set names and KF_* flags when it has symbols.
   DiagSink kd;
@@ -135,16 +159,11 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
       if (f.flags & kfunc::KF_DESTRUCTIVE) k.destructive.insert(f.name);
     }
   }
-  if (!k.have_scopes && !scopes.empty()) {
-    if (!have_sets) {  // the tagged FUNCs by name, no sets
-      for (uint32_t id = 1; id < k.vmlinux->type_cnt(); id++) {
-        btf::Type t = k.vmlinux->type(id);
-        if (t.kind() == btf::Kind::DECL_TAG && t.component_idx() == -1 && t.name() == vocab::kKfuncTag) {
-          kfunc::Kfunc f;
-          f.name = std::string(k.vmlinux->type(t.type()).name());
-          ks.kfuncs.push_back(std::move(f));
-        }
-      }
+  // The scope file gives what the target's own tags do not: scopes, program-type hooks.
+  if ((!k.have_scopes || !k.have_hooks) && !scopes.empty()) {
+    if (!have_sets) {  // the tagged FUNCs by name, no sets (the file's members: lines name them)
+      tagged_kfuncs(*k.vmlinux, ks);
+      for (const btf::Btf *m : k.modules) tagged_kfuncs(*m, ks);
       std::sort(ks.kfuncs.begin(), ks.kfuncs.end(),
                 [](const kfunc::Kfunc &a, const kfunc::Kfunc &b) { return a.name < b.name; });
     }
@@ -152,10 +171,19 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
     DiagSink sd;
     kfunc::apply_scope_file(scopes, sf.data(), ks, sd, false);
     for (const Diag &d : sd.all()) pt.scope_problems.push_back(DiagSink::format(d));
-    for (const kfunc::Kfunc &f : ks.kfuncs)
-      for (const kfunc::OpsMember &m : f.scopes) k.scopes[f.name].insert(m.ops + "." + m.member);
-    k.have_scopes = true;
-    k.scopes_source = "--scopes " + scopes;
+    if (!k.have_scopes) {
+      for (const kfunc::Kfunc &f : ks.kfuncs)
+        for (const kfunc::OpsMember &m : f.scopes) k.scopes[f.name].insert(m.ops + "." + m.member);
+      k.have_scopes = true;
+      k.scopes_source = "--scopes " + scopes;
+    }
+    if (!k.have_hooks)
+      for (const kfunc::Kfunc &f : ks.kfuncs)
+        if (f.hooks_known) {
+          k.hooks[f.name] = f.hooks;
+          k.have_hooks = true;
+          k.hooks_source = "--scopes " + scopes;
+        }
   }
   pt.name = k.name;
   pt.modules = k.modules.size();
@@ -163,6 +191,8 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
   pt.scopes = k.have_scopes;
   pt.scopes_source = k.scopes_source;
   pt.flags = k.have_flags;
+  pt.hooks = k.have_hooks;
+  pt.hooks_source = k.hooks_source;
   return td;
 }
 

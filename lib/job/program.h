@@ -36,8 +36,8 @@ struct ProgramRequest {
 struct ProgramTarget {
   std::string name;                      // the --kernel-btf path
   size_t modules = 0;
-  bool kfunc_tags = false, scopes = false, flags = false;
-  std::string scopes_source;
+  bool kfunc_tags = false, scopes = false, flags = false, hooks = false;
+  std::string scopes_source, hooks_source;
   std::vector<std::string> not_applied;  // once per target
   std::vector<std::string> scope_problems;  // the scope file's lines this target cannot use
 };

@@ -20,7 +20,8 @@ std::string emit_summary_text(const EmitRequest &rq, const EmitOutcome &r) {
               s.twins_reused, s.copied_tags);
   t += strfmt("  trimmed protos:  %zu added, %zu reused (dedup)\n", s.protos_added, s.protos_reused);
   t += strfmt("  per-arg tags:    %zu bpf_kfunc_arg, %zu bpf_kfunc_ret\n", s.arg_tags, s.ret_tags);
-  t += strfmt("  scope tags:      %zu bpf_kfunc_scope, %zu bpf_kfunc_calls", s.scope_tags, s.calls_tags);
+  t += strfmt("  scope tags:      %zu bpf_kfunc_scope, %zu bpf_kfunc_calls, %zu bpf_kfunc_hooks", s.scope_tags,
+              s.calls_tags, s.hook_tags);
   if (s.scope_lines_elsewhere)
     t += strfmt(" (%zu scope-file lines name kfuncs this module does not have)", s.scope_lines_elsewhere);
   t += '\n';
@@ -47,7 +48,7 @@ std::string emit_summary_json(const EmitRequest &rq, const EmitOutcome &r, bool 
       {"copied_tags", s.copied_tags}, {"protos_added", s.protos_added},
       {"protos_reused", s.protos_reused}, {"arg_tags", s.arg_tags},
       {"ret_tags", s.ret_tags},       {"scope_tags", s.scope_tags},
-      {"calls_tags", s.calls_tags},   {"scope_lines_elsewhere", s.scope_lines_elsewhere},
+      {"calls_tags", s.calls_tags},   {"hook_tags", s.hook_tags}, {"scope_lines_elsewhere", s.scope_lines_elsewhere},
       {"arena_attrs", s.arena_attrs}, {"arena_protos", s.arena_protos},
       {"types_before", s.types_before - 1}, {"types_after", s.types_after - 1}};
   for (const auto &[key, n] : counts) j.key(key).value(static_cast<uint64_t>(n));
@@ -60,7 +61,8 @@ std::string emit_summary_json(const EmitRequest &rq, const EmitOutcome &r, bool 
 
 std::string emit_counts(const EmitOutcome &r) {
   const kfunc::EmitStats &s = r.stats;
-  size_t tags = s.kfunc_tags + s.fastcall_tags + s.copied_tags + s.arg_tags + s.ret_tags + s.scope_tags + s.calls_tags;
+  size_t tags = s.kfunc_tags + s.fastcall_tags + s.copied_tags + s.arg_tags + s.ret_tags + s.scope_tags + s.calls_tags +
+                s.hook_tags;
   return strfmt("%zu kfuncs, %zu twins (%zu new), %zu tags added, %zu types added", s.kfuncs,
                 s.twins_added + s.twins_reused, s.twins_added, tags, s.added());
 }
@@ -174,9 +176,10 @@ std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &
           w += f.level == bpf::FindingLevel::Warning;
         }
       t += strfmt("%s: target %s: %zu programs, %zu errors, %zu warnings (modules %zu; kfunc tags %s; scopes %s; "
-                  "KF_* flags %s)\n",
+                  "KF_* flags %s; hooks %s)\n",
                   rq.file.c_str(), pt.name.c_str(), r.obj.programs.size(), e, w, pt.modules,
-                  pt.kfunc_tags ? "yes" : "no", pt.scopes ? pt.scopes_source.c_str() : "none", pt.flags ? "yes" : "no");
+                  pt.kfunc_tags ? "yes" : "no", pt.scopes ? pt.scopes_source.c_str() : "none", pt.flags ? "yes" : "no",
+                  pt.hooks ? pt.hooks_source.c_str() : "none");
     }
   return t;
 }
@@ -194,6 +197,7 @@ std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &
     j.key("kfunc_tags").value(pt.kfunc_tags);
     j.key("scopes").value(pt.scopes ? pt.scopes_source : "");
     j.key("flags").value(pt.flags);
+    j.key("hooks").value(pt.hooks ? pt.hooks_source : "");
     j.key("not_applied").begin_array();
     for (const std::string &n : pt.not_applied) j.value(n);
     j.end_array();

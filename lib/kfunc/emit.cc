@@ -69,6 +69,7 @@ namespace {
 
 using vocab::kArgTagPrefix;
 using vocab::kFastcallTag;
+using vocab::kHooksTagPrefix;
 using vocab::kKfuncTag;
 using vocab::kRetTagPrefix;
 
@@ -114,6 +115,7 @@ class Emitter {
   uint32_t trimmed_proto(uint32_t proto, size_t e);
   uint32_t new_proto(uint32_t ret, const std::vector<btf::NewParam> &ps, bool trimmed);
   void scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec);
+  void hooks(const Kfunc &k, uint32_t f, EmitRecord &rec);
   void arena(const Kfunc &k, uint32_t f, EmitRecord &rec);
   bool ensure_tag(uint32_t target, const std::string &value, int32_t cidx, EmitRecord &rec,
                   size_t &counter);
@@ -464,6 +466,27 @@ void Emitter::scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec) {
   }
 }
 
+// "bpf_kfunc_hooks:<hook>,...": where the kfunc's sets are registered. One tag per FUNC; an
+// existing one with another value is an error, as for scope masks.
+void Emitter::hooks(const Kfunc &k, uint32_t f, EmitRecord &rec) {
+  if (!k.hooks_known) return;
+  std::string value(kHooksTagPrefix);
+  for (const std::string &h : k.hooks) value += (value.size() == kHooksTagPrefix.size() ? "" : ",") + h;
+  if (k.hooks.empty()) value += "none";
+  for (uint32_t t : b_.decl_tags_of(f)) {
+    Type tt = b_.type(t);
+    if (tt.component_idx() != -1 || !tt.name().starts_with(kHooksTagPrefix)) continue;
+    if (tt.name() != value)
+      error("emit-scope", k, f,
+            strfmt("existing tag '%s' [%u] disagrees with the computed %s", std::string(tt.name()).c_str(), t,
+                   value.c_str()));
+    return;
+  }
+  b_.add_decl_tag(value, f, -1);
+  st_.hook_tags++;
+  rec.tags_added++;
+}
+
 void Emitter::process(const Kfunc &k, uint32_t f, EmitRecord &rec) {
   Type ft = b_.type(f);
   uint32_t proto = ft.type();
@@ -528,6 +551,7 @@ void Emitter::process(const Kfunc &k, uint32_t f, EmitRecord &rec) {
   if (o_.features.scopes) {
     scopes(k, f, false, rec);
     scopes(k, f, true, rec);
+    hooks(k, f, rec);
   }
   rec.proto_id = b_.type(f).type();
 }

@@ -72,6 +72,7 @@ struct EmitStats {
   size_t ret_tags = 0;        // bpf_kfunc_ret:* tags added
   size_t scope_tags = 0;      // bpf_kfunc_scope:<ops>:0x... tags added
   size_t calls_tags = 0;      // bpf_kfunc_calls:<ops>:0x... tags added
+  size_t hook_tags = 0;       // bpf_kfunc_hooks:<hook>,... tags added
   size_t scope_lines_elsewhere = 0;  // scope-file lines about kfuncs a module does not have
   size_t arena_protos = 0;    // FUNC_PROTOs with address_space(1) pointers added
   size_t arena_attrs = 0;     // address_space(1) type attributes added

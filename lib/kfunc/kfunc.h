@@ -79,6 +79,10 @@ struct Kfunc {
   std::vector<std::string> tags;  // btf_decl_tag values on the function ("bpf_kfunc", ...)
   std::vector<OpsMember> scopes;  // bpf_kfunc_scope:<ops>.<member> (tags, then scope file)
   std::vector<OpsMember> calls;   // bpf_kfunc_calls:<ops>.<member>
+  // Program-type hooks its sets are registered for (scope file "hooks:<set>" lines), in
+  // vocab::kKfuncHooks order; known only when every one of its sets has such a line.
+  std::vector<std::string> hooks;
+  bool hooks_known = false;
   std::string file;               // DW_AT_decl_file as the compiler wrote it
   uint32_t line = 0;              // DW_AT_decl_line
 

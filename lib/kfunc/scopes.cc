@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+#include <map>
 
 #include "support/diag.h"
 #include "support/error.h"
@@ -81,6 +83,60 @@ void scopes_from_tags(Kfunc &k, DiagSink &diags) {
   }
 }
 
+namespace {
+
+// "hooks:<set> <hook>...": the program-type hooks the set is registered for. The lines come
+// from the whole kernel tree (tools/scopes/gen-hooks), so a set this object does not have is
+// no error here.
+void hooks_line(const std::vector<std::string_view> &words, const std::string &path, uint32_t lineno,
+                std::map<std::string, std::vector<bool>, std::less<>> &set_hooks, DiagSink &diags) {
+  std::string set(words[0].substr(6));
+  if (set.empty() || words.size() < 2) {
+    error(diags, set, path, lineno, "a hooks: line needs a set name and at least one hook (or 'none')");
+    return;
+  }
+  std::vector<bool> &mask = set_hooks[set];
+  mask.resize(std::size(vocab::kKfuncHooks));
+  for (size_t w = 1; w < words.size(); w++) {
+    auto it = std::find(std::begin(vocab::kKfuncHooks), std::end(vocab::kKfuncHooks), words[w]);
+    if (it == std::end(vocab::kKfuncHooks)) {
+      std::string all;
+      for (std::string_view h : vocab::kKfuncHooks) all += (all.empty() ? "" : ", ") + std::string(h);
+      error(diags, set, path, lineno,
+            strfmt("unknown hook '%s' (one of: %s)", std::string(words[w]).c_str(), all.c_str()));
+      continue;
+    }
+    mask[it - std::begin(vocab::kKfuncHooks)] = true;
+  }
+}
+
+// A kfunc's hooks are those of all its sets; known only when each of its sets has a line (the
+// verifier allows a kfunc wherever any set holding it is registered).
+void apply_hooks(const std::map<std::string, std::vector<bool>, std::less<>> &set_hooks, KfuncList &ks) {
+  if (set_hooks.empty()) return;
+  const size_t none = std::size(vocab::kKfuncHooks) - 1;
+  for (Kfunc &k : ks.kfuncs) {
+    if (k.sets.empty()) continue;
+    std::vector<bool> mask(std::size(vocab::kKfuncHooks));
+    bool known = true;
+    for (const std::string &s : k.sets) {
+      auto it = set_hooks.find(s);
+      if (it == set_hooks.end()) {
+        known = false;
+        break;
+      }
+      for (size_t i = 0; i < none; i++) mask[i] = mask[i] || it->second[i];
+    }
+    if (!known) continue;
+    k.hooks.clear();
+    for (size_t i = 0; i < none; i++)
+      if (mask[i]) k.hooks.emplace_back(vocab::kKfuncHooks[i]);
+    k.hooks_known = true;
+  }
+}
+
+}  // namespace
+
 size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
                         DiagSink &diags, bool module) {
   size_t skipped = 0;
@@ -111,6 +167,7 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
       if (Kfunc *k = ks.find(words[w]))
         if (std::find(k->sets.begin(), k->sets.end(), words[0]) == k->sets.end()) k->sets.push_back(words[0]);
   }
+  std::map<std::string, std::vector<bool>, std::less<>> set_hooks;  // set -> hook index -> registered
   std::string_view text = all;
   uint32_t lineno = 0;
   while (!text.empty()) {
@@ -137,6 +194,10 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
       i = j;
     }
     if (words.empty() || words[0].starts_with("members:")) continue;
+    if (words[0].starts_with("hooks:")) {
+      hooks_line(words, path, lineno, set_hooks, diags);
+      continue;
+    }
     std::string_view head = words[0];
     bool calls = false, set = false;
     if (head.starts_with("calls:")) calls = true, head = head.substr(6);
@@ -174,6 +235,7 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
       for (Kfunc *k : targets) add_unique(calls ? k->calls : k->scopes, m);
     }
   }
+  apply_hooks(set_hooks, ks);
   return skipped;
 }
 

@@ -31,5 +31,12 @@ inline constexpr std::string_view kArgTagPrefix = "bpf_kfunc_arg:";
 inline constexpr std::string_view kRetTagPrefix = "bpf_kfunc_ret:";
 inline constexpr std::string_view kScopeTagPrefix = "bpf_kfunc_scope:";
 inline constexpr std::string_view kCallsTagPrefix = "bpf_kfunc_calls:";
+// The program-type hooks a kfunc's sets are registered for (register_btf_kfunc_id_set), as
+// "bpf_kfunc_hooks:<hook>,<hook>" ("none": no call hook). Hook names are the kernel's
+// BTF_KFUNC_HOOK_* in lower case, in its order; "common" (BPF_PROG_TYPE_UNSPEC) is every type.
+inline constexpr std::string_view kHooksTagPrefix = "bpf_kfunc_hooks:";
+inline constexpr std::string_view kKfuncHooks[] = {"common", "xdp",    "tc",        "struct_ops",    "tracing",
+                                                   "syscall", "cgroup", "sched_act", "sk_skb",        "socket_filter",
+                                                   "lwt",    "netfilter", "kprobe", "none"};
 
 }  // namespace kfb::vocab

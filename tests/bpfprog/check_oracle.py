@@ -5,11 +5,18 @@
       (a) no error for any program the kernel accepted (every false positive listed: exit 1);
       (b) every refusal whose message class check claims has an error for that program
           (misses listed: exit 1); the other refusals counted by class.
+      with a scope file holding hooks: lines (tools/scopes/gen-hooks), "not allowed" refusals
+      outside sched_ext_ops are claimed when the file says the kfunc's sets are not registered
+      for the program's type (read here independently); others are a set's .filter (not claimed).
   check_oracle.py matrix KFUNCBTF MATRIX_DIR SCOPE_MATRIX.tsv KERNEL_BTF SCOPES
       every (kfunc, member) pair's allowed/not_allowed equals the kernel's (not_reached and
-      sub_caps_updated/sub_ecaps_updated excluded: the kernel refuses those members at attach).
+      sub_caps_updated/sub_ecaps_updated excluded: the kernel refuses those members at attach);
+      SYSCALL and tracing rows are compared when SCOPES has hooks: lines.
+  --hooks-from TEXT (either mode): each target's hooks must come from TEXT ("bpf_kfunc_hooks
+      tags", "--scopes FILE"): the rule is proven on the source it claims.
 """
 import json
+from importlib.machinery import SourceFileLoader
 import os
 import re
 import subprocess
@@ -47,6 +54,9 @@ def cls(msg):
     return "other", False
 
 
+HOOKS_FROM = None  # --hooks-from TEXT: every target must take its hooks from there
+
+
 def run_check(kfb, obj, kbtf, scopes):
     cmd = [kfb, "-v", "--json", "check", obj, "--kernel-btf", kbtf]
     if scopes:
@@ -54,10 +64,14 @@ def run_check(kfb, obj, kbtf, scopes):
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode not in (0, 1):
         raise SystemExit(f"check failed ({p.returncode}) on {obj}: {p.stderr.strip()}")
-    return json.loads(p.stdout)
+    rep = json.loads(p.stdout)
+    if HOOKS_FROM is not None and any(t["hooks"] != HOOKS_FROM for t in rep["targets"]):
+        raise SystemExit(f"{obj}: hooks from {[t['hooks'] for t in rep['targets']]}, not {HOOKS_FROM!r}")
+    return rep
 
 
 members = {}
+progtypes = {}  # object -> program -> BPF_PROG_TYPE_*
 notes = defaultdict(list)  # (object, program) -> guarded-missing notes
 
 
@@ -66,6 +80,7 @@ def errors_by_program(kfb, objs, kbtf, scopes):
     with ThreadPoolExecutor(max_workers=2) as ex:
         for obj, rep in zip(objs, ex.map(lambda o: run_check(kfb, o[1], kbtf, scopes), objs)):
             members[obj[0]] = {p["name"]: p["member"] for p in rep["programs"]}
+            progtypes[obj[0]] = {p["name"]: p["type"] for p in rep["programs"]}
             errs = defaultdict(list)
             for f in rep["findings"]:
                 if f["severity"] == "error":
@@ -74,6 +89,33 @@ def errors_by_program(kfb, objs, kbtf, scopes):
                     notes[(obj[0], f["program"])].append(f)
             out[obj[0]] = errs
     return out
+
+
+def has_hooks(scopes):
+    """A scope file with hooks: lines (tools/scopes/gen-hooks): the program-type rule applies."""
+    return bool(scopes) and any(l.startswith("hooks:") for l in open(scopes))
+
+
+def registered(scopes, kfunc, prog_type):
+    """Read independently of kfuncbtf: is a set holding `kfunc` registered for the program's
+    hook (or every type), by the scope file's members:/hooks: lines and gen-hooks' table?
+    None when the file does not know the kfunc's sets or the program type has no hook here."""
+    if not hasattr(registered, "sets"):
+        gen = SourceFileLoader("gen_hooks", os.path.join(os.path.dirname(__file__), "../../tools/scopes/gen-hooks"))
+        registered.table = gen.load_module().HOOK
+        registered.sets, registered.hooks = defaultdict(list), {}
+        for line in open(scopes):
+            w = line.split("#")[0].split()
+            if w and w[0].startswith("members:"):
+                for k in w[1:]:
+                    registered.sets[k].append(w[0][8:])
+            elif w and w[0].startswith("hooks:"):
+                registered.hooks[w[0][6:]] = set(w[1:])
+    sets = registered.sets.get(kfunc)
+    hook = registered.table.get(prog_type.removeprefix("BPF_PROG_TYPE_"), "none")
+    if not sets or any(s not in registered.hooks for s in sets) or prog_type.endswith("_EXT"):
+        return None
+    return any(hook in registered.hooks[s] or "common" in registered.hooks[s] for s in sets)
 
 
 def corpus(kfb, root, verdicts, kbtf, scopes=None):
@@ -95,9 +137,17 @@ def corpus(kfb, root, verdicts, kbtf, scopes=None):
             continue
         refused += 1
         name, claimed = cls(r["message"])
-        if name == "not allowed" and not members[r["object"]].get(r["program"], "").startswith("sched_ext_ops."):
+        if name == "not allowed" and not members[r["object"]].get(r["program"], "").startswith("sched_ext_ops.") \
+                and not has_hooks(scopes):
             # The program type is not registered for the kfunc's set: not in BTF, not claimed.
             name, claimed = "not allowed: program type (registration not in BTF)", False
+        elif name == "not allowed" and not members[r["object"]].get(r["program"], "").startswith("sched_ext_ops."):
+            kf = re.search(r"calling kernel function (\S+)", r["message"])[1]
+            if registered(scopes, kf, progtypes[r["object"]][r["program"]]) is not False:
+                # Registered for this program type: a set's .filter refused it (code, not data).
+                name, claimed = "not allowed by a set's filter (registered for the type)", False
+            else:
+                name = "not allowed: program type not registered"
         if claimed:
             if errs:
                 hit[name] += 1
@@ -151,7 +201,7 @@ def matrix(kfb, mdir, tsv, kbtf, scopes):
                 if (e["member"].endswith("." + ctx) or prog.endswith(ctx) and not e["member"])]
         scope_errs = [e for e in errs if e["message"].startswith("calling kernel function")]
         mine = "not_allowed" if scope_errs else "allowed"
-        if ctx in ("syscall", "tracing") and mine == "allowed" and klass == "not_allowed":
+        if ctx in ("syscall", "tracing") and mine == "allowed" and klass == "not_allowed" and not has_hooks(scopes):
             agree["not compared: syscall/tracing refusals (registration is not in BTF: not applied)"] += 1
             continue
         if (mine, klass) == ("not_allowed", "allowed") and \
@@ -177,6 +227,10 @@ def matrix(kfb, mdir, tsv, kbtf, scopes):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
+    if "--hooks-from" in a:
+        i = a.index("--hooks-from")
+        HOOKS_FROM = a[i + 1]
+        del a[i:i + 2]
     if a[0] == "corpus":
         sc = a[a.index("--scopes") + 1] if "--scopes" in a else None
         sys.exit(corpus(a[1], a[2], a[3], a[4], sc))

@@ -15,8 +15,19 @@ K72=${K72:-$CACHE/linux-binary-7.2/vmlinux-7.2}
 [ -r "$K72" ] || skip "no 7.2 BTF at $K72 (install-deps --tests fetches it)"
 D=$KFB_SRC/testdata/bpfprog
 O=$KFB_SRC/tests/bpfprog/check_oracle.py
+S=$KFB_SRC/tools/scopes
+# Without scope files: the scope and program-type rules say "not applied".
 python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts.tsv" "$K73"
-python3 "$O" corpus "$KFUNCBTF" "$D/7.2" "$D/7.2/verdicts.tsv" "$K72"
-python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts-on-7.2.tsv" "$K72"
-# The same 7.3 corpus with the shipped scope file: the callback-scope rule adds no false positive.
-python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts.tsv" "$K73" --scopes "$KFB_SRC/tools/scopes/sched_ext-7.3.scopes"
+# With each kernel's registrations (hooks-7.x.scopes, gen-hooks from linux-source-7.x): the
+# program-type refusals are predicted, and no accepted program gets an error.
+python3 "$O" corpus "$KFUNCBTF" "$D/7.2" "$D/7.2/verdicts.tsv" "$K72" --scopes "$S/hooks-7.2.scopes" \
+  --hooks-from "--scopes $S/hooks-7.2.scopes"
+python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts-on-7.2.tsv" "$K72" --scopes "$S/hooks-7.2.scopes"
+# The 7.3 corpus with the sched_ext scope file and the registrations in one file.
+cat "$S/sched_ext-7.3.scopes" "$S/hooks-7.3.scopes" > "$T/7.3.scopes"
+python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts.tsv" "$K73" --scopes "$T/7.3.scopes"
+# emit carries them: the 7.3 image's BTF rewritten with that file holds bpf_kfunc_hooks and
+# scope tags, and check reads the rules from the tags alone.
+expect_exit 0 "$KFUNCBTF" -q emit "$K73" --scopes "$T/7.3.scopes" -o "$T/7.3-emitted.btf"
+python3 "$O" corpus "$KFUNCBTF" "$D/7.3" "$D/7.3/verdicts.tsv" "$T/7.3-emitted.btf" --scopes "$T/7.3.scopes" \
+  --hooks-from "bpf_kfunc_hooks tags"

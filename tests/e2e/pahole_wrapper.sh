@@ -56,7 +56,7 @@ if have_fixture clang-dwarf5-mod.ko; then
   n=$(grep -c '^[a-z]' "$sc")
   cp "$fx/clang-dwarf5-mod.ko" "$T/m4.ko"
   KBUILD_VERBOSE=1 KFUNCBTF_EMIT="--scopes $sc" expect_exit 0 "$W" -J --btf_base "$base" "$T/m4.ko"
-  expect_grep "  scope tags:      0 bpf_kfunc_scope, 0 bpf_kfunc_calls ($n scope-file lines name kfuncs this module does not have)" "$T/out"
+  expect_grep "  scope tags:      0 bpf_kfunc_scope, 0 bpf_kfunc_calls, 0 bpf_kfunc_hooks ($n scope-file lines name kfuncs this module does not have)" "$T/out"
   cmp "$T/m1.ko" "$T/m4.ko" || die "module: the skipped scope lines changed the .ko"
 fi
 

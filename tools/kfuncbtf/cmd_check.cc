@@ -97,8 +97,8 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
                   "/sys/kernel/btf, or a file); the i-th goes with the i-th --kernel-btf")
       ->group("Program mode (EM_BPF input)");
   sub->add_option("--scopes", o->prog.scopes,
-                  "BPF object: callback scopes (tools/scopes format) for targets whose BTF has no "
-                  "bpf_kfunc_scope tags")
+                  "BPF object: callback scopes and program-type hooks (tools/scopes format) for "
+                  "targets whose BTF has no bpf_kfunc_scope / bpf_kfunc_hooks tags")
       ->group("Program mode (EM_BPF input)");
   sub->add_flag("--sarif", o->sarif, "BPF object: findings as SARIF 2.1.0 (code-scanning UIs)")
       ->group("Program mode (EM_BPF input)");

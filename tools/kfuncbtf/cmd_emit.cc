@@ -87,7 +87,8 @@ const CommandRegistration reg{"emit", 20, [](CLI::App &app, Globals &g) -> RunFn
   sub->add_option("--btf", o->rq.btf, "BTF to rewrite instead of OBJ's .BTF (raw or ELF)")->group("Input");
   sub->add_option("-B,--base-btf", o->rq.base, "Base BTF of a split (module) BTF")->group("Input");
   sub->add_option("--scopes", o->rq.scopes,
-                  "Scope file: '<kfunc> <ops>.<member>...', 'set:<set> ...', 'calls:<kfunc> ...'")
+                  "Scope file: '<kfunc> <ops>.<member>...', 'set:<set> ...', 'calls:<kfunc> ...', "
+                  "'hooks:<set> <hook>...'")
       ->group("Input");
   sub->add_flag("--all", o->rq.all,
                 "Also take kfuncs known only by btf_decl_tag(\"bpf_kfunc\") (reads every CU with "

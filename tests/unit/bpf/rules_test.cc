@@ -3,6 +3,7 @@
 #include "gcc12_bounds.h"  // first: before the vector inserts it silences
 #include "kfb_catch.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -128,4 +129,29 @@ TEST_CASE("bpf rules: a target without the struct_ops type: libbpf's struct_ops 
       CHECK(f.message == "libbpf: struct_ops init_kern: struct bpf_struct_ops_sched_ext_ops is not found in kernel BTF");
     }
   CHECK(progs == std::vector<std::string>{"fx_enqueue", "fx_dispatch", "fx_init"});
+}
+
+TEST_CASE("bpf rules: a kfunc whose sets are not registered for the program's type: the kernel's message") {
+  std::string path = fixture("bpf/kfuncs.bpf.o");
+  if (path.empty()) KFB_SKIP("bpf/kfuncs.bpf.o not configured (no clang with the BPF target)");
+  bpf::Object o = bpf::read_object(path);
+  Kernel kb;
+  bpf::Kernel k = kb.k();
+  bpf::RuleResult without = bpf::check_rules(o, k);
+  CHECK(count(without, "prog-type") == 0);
+  CHECK(std::count_if(without.not_applied.begin(), without.not_applied.end(), [](const std::string &s) {
+          return s.starts_with("program types a kfunc set is registered for");
+        }) == 1);
+
+  k.have_hooks = true;
+  k.hooks["bpf_task_from_pid"] = {"tracing", "syscall"};  // not tc
+  k.hooks["scx_bpf_create_dsq"] = {"common"};             // every type
+  bpf::RuleResult r = bpf::check_rules(o, k);
+  CHECK(find(r, "fx_tc", "prog-type") == "calling kernel function bpf_task_from_pid is not allowed");
+  CHECK(find(r, "fx_syscall", "prog-type").empty());
+  CHECK(count(r, "prog-type") == 1);
+  for (const std::string &s : r.not_applied) CHECK_FALSE(s.starts_with("program types"));
+  CHECK(bpf::kfunc_hook("BPF_PROG_TYPE_LSM") == "tracing");
+  CHECK(bpf::kfunc_hook("BPF_PROG_TYPE_SK_LOOKUP") == "none");
+  CHECK(bpf::kfunc_hook("BPF_PROG_TYPE_EXT").empty());
 }

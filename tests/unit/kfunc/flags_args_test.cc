@@ -201,3 +201,32 @@ TEST_CASE("scopes: tags and scope files") {
                             "scopes.txt:7: b: 'ops' is not <ops_struct>.<member>",
                             "scopes.txt:9: a: no <ops_struct>.<member> after the name"});
 }
+
+TEST_CASE("scope file hooks: lines: a kfunc's hooks are its sets', known only when every set has a line") {
+  kfunc::KfuncList ks;
+  kfunc::Kfunc a, b, c, d;
+  a.name = "a", a.sets = {"s1"};
+  b.name = "b", b.sets = {"s1", "s2"};
+  c.name = "c", c.sets = {"s3"};  // s3 has no hooks: line: not known
+  d.name = "d", d.sets = {"s4"};
+  ks.kfuncs = {a, b, c, d};
+  std::string text =
+      "hooks:s1 syscall tracing\n"
+      "hooks:s2 common\n"
+      "hooks:s4 none\n"
+      "hooks:elsewhere tc\n"  // a set of another object (the file covers the whole tree)
+      "hooks:s1 bogus\n"
+      "hooks:s2\n";
+  DiagSink diags;
+  kfunc::apply_scope_file("h.scopes", {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, ks, diags);
+  CHECK(ks.kfuncs[0].hooks_known);
+  CHECK(ks.kfuncs[0].hooks == std::vector<std::string>{"tracing", "syscall"});  // the kernel's order
+  CHECK(ks.kfuncs[1].hooks == std::vector<std::string>{"common", "tracing", "syscall"});
+  CHECK_FALSE(ks.kfuncs[2].hooks_known);
+  CHECK(ks.kfuncs[3].hooks_known);
+  CHECK(ks.kfuncs[3].hooks.empty());
+  CHECK(messages(diags) ==
+        std::vector<std::string>{"h.scopes:5: s1: unknown hook 'bogus' (one of: common, xdp, tc, struct_ops, tracing, "
+                                 "syscall, cgroup, sched_act, sk_skb, socket_filter, lwt, netfilter, kprobe, none)",
+                                 "h.scopes:6: s2: a hooks: line needs a set name and at least one hook (or 'none')"});
+}
