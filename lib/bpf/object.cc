@@ -74,6 +74,7 @@ enum class Relo { ExternCall, ExternLd64, Call, SubprogAddr, Other };
 struct RelInfo {
   Relo kind = Relo::Other;
   uint64_t sym_off = 0;  // st_value of the symbol
+  size_t sym = 0;        // its index
 };
 
 bool is_struct_ops_sec(std::string_view name) {
@@ -98,6 +99,7 @@ class Reader {
   // Relocated instructions by (section, instruction index).
   std::map<std::pair<size_t, uint64_t>, RelInfo> relocated_;
   std::vector<size_t> use_shndx_;  // parallel to obj_.uses, for the final order
+  std::map<std::pair<size_t, uint64_t>, size_t> callee_at_;  // (section, insn index) -> function
 
   const ElfSection &sec(size_t i) const { return elf_.sections()[i]; }
   std::string sec_name(size_t i) const {
@@ -122,6 +124,7 @@ class Reader {
   void collect_calls();
   void collect_struct_ops();
   void reach();
+  void keep_code();
 };
 
 const ElfSection &Reader::symtab() const {
@@ -348,7 +351,7 @@ void Reader::collect_relocations() {
                    "neither a call nor an ld_imm64",
                    i, sname.c_str(), tname.c_str(), static_cast<unsigned long long>(r.offset),
                    in.code);
-      RelInfo info{Relo::Other, sym.value};
+      RelInfo info{Relo::Other, sym.value, r.sym};
       bool is_extern = sym.shndx == SHN_UNDEF && (sym.bind == STB_GLOBAL || sym.bind == STB_WEAK) &&
                        sym.type == STT_NOTYPE;
       if (is_extern) {
@@ -361,6 +364,8 @@ void Reader::collect_relocations() {
           u.section = tname;
           u.insn_off = r.offset;
           u.function = f.name;
+          u.func = static_cast<size_t>(fi);
+          u.func_insn = static_cast<uint32_t>(insn_idx - f.off / kInsnSize);
           if (auto l = lines_.find(tname); l != lines_.end()) {
             auto it = std::upper_bound(
                 l->second.begin(), l->second.end(), r.offset,
@@ -438,8 +443,60 @@ void Reader::collect_calls() {
         fail("%s: function '%s': the call target, instruction %lld of .text, is in no function",
              where.c_str(), f.name.c_str(), static_cast<long long>(target));
       f.callees.push_back(static_cast<size_t>(callee));
+      callee_at_[{f.shndx, idx}] = static_cast<size_t>(callee);
     }
   }
+}
+
+// Each function's instructions and what they refer to (bpf/prune.h reads them), and the
+// read-only data sections' bytes.
+void Reader::keep_code() {
+  const auto &syms = elf_.symbols();
+  for (size_t fi = 0; fi < funcs_.size(); fi++) {
+    const Function &f = funcs_[fi];
+    const ElfSection &s = sec(f.shndx);
+    FuncCode fc;
+    fc.name = f.name;
+    fc.program = f.program;
+    uint64_t first = f.off / kInsnSize;
+    for (uint64_t off = f.off; off < f.off + f.size; off += kInsnSize) {
+      Insn in = insn_at(s, off);
+      fc.insns.push_back({in.code, in.dst_reg, in.src_reg, in.off, in.imm});
+      uint64_t idx = off / kInsnSize;
+      uint32_t local = static_cast<uint32_t>(idx - first);
+      if (auto c = callee_at_.find({f.shndx, idx}); c != callee_at_.end()) {
+        fc.refs[local] = {InsnRef::Callee, c->second, "", 0};
+        continue;
+      }
+      auto r = relocated_.find({f.shndx, idx});
+      if (r == relocated_.end()) continue;
+      const ElfSymbol &sym = syms[r->second.sym];
+      if (r->second.kind == Relo::ExternCall || r->second.kind == Relo::ExternLd64) {
+        if (auto e = ext_by_sym_.find(r->second.sym); e != ext_by_sym_.end())
+          fc.refs[local] = {InsnRef::Ksym, e->second, "", 0};
+        else if (kconfig_sym_[r->second.sym])
+          fc.refs[local] = {InsnRef::Kconfig, 0, std::string(sym.name), 0};
+      } else if (r->second.kind == Relo::Other && in.code == kLdImm64 && sym.shndx &&
+                 sym.shndx < elf_.sections().size()) {
+        fc.refs[local] = {InsnRef::Data, 0, std::string(sec(sym.shndx).name),
+                          static_cast<int64_t>(sym.value) + in.imm};
+      }
+    }
+    if (f.program >= 0) {
+      obj_.program_func.resize(obj_.programs.size());
+      obj_.program_func[f.program] = obj_.funcs.size();
+    }
+    obj_.funcs.push_back(std::move(fc));
+  }
+  for (const ElfSection &s : elf_.sections()) {
+    std::string_view n = s.name;
+    if (s.type == SHT_PROGBITS && !(s.flags & SHF_WRITE) && (n == ".rodata" || n.starts_with(".rodata.")))
+      obj_.rodata[std::string(n)].assign(elf_.data(s).begin(), elf_.data(s).end());
+  }
+  for (const ElfSymbol &sym : syms)
+    if (sym.type == STT_OBJECT && sym.shndx && sym.shndx < elf_.sections().size() && !sym.name.empty() &&
+        obj_.rodata.count(std::string(sec(sym.shndx).name)))
+      obj_.rodata_vars[std::string(sym.name)] = {std::string(sec(sym.shndx).name), sym.value, sym.size};
 }
 
 void Reader::collect_struct_ops() {
@@ -600,6 +657,7 @@ void Reader::reach() {
 
 Object Reader::read() {
   obj_.path = elf_.path();
+  obj_.big_endian = elf_.big_endian();
   // Not a BPF object: stop before reading anything else.
   check_header();
   // Programs and subprograms, as libbpf finds them in the symbol table.
@@ -615,6 +673,8 @@ Object Reader::read() {
   collect_struct_ops();
   // A subprogram's uses count for every program that reaches it (libbpf appends it to each).
   reach();
+  // The code itself, for reachability as the verifier sees it.
+  keep_code();
   return std::move(obj_);
 }
 

@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -95,6 +96,8 @@ struct KsymUse {
   std::string section;       // ELF section of the instruction ("struct_ops/fx_enqueue", ".text")
   uint64_t insn_off = 0;     // byte offset of the instruction in that section
   std::string function;      // the program or .text subprogram that holds it
+  size_t func = 0;           // into Object::funcs
+  uint32_t func_insn = 0;    // instruction index within that function
   SrcLoc loc;
 };
 
@@ -116,13 +119,50 @@ struct Program {
   std::vector<std::string> subprograms;  // the .text functions it reaches, by offset
 };
 
+// One instruction, decoded in the object's byte order.
+struct BpfInsn {
+  uint8_t code = 0, dst_reg = 0, src_reg = 0;
+  int16_t off = 0;
+  int32_t imm = 0;
+};
+
+// What a relocated (or pseudo-call) instruction refers to, as libbpf resolves it.
+struct InsnRef {
+  enum Kind { Ksym, Kconfig, Data, Callee };
+  Kind kind = Data;
+  size_t index = 0;   // Ksym: into Object::externs; Callee: into Object::funcs
+  std::string name;   // Kconfig: the extern ("LINUX_KERNEL_VERSION"); Data: the section (".rodata")
+  int64_t off = 0;    // Data: byte offset in that section (symbol value + the instruction's imm)
+};
+
+// A program's or subprogram's code, for reachability (bpf/prune.h).
+struct FuncCode {
+  std::string name;
+  int program = -1;                   // into Object::programs; -1 for a .text subprogram
+  std::vector<BpfInsn> insns;
+  std::map<uint32_t, InsnRef> refs;   // by instruction index within the function
+};
+
 struct Object {
   std::string path;
+  bool big_endian = false;        // bpfeb
   std::unique_ptr<btf::Btf> btf;  // the object's .BTF; null when it has none (then no externs)
   bool has_line_info = false;     // .BTF.ext with line_info records
   std::vector<Extern> externs;
   std::vector<Program> programs;  // by section index, then offset (libbpf's order)
   std::vector<KsymUse> uses;      // by section index, then offset
+  std::vector<FuncCode> funcs;    // every function; Program's root is funcs[program_func[i]]
+  std::vector<size_t> program_func;  // parallel to programs
+  // Read-only data sections (.rodata, .rodata.*) as compiled: what the verifier sees as
+  // constants once libbpf has frozen those maps ('const volatile' knobs).
+  std::map<std::string, std::vector<uint8_t>> rodata;
+  // Their variables by name, from the symbol table (the object's DATASECs say offset 0 until
+  // libbpf fixes them up from the same symbols).
+  struct DataVar {
+    std::string section;
+    uint64_t off = 0, size = 0;
+  };
+  std::map<std::string, DataVar> rodata_vars;
 };
 
 // Reads the object. Throws kfb::Error for input libbpf would refuse or this reader cannot trust:

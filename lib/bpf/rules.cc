@@ -171,7 +171,16 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
   for (const KsymUse &u : obj.uses)
     if (!first_use[u.ext]) first_use[u.ext] = &u;
 
-  for (const Program &p : obj.programs) {
+  // What this target's verifier walks (prune.h): its resolved ksyms, its version, the knobs.
+  Facts facts;
+  for (size_t ei = 0; ei < obj.externs.size(); ei++) facts.ksym_resolved.push_back(slots[ei].found && slots[ei].compat);
+  if (k.version) facts.kconfig["LINUX_KERNEL_VERSION"] = k.version;
+  facts.knobs = k.knobs;
+  Reach reached = reach(obj, facts);
+  out.unknown_knobs = reached.unknown_knobs;
+
+  for (size_t pi = 0; pi < obj.programs.size(); pi++) {
+    const Program &p = obj.programs[pi];
     std::string ops = p.struct_ops_type.empty() ? "" : essential_name(p.struct_ops_type);
     std::string member = ops.empty() || p.member.empty() ? "" : ops + "." + p.member;
     auto add = [&](FindingLevel lv, const char *rule, const SrcLoc &loc, const Extern &e,
@@ -184,17 +193,8 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
     };
 
     // Object-wide libbpf failures (strong externs), once per program.
-    // bpf_ksym_exists() guards: an ld_imm64 of a weak kfunc extern. sched_ext's compat macros
-    // guard the old name's call by the new name's existence (`bpf_ksym_exists(new) ? new() :
-    // old___compat()`), and the verifier prunes the branch it proves dead, so any such guard in
-    // the program makes a poisoned call "maybe reached" rather than certainly refused.
-    bool any_guard = false;
     std::map<size_t, const KsymUse *> own_first;
-    for (size_t ui : p.uses) {
-      const KsymUse &u = obj.uses[ui];
-      if (u.kind == KsymUse::Ld64 && obj.externs[u.ext].func && obj.externs[u.ext].weak) any_guard = true;
-      own_first.emplace(u.ext, &u);
-    }
+    for (size_t ui : p.uses) own_first.emplace(obj.uses[ui].ext, &obj.uses[ui]);
     bool object_fails = false;
     for (size_t ei = 0; ei < obj.externs.size(); ei++) {
       const Extern &e = obj.externs[ei];
@@ -257,14 +257,14 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
       if (!e.func || u.kind != KsymUse::Call) continue;
       SrcLoc loc = u.loc;
       if (loc.file.empty()) loc.file = obj.path;
-      bool guarded = any_guard;
+      bool walked = reached.program_uses[pi][ui];
       if (!r.found || !r.compat) {  // weak (strong ones stopped above): poisoned
         std::string detail;
         if (r.found) {
           uint32_t kproto = r.btf->type(r.func_id).type();
           detail = "local:  " + proto_c(*obj.btf, e.type_id) + "\nkernel: " + proto_c(*r.btf, kproto);
         }
-        if (!guarded) {
+        if (walked) {
           add(FindingLevel::Error, "poisoned-call", loc, e,
               "kfunc '" + e.name + "' is referenced but wasn't resolved", detail);
         } else if (r.found) {
@@ -275,10 +275,11 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
         } else {
           add(FindingLevel::Note, "guarded-missing", loc, e,
               "kfunc '" + e.name + "' is referenced but wasn't resolved, if this call is reached (it is "
-              "poisoned; the program has a bpf_ksym_exists() guard, assumed to keep it from being reached)");
+              "poisoned; on this target the verifier prunes it: a bpf_ksym_exists() guard or a constant)");
         }
         continue;
       }
+      if (!walked) continue;  // the verifier never checks a call it prunes
       // Resolved and compatible: the verifier's checks at the call.
       if (k.kfunc_tags && !r.kfunc) {
         add(FindingLevel::Error, "not-a-kfunc", loc, e, "calling kernel function " + e.essential + " is not allowed");

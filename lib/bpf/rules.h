@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "bpf/object.h"
+#include "bpf/prune.h"
 #include "btf/btf.h"
 #include "support/diag.h"
 
@@ -58,6 +59,10 @@ struct Kernel {
   bool have_hooks = false;
   std::string hooks_source;
   std::map<std::string, std::vector<std::string>> hooks;
+  // LINUX_KERNEL_VERSION as libbpf computes it for this target (KERNEL_VERSION(a, b, c), c at
+  // most 255); 0 when not known. Knobs: -G NAME=VALUE over the object's .rodata variables.
+  uint64_t version = 0;
+  std::map<std::string, uint64_t> knobs;
   // KF_* flags (a debug vmlinux's .BTF_ids): which kfuncs are sleepable, destructive.
   bool have_flags = false;
   std::set<std::string> sleepable, destructive;
@@ -82,6 +87,7 @@ struct Finding {
 struct RuleResult {
   std::vector<Finding> findings;       // in program order, then use order
   std::vector<std::string> not_applied;  // rules that could not be applied to this target, once
+  std::vector<std::string> unknown_knobs;  // -G names that are no .rodata variable
 };
 
 RuleResult check_rules(const Object &obj, const Kernel &k);

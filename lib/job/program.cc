@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -124,6 +125,36 @@ void tagged_kfuncs(const btf::Btf &b, kfunc::KfuncList &ks) {
   }
 }
 
+// LINUX_KERNEL_VERSION as libbpf's get_kernel_version() computes it from a release
+// ("7.3.0-rc7-amd64": KERNEL_VERSION(7, 3, 0), the third number at most 255); 0 when the release
+// does not start with three numbers (libbpf then fails the load of an object that uses it).
+uint64_t libbpf_kernel_version(std::string_view release) {
+  uint64_t v[3] = {};
+  for (int i = 0; i < 3; i++) {
+    size_t n = 0;
+    while (n < release.size() && n < 9 && release[n] >= '0' && release[n] <= '9') v[i] = v[i] * 10 + (release[n++] - '0');
+    if (n == 0) return 0;
+    release.remove_prefix(n);
+    if (i < 2) {
+      if (release.empty() || release[0] != '.') return 0;
+      release.remove_prefix(1);
+    }
+  }
+  return v[0] << 16 | v[1] << 8 | std::min<uint64_t>(v[2], 255);
+}
+
+// The target's release: an ELF's linux_banner, the running kernel's for /sys/kernel/btf/vmlinux.
+uint64_t target_version(const std::string &path, const btf::Source &src) {
+  if (src.elf) {
+    constexpr std::string_view kPrefix = "Linux version ";
+    std::string_view b = src.elf->linux_banner();
+    return b.starts_with(kPrefix) ? libbpf_kernel_version(b.substr(kPrefix.size())) : 0;
+  }
+  struct utsname u;
+  if (btf::sys_btf_kind(path) == btf::SysBtf::Vmlinux && uname(&u) == 0) return libbpf_kernel_version(u.release);
+  return 0;
+}
+
 std::unique_ptr<TargetData> load_target(const std::string &path, const std::vector<std::string> &mod_args,
                                         const std::string &scopes, ProgramTarget &pt) {
   auto td = std::make_unique<TargetData>();
@@ -132,6 +163,7 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
   bpf::Kernel &k = td->k;
   k.name = base_name(path);
   k.vmlinux = td->vmlinux.get();
+  k.version = target_version(path, td->src);
   for (const std::string &a : mod_args)
     for (const std::string &f : module_files(a)) {
       td->mod_src.push_back(btf::Source::open(f));
@@ -237,10 +269,13 @@ ProgramOutcome check_program(const ProgramRequest &rq) {
     else if (kernels.size() == 1) mods = rq.module_btfs;
     ProgramTarget pt;
     std::unique_ptr<TargetData> td = load_target(kernels[i], mods, rq.scopes, pt);
+    td->k.knobs = rq.knobs;
 
     // The rules (bpf/rules.h).
     bpf::RuleResult rr = bpf::check_rules(r.obj, td->k);
     pt.not_applied = std::move(rr.not_applied);
+    for (const std::string &n : rr.unknown_knobs)
+      if (i == 0) throw Error("-G " + n + ": " + rq.file + " has no such 'const volatile' variable (.rodata)");
     for (bpf::Finding &f : rr.findings) {
       if (rq.fatal_warnings && f.level == bpf::FindingLevel::Warning) f.level = bpf::FindingLevel::Error;
       r.findings.push_back(std::move(f));

@@ -16,6 +16,8 @@
 // the rules (bpf/rules.h) -> one sorted list.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,7 @@ struct ProgramRequest {
   std::vector<std::string> module_btfs;  // --module-btf DIR|FILE; the i-th goes with the i-th
                                          // target (all with the only one when there is one)
   std::string scopes;                    // --scopes FILE
+  std::map<std::string, uint64_t> knobs; // -G NAME=VALUE: a .rodata variable's value at load
   bool fatal_warnings = false;
 };
 

@@ -8,9 +8,13 @@
 // kfuncbtf check PROG.bpf.o [--kernel-btf FILE]... [--module-btf DIR|FILE]... [--scopes FILE]
 // An EM_BPF input switches to program mode (job/program.h): the object's kfunc calls against
 // each target kernel, one column per --kernel-btf.
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "command.h"
 #include "job/check.h"
@@ -27,12 +31,36 @@ struct CheckOpts {
   std::string as = "user";
   bool stats = false;
   bool sarif = false;
+  std::vector<std::string> knobs;  // -G "NAME=VALUE"
   job::ProgramRequest prog;
 };
+
+// -G "NAME = VALUE" (veristat's form): VALUE decimal, 0x hex, negative, true or false.
+void parse_knob(const std::string &arg, std::map<std::string, uint64_t> &out) {
+  size_t eq = arg.find('=');
+  auto trim = [](std::string s) {
+    size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
+    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+  };
+  std::string name = trim(arg.substr(0, eq)), value = eq == std::string::npos ? "" : trim(arg.substr(eq + 1));
+  if (name.empty() || value.empty()) throw Error("-G '" + arg + "': want NAME=VALUE");
+  if (value == "true" || value == "false") {
+    out[name] = value == "true";
+    return;
+  }
+  const char *s = value.c_str();
+  bool neg = *s == '-';
+  char *end = nullptr;
+  errno = 0;
+  unsigned long long v = strtoull(s + neg, &end, 0);
+  if (errno || *end || end == s + neg) throw Error("-G '" + arg + "': '" + value + "' is not a number");
+  out[name] = neg ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+}
 
 int run_program(const Globals &g, CheckOpts &o) {
   o.prog.file = o.rq.file;
   o.prog.fatal_warnings = o.rq.fatal_warnings;
+  for (const std::string &k : o.knobs) parse_knob(k, o.prog.knobs);
   // The pipeline (job/program.h): the object, each target, the rules.
   job::ProgramOutcome r = job::check_program(o.prog);
   // The report: findings to stdout, as text or JSON.
@@ -46,7 +74,7 @@ int run_check(const Globals &g, CheckOpts &o) {
   // An EM_BPF object, or program mode's options: the object is read as libbpf reads it, and
   // lib/bpf says why when it is not one (not ELF, not EM_BPF, ...).
   if (job::is_bpf_object(o.rq.file) || !o.prog.kernel_btfs.empty() || !o.prog.module_btfs.empty() ||
-      !o.prog.scopes.empty())
+      !o.prog.scopes.empty() || !o.knobs.empty())
     return run_program(g, o);
   if (o.sarif) throw Error("--sarif is for a BPF program object (EM_BPF)");
   o.rq.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
@@ -101,6 +129,10 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
                   "targets whose BTF has no bpf_kfunc_scope / bpf_kfunc_hooks tags")
       ->group("Program mode (EM_BPF input)");
   sub->add_flag("--sarif", o->sarif, "BPF object: findings as SARIF 2.1.0 (code-scanning UIs)")
+      ->group("Program mode (EM_BPF input)");
+  sub->add_option("-G,--global", o->knobs,
+                  "BPF object: NAME=VALUE, a 'const volatile' global's value at load (as veristat -G); "
+                  "the verifier prunes by it")
       ->group("Program mode (EM_BPF input)");
   sub->add_flag("--stats", o->stats, "Per-phase times and peak RSS to stderr");
   return [&g, o] { return run_check(g, *o); };

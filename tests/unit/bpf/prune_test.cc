@@ -1,0 +1,90 @@
+// Reachability as the verifier sees it (bpf/prune.h) on testdata/bpf/prune.bpf.c: each guard
+// prunes its call exactly when the target (or -G) makes it constant, and only then.
+#include "gcc12_bounds.h"  // first: before the vector inserts it silences
+#include "kfb_catch.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bpf/object.h"
+#include "bpf/prune.h"
+#include "bpf/rules.h"
+#include "btf/btf.h"
+
+using namespace kfb;
+using kfbtest::fixture;
+
+namespace {
+
+// A kernel with kfb_present (a kfunc taking one u64) and, if asked, nothing else.
+struct Kernel {
+  btf::Btf b;
+  explicit Kernel(bool with_present = true) {
+    uint32_t u64 = b.add_int("unsigned long long", 8, 0, 64);
+    if (with_present) {
+      uint32_t f = b.add_func("kfb_present", 0, b.add_func_proto(0, std::vector<btf::NewParam>{{"x", u64}}));
+      b.add_decl_tag("bpf_kfunc", f, -1);
+    }
+  }
+  bpf::Kernel k() const {
+    bpf::Kernel k;
+    k.name = "test";
+    k.vmlinux = &b;
+    k.kfunc_tags = true;
+    return k;
+  }
+};
+
+// The programs with a "referenced but wasn't resolved" error.
+std::set<std::string> refused(const bpf::RuleResult &r) {
+  std::set<std::string> out;
+  for (const bpf::Finding &f : r.findings)
+    if (f.rule == "poisoned-call") {
+      CHECK(f.message == "kfunc 'kfb_missing' is referenced but wasn't resolved");
+      out.insert(f.program);
+    }
+  return out;
+}
+
+constexpr uint64_t kernel_version(uint64_t a, uint64_t b, uint64_t c) { return a << 16 | b << 8 | c; }
+
+}  // namespace
+
+TEST_CASE("prune: knobs, LINUX_KERNEL_VERSION, another ksym, subprograms (unknown: both ways)") {
+  std::string path = fixture("bpf/prune.bpf.o");
+  if (path.empty()) KFB_SKIP("bpf/prune.bpf.o not configured (no clang with the BPF target)");
+  bpf::Object o = bpf::read_object(path);
+  Kernel kb;
+  bpf::Kernel k = kb.k();
+
+  // Compiled knobs (use_missing 0, mode 2), version unknown: only the version's call and the
+  // unguarded one can be walked.
+  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"by_version", "unguarded"});
+  k.version = kernel_version(7, 2, 13);
+  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"unguarded"});
+  k.version = kernel_version(7, 3, 0);
+  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"by_version", "unguarded"});
+
+  // -G: the knob reaches into the subprogram too.
+  k.version = kernel_version(7, 2, 0);
+  k.knobs = {{"use_missing", 1}, {"mode", 3}};
+  CHECK(refused(bpf::check_rules(o, k)) ==
+        std::set<std::string>{"by_knob", "by_mode", "by_subprog", "unguarded"});
+
+  // A kernel without kfb_present: bpf_ksym_exists() is 0 and the else branch is walked.
+  Kernel none(false);
+  bpf::Kernel k2 = none.k();
+  k2.version = kernel_version(7, 2, 0);
+  CHECK(refused(bpf::check_rules(o, k2)) == std::set<std::string>{"by_other_ksym", "unguarded"});
+}
+
+TEST_CASE("prune: a -G name that is no .rodata variable is reported") {
+  std::string path = fixture("bpf/prune.bpf.o");
+  if (path.empty()) KFB_SKIP("bpf/prune.bpf.o not configured (no clang with the BPF target)");
+  bpf::Object o = bpf::read_object(path);
+  bpf::Facts f;
+  f.knobs = {{"use_missing", 1}, {"nope", 2}};
+  bpf::Reach r = bpf::reach(o, f);
+  CHECK(r.unknown_knobs == std::vector<std::string>{"nope"});
+}
