@@ -37,6 +37,11 @@ die() { echo "kernel_build: $*" >&2; exit 2; }
 
 config() {
   [ -f "$src/Makefile" ] || "$here/realkernel.sh" source "$series" >/dev/null
+  local need=() p
+  for p in flex bison bc libssl-dev libelf-dev dwarves make gcc cpio; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+  done
+  [ ${#need[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >&2
   for t in plain wrapped; do
     local o=$work/$t
     mkdir -p "$o"
@@ -53,6 +58,17 @@ config() {
       -e PERF_EVENTS -e KPROBES -e FTRACE -e FUNCTION_TRACER -e DYNAMIC_FTRACE \
       -e DYNAMIC_FTRACE_WITH_DIRECT_CALLS -e KPROBE_EVENTS -e BPF_EVENTS \
       -e HID_SUPPORT -e HID -e HID_BPF
+    # KFB_KMODS=1: a few dozen real modules with DWARF and BTF (netfilter with its BPF kfuncs,
+    # file systems, network drivers), for modules-report.
+    [ -z "${KFB_KMODS:-}" ] || "$src/scripts/config" --file "$o/.config" \
+      -e BLOCK -e NETDEVICES -e NET_CORE -e NETFILTER -e NETFILTER_ADVANCED -e INET_DIAG \
+      -m NF_CONNTRACK -m NF_NAT -m NF_TABLES -m NFT_CT -m NFT_NAT -m NFT_MASQ -m NFT_REJECT \
+      -m NF_FLOW_TABLE -m NFT_FLOW_OFFLOAD -m NF_FLOW_TABLE_INET -m NETFILTER_XTABLES \
+      -m NETFILTER_XT_MATCH_CONNTRACK -m IP_NF_IPTABLES -m IP_NF_FILTER -m IP_NF_NAT \
+      -m NF_CONNTRACK_FTP -m NF_CONNTRACK_SIP -m BRIDGE -m VETH -m TUN -m DUMMY -m MACVLAN \
+      -m NET_IPIP -m NET_FOU -m INET_DIAG -m TCP_CONG_HTCP -m TCP_CONG_VEGAS \
+      -m EXT4_FS -m FAT_FS -m VFAT_FS -m ISO9660_FS -m FUSE_FS -m OVERLAY_FS -m SQUASHFS \
+      -m BTRFS_FS -m CRYPTO_CRC32C
     make -s -C "$src" O="$o" olddefconfig >/dev/null
     for opt in DEBUG_INFO_BTF DEBUG_INFO_BTF_MODULES SCHED_CLASS_EXT HID_BPF BPF_JIT TCP_CONG_BBR SERIAL_8250_CONSOLE; do
       grep -q "^CONFIG_$opt=y" "$o/.config" || die "$t: CONFIG_$opt did not stay enabled"
@@ -275,6 +291,63 @@ print(f"kfuncbtf share of the whole relink: {100 * emit / m[('wrapped', 'link')]
 PY
 }
 
+# modules-report [wrapped]: the tree's modules (KFB_KMODS=1 builds a few dozen), each timed
+# three times, CPU (user+sys) medians: pahole -J --btf_base vmlinux on a fresh copy of the .ko (the
+# build's step) and kfuncbtf emit -B vmlinux on the BTF pahole wrote (the wrapper's step); the
+# distribution, the totals and emit/pahole. Then the build log's kfuncbtf lines (want none: the
+# wrapper is silent when emit succeeds).
+modules_report() {
+  local o=$work/$1 kfb=$bin/kfuncbtf pahole
+  pahole=$(command -v pahole) || die "pahole is not installed"
+  [ -f "$o/vmlinux" ] || die "no $o/vmlinux: build $1 first"
+  python3 - "$o" "$kfb" "$pahole" "$scopes" <<'PY'
+import glob, os, resource, shutil, statistics, subprocess, sys, tempfile
+o, kfb, pahole, scopes = sys.argv[1:5]
+kos = sorted(k for k in glob.glob(os.path.join(o, "**", "*.ko"), recursive=True) if "/kfb_kmod/" not in k)
+tmp = tempfile.mkdtemp()
+
+def cpu(cmd):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p
+
+rows = []
+for ko in kos:
+    ph, em = [], []
+    for _ in range(3):
+        c = os.path.join(tmp, "m.ko")
+        shutil.copy(ko, c)
+        t, p = cpu([pahole, "-J", "--btf_gen_floats", "--lang_exclude=rust", "--btf_base", os.path.join(o, "vmlinux"),
+                    "--btf_encode_detached=" + os.path.join(tmp, "m.btf"), c])
+        if p.returncode:
+            sys.exit(f"pahole failed on {ko}: {p.stderr}")
+        ph.append(t)
+        t, p = cpu([kfb, "-q", "emit", "-B", os.path.join(o, "vmlinux"), "--scopes", scopes,
+                    "--btf", os.path.join(tmp, "m.btf"), "-o", os.path.join(tmp, "e.btf"), c])
+        if p.returncode:
+            sys.exit(f"emit failed on {ko}: {p.stderr}")
+        em.append(t)
+    kf = subprocess.run([kfb, "scan", ko], capture_output=True, text=True).stdout.count("\n")
+    rows.append((os.path.relpath(ko, o), statistics.median(ph), statistics.median(em), kf))
+shutil.rmtree(tmp)
+e = sorted(r[2] for r in rows)
+p = sorted(r[1] for r in rows)
+q = lambda v, f: v[min(len(v) - 1, int(len(v) * f))] * 1000
+print(f"{len(rows)} modules (DWARF + BTF, built in {o}); CPU per module, median of 3 runs each:")
+print(f"  kfuncbtf emit: median {q(e, .5):.1f} ms, p99 {q(e, .99):.1f} ms, max {e[-1] * 1000:.1f} ms, total {sum(e):.2f} s")
+print(f"  pahole -J:     median {q(p, .5):.1f} ms, p99 {q(p, .99):.1f} ms, max {p[-1] * 1000:.1f} ms, total {sum(p):.2f} s")
+print(f"  emit / pahole: {100 * sum(e) / sum(p):.1f} % of the total; per module median "
+      f"{100 * statistics.median(r[2] / r[1] for r in rows):.1f} %")
+for r in sorted(rows, key=lambda r: -r[2])[:5]:
+    print(f"  slowest emit: {r[0]:45s} emit {r[2] * 1000:6.1f} ms  pahole {r[1] * 1000:7.1f} ms  ({r[3]} scan lines)")
+PY
+  local n
+  n=$(grep -c -i 'kfuncbtf' "$o/build.log" || true)
+  echo "build log $o/build.log: $(wc -l < "$o/build.log") lines, $n naming kfuncbtf"
+  grep -i 'kfuncbtf' "$o/build.log" | head -5 || true
+}
+
 case ${1:-all} in
   all)
     config
@@ -292,5 +365,6 @@ case ${1:-all} in
   boot-tags) boot_tags ;;
   report) report ;;
   report-summary) report_summary "${KFB_ROUNDS:-3}" ;;  # again, from a kept report.raw
+  modules-report) modules_report "${2:-wrapped}" ;;
   *) die "unknown step '$1'" ;;
 esac

@@ -151,8 +151,6 @@ def corpus(kfb, root, verdicts, kbtf, scopes=None):
         if claimed:
             if errs:
                 hit[name] += 1
-            elif name == "referenced but wasn't resolved" and notes[(r["object"], r["program"])]:
-                hit[name + " (a note only: the program has a bpf_ksym_exists() guard elsewhere)"] += 1
             else:
                 miss.append(f"{r['object']} {r['program']}: kernel: {r['message']}")
         else:
