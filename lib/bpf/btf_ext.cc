@@ -1,6 +1,6 @@
 // .BTF.ext: a header, then up to three groups of records (func_info, line_info, core_relo), each
 //   u32 rec_size, then blocks { u32 sec_name_off, u32 num_info, num_info * rec_size bytes }
-// with offsets relative to the end of the header. Only line_info is kept; the framing of every
+// with offsets relative to the end of the header. line_info and core_relo are kept; the framing of every
 // group is checked with libbpf's rules (btf_ext_parse_hdr, btf_ext_parse_sec_info): version 1,
 // flags 0, 4-byte aligned group offsets, a record size at least the known one and a multiple of
 // 4 (exactly the known one when the byte order is not the host's), no empty group, no empty
@@ -23,7 +23,7 @@ struct Group {
 
 }  // namespace
 
-LineTable read_line_info(const elf::ElfFile &elf, const elf::ElfSection &sec, const btf::Btf &btf) {
+BtfExt read_btf_ext(const elf::ElfFile &elf, const elf::ElfSection &sec, const btf::Btf &btf) {
   Cursor c = elf.cursor(sec);
   if (!c.has(8)) c.fail_at(0, "header too short (%zu bytes)", c.size());
   uint16_t magic = c.u16();
@@ -46,7 +46,8 @@ LineTable read_line_info(const elf::ElfFile &elf, const elf::ElfSection &sec, co
   groups[1].off = c.u32(), groups[1].len = c.u32();
   if (hdr_len >= 32) groups[2].off = c.u32(), groups[2].len = c.u32();
 
-  LineTable table;
+  BtfExt ext;
+  LineTable &table = ext.lines;
   for (const Group &g : groups) {
     if (g.len == 0) continue;
     size_t hdr_field = 8 + 8 * static_cast<size_t>(&g - groups);
@@ -71,6 +72,25 @@ LineTable read_line_info(const elf::ElfFile &elf, const elf::ElfSection &sec, co
       if (uint64_t{num} * rec_size > end - c.pos())
         c.fail_at(block, "%s: %u records of %u bytes past the end of the group", g.what, num,
                   rec_size);
+      if (&g == &groups[2]) {
+        if (!btf.valid_str(name_off))
+          c.fail_at(block, "core_relo: section name offset 0x%x not in .BTF's strings", name_off);
+        std::vector<CoreRec> &recs = ext.core[std::string(btf.str(name_off))];
+        for (uint32_t i = 0; i < num; i++) {
+          size_t at = c.pos();
+          CoreRec r;
+          r.insn_off = c.u32();
+          r.type_id = c.u32();
+          uint32_t access_off = c.u32();
+          r.kind = c.u32();
+          c.skip(rec_size - 16);
+          if (!btf.valid_str(access_off))
+            c.fail_at(at, "core_relo: access string offset 0x%x not in .BTF's strings", access_off);
+          r.access = btf.str(access_off);
+          recs.push_back(r);
+        }
+        continue;
+      }
       if (&g != &groups[1]) {
         c.skip(static_cast<size_t>(num) * rec_size);
         continue;
@@ -98,7 +118,7 @@ LineTable read_line_info(const elf::ElfFile &elf, const elf::ElfSection &sec, co
   for (auto &[name, recs] : table)
     std::stable_sort(recs.begin(), recs.end(),
                      [](const LineRec &a, const LineRec &b) { return a.insn_off < b.insn_off; });
-  return table;
+  return ext;
 }
 
 }  // namespace kfb::bpf::detail

@@ -94,6 +94,7 @@ class Reader {
   std::vector<Function> funcs_;
   size_t text_shndx_ = 0;
   detail::LineTable lines_;
+  detail::CoreTable core_;
   std::unordered_map<uint32_t, size_t> ext_by_sym_;  // symbol index -> externs index
   std::vector<bool> kconfig_sym_;                    // by symbol index
   // Relocated instructions by (section, instruction index).
@@ -240,7 +241,9 @@ void Reader::read_btf() {
   if (!ext) return;
   if (ext->type != SHT_PROGBITS)
     fail("%s: .BTF.ext: section type %u, not SHT_PROGBITS", p_, ext->type);
-  lines_ = detail::read_line_info(elf_, *ext, *obj_.btf);
+  detail::BtfExt be = detail::read_btf_ext(elf_, *ext, *obj_.btf);
+  lines_ = std::move(be.lines);
+  core_ = std::move(be.core);
   obj_.has_line_info = !lines_.empty();
 }
 
@@ -482,6 +485,11 @@ void Reader::keep_code() {
                           static_cast<int64_t>(sym.value) + in.imm};
       }
     }
+    if (auto cr = core_.find(std::string(s.name)); cr != core_.end())
+      for (const detail::CoreRec &rec : cr->second)
+        if (rec.insn_off >= f.off && rec.insn_off < f.off + f.size && rec.insn_off % kInsnSize == 0)
+          fc.core[static_cast<uint32_t>(rec.insn_off / kInsnSize - first)] = {rec.type_id, std::string(rec.access),
+                                                                             rec.kind};
     if (f.program >= 0) {
       obj_.program_func.resize(obj_.programs.size());
       obj_.program_func[f.program] = obj_.funcs.size();

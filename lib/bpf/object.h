@@ -135,12 +135,20 @@ struct InsnRef {
   int64_t off = 0;    // Data: byte offset in that section (symbol value + the instruction's imm)
 };
 
+// A CO-RE relocation of an instruction (.BTF.ext core_relo): what libbpf rewrites per target.
+struct CoreRelo {
+  uint32_t type_id = 0;  // the local root type
+  std::string access;    // "0:1:2": array index, then member (or enumerator) indices
+  uint32_t kind = 0;     // enum bpf_core_relo_kind: 2 FIELD_EXISTS, 8 TYPE_EXISTS, 10 ENUMVAL_EXISTS, ...
+};
+
 // A program's or subprogram's code, for reachability (bpf/prune.h).
 struct FuncCode {
   std::string name;
   int program = -1;                   // into Object::programs; -1 for a .text subprogram
   std::vector<BpfInsn> insns;
   std::map<uint32_t, InsnRef> refs;   // by instruction index within the function
+  std::map<uint32_t, CoreRelo> core;  // by instruction index within the function
 };
 
 struct Object {

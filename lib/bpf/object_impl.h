@@ -22,9 +22,23 @@ struct LineRec {
 // line_info records by ELF section name, sorted by insn_off.
 using LineTable = std::map<std::string, std::vector<LineRec>, std::less<>>;
 
+// One core_relo record (struct bpf_core_relo).
+struct CoreRec {
+  uint64_t insn_off = 0;
+  uint32_t type_id = 0;
+  std::string_view access;  // "0:1:2"; a view into the Btf's strings
+  uint32_t kind = 0;        // enum bpf_core_relo_kind
+};
+using CoreTable = std::map<std::string, std::vector<CoreRec>, std::less<>>;
+
+struct BtfExt {
+  LineTable lines;
+  CoreTable core;
+};
+
 // Reads .BTF.ext `sec` of `elf` with the object's `btf` (for the strings). Checks the framing of
 // all three record groups (func_info, line_info, core_relo) as libbpf's btf_ext__new does and
 // throws kfb::Error "<path>: .BTF.ext+0x<off>: <why>" where it does not hold.
-LineTable read_line_info(const elf::ElfFile &elf, const elf::ElfSection &sec, const btf::Btf &btf);
+BtfExt read_btf_ext(const elf::ElfFile &elf, const elf::ElfSection &sec, const btf::Btf &btf);
 
 }  // namespace kfb::bpf::detail

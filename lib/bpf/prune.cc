@@ -193,6 +193,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
     const BpfInsn &in = fc.insns[i];
     uint8_t cls = in.code & 0x07, op = in.code & 0xf0;
     auto ref = fc.refs.find(static_cast<uint32_t>(i));
+    auto core = fc.core.find(static_cast<uint32_t>(i));
     auto forget_escaped = [&] {  // a call may write any slot whose address it was given
       for (int r = 1; r <= 5; r++)
         if (s.r[r].kind == Val::Fp) s.stack.clear();
@@ -218,6 +219,10 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
         v = {Val::NonNull, 0, nullptr};
       }
       if (in.dst_reg > 9) return give_up();
+      if (core != fc.core.end()) {  // an enumerator's existence or value, a type id: the target's
+        std::optional<uint64_t> x = obj_.btf ? core_value(*obj_.btf, core->second, f_.targets) : std::nullopt;
+        v = x ? Val::constant(*x) : Val{};
+      }
       s.r[in.dst_reg] = v;
       reached[i + 1] = true;
       flow(i + 2, s);
@@ -231,6 +236,11 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
         Val b = operand(s, in);
         if (op == 0xb0 && in.off != 0) b = Val{};  // MOVSX: not followed
         s.r[in.dst_reg] = alu(op, cls == kClassAlu64, s.r[in.dst_reg], b, ok);
+        if (core != fc.core.end()) {  // libbpf rewrites the immediate for this target
+          std::optional<uint64_t> x;
+          if (op == 0xb0 && !(in.code & kSrcX) && obj_.btf) x = core_value(*obj_.btf, core->second, f_.targets);
+          s.r[in.dst_reg] = x ? Val::constant(cls == kClassAlu64 ? *x : static_cast<uint32_t>(*x)) : Val{};
+        }
         flow(i + 1, s);
         break;
       }

@@ -20,11 +20,14 @@
 // both ways of every branch it cannot decide. It never prunes what the verifier might walk:
 // a .text subprogram is read once with unknown arguments, a stack slot whose address escapes is
 // forgotten at the next call, and a function with an instruction it does not model is walked
-// whole. CO-RE existence checks (bpf_core_*_exists) are not evaluated: both ways.
+// whole. CO-RE relocations that guard code are libbpf's values on the target (core.cc:
+// bpf_core_field_exists, _type_exists, _enum_value_exists, _type_size, _enum_value); any other
+// relocated instruction's value is not known.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,7 @@ namespace kfb::bpf {
 
 struct Facts {
   std::vector<bool> ksym_resolved;             // by extern index; missing -> not resolved
+  std::vector<const btf::Btf *> targets;       // vmlinux then modules: CO-RE relocations' candidates
   std::map<std::string, uint64_t> kconfig;     // .kconfig externs the target defines
   std::map<std::string, uint64_t> knobs;       // -G NAME=VALUE over .rodata variables
 };
@@ -45,5 +49,10 @@ struct Reach {
 };
 
 Reach reach(const Object &obj, const Facts &facts);
+
+// What libbpf writes into an instruction with CO-RE relocation `r` of object BTF `local` on a
+// target (core.cc): FIELD_EXISTS, TYPE_EXISTS, ENUMVAL_EXISTS (0 or 1), TYPE_SIZE, ENUMVAL_VALUE;
+// nullopt for other kinds or when not sure.
+std::optional<uint64_t> core_value(const btf::Btf &local, const CoreRelo &r, const std::vector<const btf::Btf *> &targets);
 
 }  // namespace kfb::bpf

@@ -176,6 +176,8 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
   for (size_t ei = 0; ei < obj.externs.size(); ei++) facts.ksym_resolved.push_back(slots[ei].found && slots[ei].compat);
   if (k.version) facts.kconfig["LINUX_KERNEL_VERSION"] = k.version;
   facts.knobs = k.knobs;
+  if (k.vmlinux) facts.targets.push_back(k.vmlinux);
+  for (const btf::Btf *m : k.modules) facts.targets.push_back(m);
   Reach reached = reach(obj, facts);
   out.unknown_knobs = reached.unknown_knobs;
 

@@ -1,7 +1,8 @@
 // A BPF program object for bpf/prune.h (tests/unit/bpf/prune_test.cc): calls of a weak kfunc
 // the test kernels lack, each behind what the verifier prunes by: a 'const volatile' knob
-// (.rodata, -G), LINUX_KERNEL_VERSION (.kconfig), bpf_ksym_exists() of another kfunc, a value
-// spilled to the stack and back, and a subprogram call; one call with no guard at all.
+// (.rodata, -G), LINUX_KERNEL_VERSION (.kconfig), bpf_ksym_exists() of another kfunc,
+// a subprogram call, CO-RE existence checks; one call with no
+// guard at all.
 // Freestanding, as kfuncs.bpf.c. Program names are asserted by the test.
 typedef unsigned int u32;
 typedef int s32;
@@ -68,5 +69,35 @@ int by_subprog(void *ctx) {
 SEC("syscall")
 int unguarded(void *ctx) {
   kfb_missing(6);
+  return 0;
+}
+
+// CO-RE guards: libbpf writes 0 or 1 for the target (the test kernel has struct kfb_task with
+// `pid` only, and enum kfb_e with KFB_A only).
+struct kfb_task {
+  int pid;
+  int kfb_new_field;
+} __attribute__((preserve_access_index));
+enum kfb_e { KFB_A = 1, KFB_B = 2 };
+
+SEC("syscall")
+int by_field(void *ctx) {
+  struct kfb_task *t = 0;
+  if (__builtin_preserve_field_info(t->kfb_new_field, 2 /* BPF_FIELD_EXISTS */))
+    kfb_missing(7);
+  return 0;
+}
+
+SEC("syscall")
+int by_enum(void *ctx) {
+  if (__builtin_preserve_enum_value(*(typeof(enum kfb_e) *)KFB_B, 0 /* BPF_ENUMVAL_EXISTS */))
+    kfb_missing(8);
+  return 0;
+}
+
+SEC("syscall")
+int by_type(void *ctx) {
+  if (__builtin_preserve_type_info(*(struct kfb_task *)0, 0 /* BPF_TYPE_EXISTS */))
+    kfb_missing(9);
   return 0;
 }

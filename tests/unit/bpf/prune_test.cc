@@ -17,15 +17,18 @@ using kfbtest::fixture;
 
 namespace {
 
-// A kernel with kfb_present (a kfunc taking one u64) and, if asked, nothing else.
+// A kernel with kfb_present (a kfunc taking one u64), struct kfb_task { int pid; } and
+// enum kfb_e { KFB_A = 1 }; or, if asked, with none of them.
 struct Kernel {
   btf::Btf b;
-  explicit Kernel(bool with_present = true) {
+  explicit Kernel(bool with_all = true) {
     uint32_t u64 = b.add_int("unsigned long long", 8, 0, 64);
-    if (with_present) {
-      uint32_t f = b.add_func("kfb_present", 0, b.add_func_proto(0, std::vector<btf::NewParam>{{"x", u64}}));
-      b.add_decl_tag("bpf_kfunc", f, -1);
-    }
+    uint32_t s32 = b.add_int("int", 4, btf::INT_SIGNED, 32);
+    if (!with_all) return;
+    uint32_t f = b.add_func("kfb_present", 0, b.add_func_proto(0, std::vector<btf::NewParam>{{"x", u64}}));
+    b.add_decl_tag("bpf_kfunc", f, -1);
+    b.add_struct("kfb_task", 4, std::vector<btf::NewMember>{{"pid", s32, 0}});
+    b.add_enum("kfb_e", 4, std::vector<btf::NewEnum>{{"KFB_A", 1}});
   }
   bpf::Kernel k() const {
     bpf::Kernel k;
@@ -58,21 +61,22 @@ TEST_CASE("prune: knobs, LINUX_KERNEL_VERSION, another ksym, subprograms (unknow
   Kernel kb;
   bpf::Kernel k = kb.k();
 
-  // Compiled knobs (use_missing 0, mode 2), version unknown: only the version's call and the
-  // unguarded one can be walked.
-  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"by_version", "unguarded"});
+  // Compiled knobs (use_missing 0, mode 2), version unknown: only the version's call, the
+  // existing type's and the unguarded one can be walked (kfb_new_field and KFB_B are missing).
+  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"by_type", "by_version", "unguarded"});
   k.version = kernel_version(7, 2, 13);
-  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"unguarded"});
+  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"by_type", "unguarded"});
   k.version = kernel_version(7, 3, 0);
-  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"by_version", "unguarded"});
+  CHECK(refused(bpf::check_rules(o, k)) == std::set<std::string>{"by_type", "by_version", "unguarded"});
 
   // -G: the knob reaches into the subprogram too.
   k.version = kernel_version(7, 2, 0);
   k.knobs = {{"use_missing", 1}, {"mode", 3}};
   CHECK(refused(bpf::check_rules(o, k)) ==
-        std::set<std::string>{"by_knob", "by_mode", "by_subprog", "unguarded"});
+        std::set<std::string>{"by_knob", "by_mode", "by_subprog", "by_type", "unguarded"});
 
-  // A kernel without kfb_present: bpf_ksym_exists() is 0 and the else branch is walked.
+  // A kernel without kfb_present, kfb_task or kfb_e: bpf_ksym_exists() is 0 and the else branch
+  // is walked; bpf_core_type_exists() is 0.
   Kernel none(false);
   bpf::Kernel k2 = none.k();
   k2.version = kernel_version(7, 2, 0);
