@@ -168,6 +168,9 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
       if (ref.kind == InsnRef::Callee) callees.push_back(ref.index);
     return reached;
   };
+  // The verifier walks at most 1,000,000 instructions; a function this size is walked whole
+  // rather than held as one state per instruction.
+  if (n > (1u << 18)) return give_up();
   std::vector<std::optional<State>> at(n);
   State entry;
   entry.r[kFp] = {Val::Fp, 0, nullptr};
@@ -184,7 +187,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
     return true;
   };
   while (!work.empty()) {
-    if (++steps > 64 * n + 1024) return give_up();
+    if (++steps > 16 * n + 1024) return give_up();
     size_t i = work.back();
     work.pop_back();
     queued[i] = false;
