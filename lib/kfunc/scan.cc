@@ -144,9 +144,11 @@ KfuncList scan_kfuncs(const elf::ElfFile &elf, const btf::Btf *btf, const ScanOp
     names.push_back(k.name);
     by_name.emplace(k.name, std::move(k));
   }
+  // Most modules have no kfunc set: resolve_btfids says so only in debug output (pr_debug), and
+  // so does this (a note, shown with -v), not a warning in every module's build log.
   if (!in.present) {
     Diag d;
-    d.severity = Severity::Warning;
+    d.severity = Severity::Note;
     d.rule = "kfunc-no-btf-ids";
     d.file = elf.path();
     d.message = "no .BTF_ids section: kfuncs come from DWARF bpf_kfunc annotations only";

@@ -29,6 +29,14 @@ expect_eq "$(cat "$T/out")" ""
 expect_eq "$(cat "$T/err")" ""
 cmp "$T/want.o" "$T/a.o" || die "quiet: the object is not emit's"
 
+# A module with no kfunc set (most of them: no .BTF_ids at all) is silent too, as resolve_btfids
+# is (its pr_debug); in the project's kernel build with 58 modules (kernel_build.sh, KFB_KMODS=1) 50 were.
+need_fixture nobtfids.o
+cp "$fx/nobtfids.o" "$T/m.o"
+expect_exit 0 "$W" -J "$T/m.o"
+expect_eq "$(cat "$T/out")" ""
+expect_eq "$(cat "$T/err")" ""
+
 # V=1: the summary, exactly; V=2 (reasons only) stays quiet, "1 2" is loud.
 cp "$fx/clang-dwarf5.o" "$T/a.o"
 KBUILD_VERBOSE=1 expect_exit 0 "$W" -J "$T/a.o"

@@ -26,9 +26,13 @@ expect_eq "$(cat "$T/err")" "kfuncbtf: $F/nodwarf.o: no DWARF debug information 
 
 [ -f "$F/nobtfids.o" ] || die "nobtfids.o missing"
 expect_exit 0 run_kfb --json scan "$F/nobtfids.o"
-expect_eq "$(cat "$T/err")" "kfuncbtf: $F/nobtfids.o: warning: no .BTF_ids section: kfuncs come from DWARF bpf_kfunc annotations only"
+expect_eq "$(cat "$T/err")" ""
+expect_grep '"severity":"note","rule":"kfunc-no-btf-ids"' "$T/out"
 n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); ks=d["kfuncs"]
 assert all(k["source"]=="tag" and k["flags_value"]==0 and k["sets"]==[] and k["btf_id"]>0 for k in ks), ks
 print(len(ks))' "$T/out")
 expect_eq "$n" 46
-expect_exit 1 run_kfb scan --fatal-warnings "$F/nobtfids.o"
+# A note, not a warning: --fatal-warnings passes, -v shows it.
+expect_exit 0 run_kfb scan --fatal-warnings "$F/nobtfids.o"
+expect_exit 0 run_kfb -v scan "$F/nobtfids.o"
+expect_eq "$(cat "$T/err")" "kfuncbtf: $F/nobtfids.o: note: no .BTF_ids section: kfuncs come from DWARF bpf_kfunc annotations only"

@@ -43,9 +43,11 @@ void warn_msg(const Globals &g, const std::string &msg) {
   if (!g.quiet) fprintf(stderr, "kfuncbtf: warning: %s\n", msg.c_str());
 }
 
+// Errors always; warnings unless -q; notes with -v (as check's report prints them).
 void print_diags(const Globals &g, const DiagSink &diags) {
   for (const Diag &d : diags.all())
-    if (d.severity == Severity::Error || !g.quiet) error_msg(DiagSink::format(d));
+    if (d.severity == Severity::Error || (!g.quiet && (d.severity != Severity::Note || g.verbose)))
+      error_msg(DiagSink::format(d));
 }
 
 void print_stats(const std::vector<Phase> &phases, const std::string &counts) {
