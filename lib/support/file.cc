@@ -63,12 +63,10 @@ MappedFile MappedFile::open(const std::string &path) {
   struct stat st;
   if (fstat(f.fd_, &st) < 0) fail("%s: cannot stat: %s", path.c_str(), strerror(errno));
   if (S_ISDIR(st.st_mode)) fail("%s: is a directory", path.c_str());
-  // sysfs files (/sys/kernel/btf/*) report a size but are not always mappable: read those.
-  // Told by the file system the file is on, not by how its path is spelled.
-  struct statfs fs;
-  constexpr long kSysfsMagic = 0x62656572;  // SYSFS_MAGIC, linux/magic.h
-  bool sysfs = fstatfs(f.fd_, &fs) == 0 && fs.f_type == kSysfsMagic;
-  if (S_ISREG(st.st_mode) && st.st_size > 0 && !sysfs) {
+  // A regular file is mapped. sysfs files (/sys/kernel/btf/*) report a size but are not always
+  // mappable: since 6.16 /sys/kernel/btf/vmlinux is (private and read-only, as libbpf maps it),
+  // the modules' files are not and their mmap fails; those are read.
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
     void *p = mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, f.fd_, 0);
     if (p != MAP_FAILED) {
       // A mapping the SIGBUS handler knows (the file may shrink under it); without a free
