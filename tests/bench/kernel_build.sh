@@ -292,8 +292,8 @@ PY
 }
 
 # modules-report [wrapped]: the tree's modules (KFB_KMODS=1 builds a few dozen), each timed
-# three times, CPU (user+sys) medians: pahole -J --btf_base vmlinux on a fresh copy of the .ko (the
-# build's step) and kfuncbtf emit -B vmlinux on the BTF pahole wrote (the wrapper's step); the
+# three times, CPU (user+sys) medians: pahole -J --btf_base vmlinux on the module relinked as
+# Makefile.modfinal links it (the build's step) and kfuncbtf emit -B vmlinux on the BTF pahole wrote (the wrapper's step); the
 # distribution, the totals and emit/pahole. Then the build log's kfuncbtf lines (want none: the
 # wrapper is silent when emit succeeds).
 modules_report() {
@@ -315,9 +315,16 @@ def cpu(cmd):
 rows = []
 for ko in kos:
     ph, em = [], []
+    base = ko[:-3]
     for _ in range(3):
+        # The module as Makefile.modfinal links it, before its BTF step: ld -r of <m>.o and
+        # <m>.mod.o with the module linker script (the built .ko has resolved .BTF_ids already).
         c = os.path.join(tmp, "m.ko")
-        shutil.copy(ko, c)
+        p = subprocess.run(["ld", "-r", "-m", "elf_x86_64", "-z", "noexecstack", "--build-id=sha1", "-T",
+                            os.path.join(o, "scripts", "module.lds"), "-o", c, base + ".o", base + ".mod.o"],
+                           capture_output=True, text=True)
+        if p.returncode:
+            sys.exit(f"ld -r failed for {ko}: {p.stderr}")
         t, p = cpu([pahole, "-J", "--btf_gen_floats", "--lang_exclude=rust", "--btf_base", os.path.join(o, "vmlinux"),
                     "--btf_encode_detached=" + os.path.join(tmp, "m.btf"), c])
         if p.returncode:
@@ -342,10 +349,10 @@ print(f"  emit / pahole: {100 * sum(e) / sum(p):.1f} % of the total; per module 
 for r in sorted(rows, key=lambda r: -r[2])[:5]:
     print(f"  slowest emit: {r[0]:45s} emit {r[2] * 1000:6.1f} ms  pahole {r[1] * 1000:7.1f} ms  ({r[3]} scan lines)")
 PY
-  local n
-  n=$(grep -c -i 'kfuncbtf' "$o/build.log" || true)
-  echo "build log $o/build.log: $(wc -l < "$o/build.log") lines, $n naming kfuncbtf"
-  grep -i 'kfuncbtf' "$o/build.log" | head -5 || true
+  local n pat='^(kfuncbtf|emit)[: ]|kfuncbtf-pahole:'
+  n=$(grep -c -E "$pat" "$o/build.log" || true)
+  echo "build log $o/build.log: $(wc -l < "$o/build.log") lines, $(grep -c 'BTF \[M\]' "$o/build.log") module BTF steps, $n from kfuncbtf"
+  grep -E "$pat" "$o/build.log" | head -5 || true
 }
 
 case ${1:-all} in
