@@ -335,8 +335,7 @@ for ko in kos:
         if p.returncode:
             sys.exit(f"emit failed on {ko}: {p.stderr}")
         em.append(t)
-    kf = subprocess.run([kfb, "scan", ko], capture_output=True, text=True).stdout.count("\n")
-    rows.append((os.path.relpath(ko, o), statistics.median(ph), statistics.median(em), kf))
+    rows.append((os.path.relpath(ko, o), statistics.median(ph), statistics.median(em)))
 shutil.rmtree(tmp)
 e = sorted(r[2] for r in rows)
 p = sorted(r[1] for r in rows)
@@ -347,7 +346,7 @@ print(f"  pahole -J:     median {q(p, .5):.1f} ms, p99 {q(p, .99):.1f} ms, max {
 print(f"  emit / pahole: {100 * sum(e) / sum(p):.1f} % of the total; per module median "
       f"{100 * statistics.median(r[2] / r[1] for r in rows):.1f} %")
 for r in sorted(rows, key=lambda r: -r[2])[:5]:
-    print(f"  slowest emit: {r[0]:45s} emit {r[2] * 1000:6.1f} ms  pahole {r[1] * 1000:7.1f} ms  ({r[3]} scan lines)")
+    print(f"  slowest emit: {r[0]:45s} emit {r[2] * 1000:6.1f} ms  pahole {r[1] * 1000:7.1f} ms")
 PY
   local n pat='^(kfuncbtf|emit)[: ]|kfuncbtf-pahole:'
   n=$(grep -c -E "$pat" "$o/build.log" || true)
