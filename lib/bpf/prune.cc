@@ -99,7 +99,8 @@ std::optional<uint64_t> Walker::rodata_load(const Val &p, int16_t off, unsigned 
 }
 
 std::optional<bool> Walker::branch(uint8_t op, bool is32, const Val &a, const Val &b) {
-  if (a.kind == Val::NonNull && b.kind == Val::Const && b.v == 0) {
+  // A pointer that is never NULL decides a 64-bit test against 0 only (its low 32 bits may be 0).
+  if (a.kind == Val::NonNull && b.kind == Val::Const && b.v == 0 && !is32) {
     if (op == 0x10 || op == 0xb0) return false;  // JEQ, JLE (unsigned <= 0)
     if (op == 0x50 || op == 0x20) return true;   // JNE, JGT
     return std::nullopt;
