@@ -62,7 +62,8 @@ class Walker {
   const Object &obj_;
   const Facts &f_;
 
-  std::optional<uint64_t> rodata_load(const Val &p, int16_t off, unsigned size) const;
+  // A load the verifier knows the value of: from .rodata (or a -G knob) or a .kconfig extern.
+  std::optional<uint64_t> constant_load(const Val &p, int16_t off, unsigned size) const;
   Val operand(const State &s, const BpfInsn &in) const {
     return (in.code & kSrcX) ? s.r[in.src_reg] : Val::constant(static_cast<uint64_t>(static_cast<int64_t>(in.imm)));
   }
@@ -70,7 +71,7 @@ class Walker {
   static Val alu(uint8_t op, bool is64, const Val &a, const Val &b, bool &ok);
 };
 
-std::optional<uint64_t> Walker::rodata_load(const Val &p, int16_t off, unsigned size) const {
+std::optional<uint64_t> Walker::constant_load(const Val &p, int16_t off, unsigned size) const {
   if (p.kind == Val::Kconfig) {
     auto it = f_.kconfig.find(*p.sec);
     if (off != 0 || it == f_.kconfig.end()) return std::nullopt;
@@ -257,7 +258,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
           if (p.kind == Val::Fp && size == 8) {
             auto it = s.stack.find(static_cast<int64_t>(p.v) + in.off);
             if (it != s.stack.end()) v = it->second;
-          } else if (auto x = rodata_load(p, in.off, size)) {
+          } else if (auto x = constant_load(p, in.off, size)) {
             v = Val::constant(*x);
           }
         }
