@@ -2,6 +2,8 @@
 // ctype, the parsed btf_type, the Loader class). Code outside lib/check includes loader.h.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdarg>
 #include <cstddef>
@@ -246,7 +248,13 @@ class Loader {
     // Fast path: scan the string in place (the section ends with a NUL, checked above).
     // A small direct-mapped memo of valid offsets: member and param names repeat a lot
     // (pahole deduplicates strings), and 32 KiB stays in cache.
-    uint32_t &memo = ident_memo_[off & (kIdentMemo - 1)];
+    if (ident_memo_.empty()) {
+      // Made on first use (a trusted base never asks), no bigger than the strings need: a
+      // module's few KiB of names get a 1-4 KiB memo, not the 32 KiB vmlinux's want.
+      size_t want = std::bit_ceil(std::max<size_t>(256, strs_.size() / 8));
+      ident_memo_.assign(std::min(kIdentMemo, want), 0);
+    }
+    uint32_t &memo = ident_memo_[off & (ident_memo_.size() - 1)];
     if (memo == off + 1) return true;
     size_t i = off - start_str_off_, start = i, n = strs_.size();
     if (!kIdent.first[strs_[i]]) return false;
@@ -348,7 +356,7 @@ class Loader {
   size_t str_abs_ = 0;
   std::span<const uint8_t> strs_;  // the own string section, handed out by the cursor
   static constexpr size_t kIdentMemo = 8192;
-  mutable std::vector<uint32_t> ident_memo_ = std::vector<uint32_t>(kIdentMemo, 0);
+  mutable std::vector<uint32_t> ident_memo_;
   uint32_t start_id_ = 0, start_str_off_ = 0;
   std::vector<Ty> types_;  // local ids; [0] is void for base BTF
   // resolve state (local ids)
