@@ -20,7 +20,7 @@ constexpr const char *kSrc = "./testdata/bpf/kfuncs.bpf.c";
 
 std::string bpf_fixture() { return fixture("bpf/kfuncs.bpf.o"); }
 
-const bpf::Program &program(const bpf::Object &o, const std::string &name) {
+const bpf::Program &program(const bpf::Object &o, std::string_view name) {
   for (const bpf::Program &p : o.programs)
     if (p.name == name) return p;
   FAIL("no program " << name);
