@@ -7,6 +7,8 @@
 // Kinds evaluated here, the ones that decide branches: FIELD_EXISTS, TYPE_EXISTS (libbpf's
 // types_compat on some candidate), TYPE_SIZE, ENUMVAL_EXISTS, ENUMVAL_VALUE. Anything else, or
 // any doubt, is "not known" (the caller takes both ways).
+#include <algorithm>
+#include <bitset>
 #include <charconv>
 
 #include "bpf/prune.h"
@@ -83,17 +85,54 @@ bool field_path(const Btf &local, uint32_t lid, const Btf &targ, uint32_t tid, c
   return true;
 }
 
-}  // namespace
-
-std::optional<uint64_t> core_value(const Btf &local, const CoreRelo &r, const std::vector<const Btf *> &targets) {
+// The local root's essential name when `r` is a kind evaluated here, else "".
+std::string root_essential(const Btf &local, const CoreRelo &r) {
   if (r.kind != kFieldExists && r.kind != kTypeExists && r.kind != kTypeSize && r.kind != kEnumvalExists &&
       r.kind != kEnumvalValue)
-    return std::nullopt;
-  if (!local.valid_id(r.type_id)) return std::nullopt;
+    return {};
+  if (!local.valid_id(r.type_id)) return {};
+  return essential_name(local.type(r.type_id).name());
+}
+
+}  // namespace
+
+CoreCandidates core_candidates(const Btf &local, const std::vector<const CoreRelo *> &relos,
+                               const std::vector<const Btf *> &targets) {
+  CoreCandidates out;
+  if (std::none_of(targets.begin(), targets.end(), [](const Btf *b) { return b != nullptr; })) return out;
+  for (const CoreRelo *r : relos)
+    if (std::string e = root_essential(local, *r); !e.empty()) out.try_emplace(std::move(e));
+  if (out.empty()) return out;
+  // A name matches when its essential name is a wanted one, so it starts with it: its first two
+  // bytes rule out nearly every type before the "___" search and the map.
+  std::bitset<65536> first2;
+  for (const auto &[name, list] : out)
+    for (unsigned c = 0; c < 256; c++)
+      if (name.size() > 1 ? c == static_cast<unsigned char>(name[1]) : true)
+        first2.set(static_cast<unsigned char>(name[0]) << 8 | c);
+  for (const Btf *tb : targets) {
+    if (!tb) continue;
+    for (uint32_t id = tb->start_id(); id < tb->type_cnt(); id++) {
+      std::string_view n = tb->type(id).name();
+      if (n.empty() || !first2.test(static_cast<unsigned char>(n[0]) << 8 | static_cast<unsigned char>(n.size() > 1 ? n[1] : 0)))
+        continue;
+      auto it = n.find("___") == std::string_view::npos ? out.find(n) : out.find(essential_name(n));
+      if (it != out.end()) it->second.push_back({tb, id});
+    }
+  }
+  return out;
+}
+
+std::optional<uint64_t> core_value(const Btf &local, const CoreRelo &r, const std::vector<const Btf *> &targets) {
+  return core_value(local, r, core_candidates(local, {&r}, targets));
+}
+
+std::optional<uint64_t> core_value(const Btf &local, const CoreRelo &r, const CoreCandidates &cands) {
+  std::string ess = root_essential(local, r);
+  auto cit = cands.find(ess);
+  if (ess.empty() || cit == cands.end()) return std::nullopt;
   uint32_t lroot = r.type_id;
   btf::Type lt = local.type(lroot);
-  std::string ess = essential_name(lt.name());
-  if (ess.empty() || targets.empty()) return std::nullopt;
   std::vector<uint32_t> acc;
   if (r.kind != kTypeExists && r.kind != kTypeSize && !split_access(r.access, acc)) return std::nullopt;
   std::string_view enumerator;
@@ -104,34 +143,33 @@ std::optional<uint64_t> core_value(const Btf &local, const CoreRelo &r, const st
   std::string enum_ess = essential_name(enumerator);
   std::optional<uint64_t> value;
   bool any = false;
-  for (const Btf *tb : targets) {
-    if (!tb) continue;
-    for (uint32_t id = tb->start_id(); id < tb->type_cnt(); id++) {
-      btf::Type t = tb->type(id);
-      bool kind_ok = t.kind() == lt.kind() || (is_enum(t.kind()) && is_enum(lt.kind()));
-      if (!kind_ok || !same_essential(t.name(), ess)) continue;
-      switch (r.kind) {
-        case kTypeExists:
-        case kTypeSize:
-          if (!types_compat(local, lroot, *tb, id)) break;
-          any = true;
-          if (r.kind == kTypeSize) value = t.size();
-          break;
-        case kFieldExists:
-          any = any || field_path(local, lroot, *tb, id, acc);
-          break;
-        default:  // enumerators, by essential name
-          if (t.kind() == Kind::ENUM) {
-            for (const btf::Enum &e : t.enums())
-              if (same_essential(tb->str(e.name_off), enum_ess))
-                any = true, value = t.kflag() ? static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(e.val)))
-                                              : uint64_t{e.val};
-          } else {
-            for (const btf::Enum64 &e : t.enum64s())
-              if (same_essential(tb->str(e.name_off), enum_ess)) any = true, value = e.val();
-          }
-          break;
-      }
+  for (const CoreCandidate &c : cit->second) {
+    const Btf *tb = c.btf;
+    uint32_t id = c.id;
+    btf::Type t = tb->type(id);
+    bool kind_ok = t.kind() == lt.kind() || (is_enum(t.kind()) && is_enum(lt.kind()));
+    if (!kind_ok) continue;
+    switch (r.kind) {
+      case kTypeExists:
+      case kTypeSize:
+        if (!types_compat(local, lroot, *tb, id)) break;
+        any = true;
+        if (r.kind == kTypeSize) value = t.size();
+        break;
+      case kFieldExists:
+        any = any || field_path(local, lroot, *tb, id, acc);
+        break;
+      default:  // enumerators, by essential name
+        if (t.kind() == Kind::ENUM) {
+          for (const btf::Enum &e : t.enums())
+            if (same_essential(tb->str(e.name_off), enum_ess))
+              any = true, value = t.kflag() ? static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(e.val)))
+                                            : uint64_t{e.val};
+        } else {
+          for (const btf::Enum64 &e : t.enum64s())
+            if (same_essential(tb->str(e.name_off), enum_ess)) any = true, value = e.val();
+        }
+        break;
     }
   }
   if (r.kind == kTypeSize || r.kind == kEnumvalValue) return any ? value : std::nullopt;

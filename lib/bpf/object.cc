@@ -27,6 +27,7 @@
 #include "bpf/object_impl.h"
 #include "elf/elf.h"
 #include "support/cursor.h"
+#include "support/endian.h"
 #include "support/error.h"
 
 #ifndef EM_BPF
@@ -141,17 +142,22 @@ Cursor Reader::sym_cursor(size_t i) const {
 }
 
 Insn Reader::insn_at(const ElfSection &s, uint64_t off) const {
-  Cursor c = elf_.cursor(s);
-  c.seek(off);
+  std::span<const uint8_t> d = elf_.data(s);
+  if (off > d.size() || d.size() - off < kInsnSize) {  // through a cursor for its message
+    Cursor c = elf_.cursor(s);
+    c.seek(off);
+    c.bytes(kInsnSize);
+  }
+  const uint8_t *p = d.data() + off;
+  bool be = elf_.big_endian(), swap = elf_.swap();
   Insn in;
-  in.code = c.u8();
-  uint8_t regs = c.u8();
+  in.code = p[0];
   // The register nibbles are a bitfield {dst_reg:4, src_reg:4}: low nibble first on little
   // endian, high nibble first on big endian (bpfeb).
-  in.dst_reg = elf_.big_endian() ? regs >> 4 : regs & 0xf;
-  in.src_reg = elf_.big_endian() ? regs & 0xf : regs >> 4;
-  in.off = static_cast<int16_t>(c.u16());
-  in.imm = c.s32();
+  in.dst_reg = be ? p[1] >> 4 : p[1] & 0xf;
+  in.src_reg = be ? p[1] & 0xf : p[1] >> 4;
+  in.off = static_cast<int16_t>(load<uint16_t>(p + 2, swap));
+  in.imm = static_cast<int32_t>(load<uint32_t>(p + 4, swap));
   return in;
 }
 

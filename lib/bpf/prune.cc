@@ -53,7 +53,13 @@ struct State {
 
 class Walker {
  public:
-  Walker(const Object &obj, const Facts &facts) : obj_(obj), f_(facts) {}
+  Walker(const Object &obj, const Facts &facts) : obj_(obj), f_(facts) {
+    if (!obj.btf) return;
+    std::vector<const CoreRelo *> relos;
+    for (const FuncCode &fc : obj.funcs)
+      for (const auto &[insn, r] : fc.core) relos.push_back(&r);
+    cands_ = core_candidates(*obj.btf, relos, f_.targets);
+  }
 
   // The instructions of function `fi` the walk reaches, and the functions it calls from them.
   std::vector<bool> walk(size_t fi, std::vector<size_t> &callees);
@@ -61,6 +67,15 @@ class Walker {
  private:
   const Object &obj_;
   const Facts &f_;
+  CoreCandidates cands_;                                            // the relocations' target types
+  std::map<const CoreRelo *, std::optional<uint64_t>> core_memo_;  // a walk meets a relocation often
+
+  std::optional<uint64_t> core_of(const CoreRelo &r) {
+    if (!obj_.btf) return std::nullopt;
+    auto [it, added] = core_memo_.try_emplace(&r);
+    if (added) it->second = core_value(*obj_.btf, r, cands_);
+    return it->second;
+  }
 
   // A load the verifier knows the value of: from .rodata (or a -G knob) or a .kconfig extern.
   std::optional<uint64_t> constant_load(const Val &p, int16_t off, unsigned size) const;
@@ -225,7 +240,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
       }
       if (in.dst_reg > 9) return give_up();
       if (core != fc.core.end()) {  // an enumerator's existence or value, a type id: the target's
-        std::optional<uint64_t> x = obj_.btf ? core_value(*obj_.btf, core->second, f_.targets) : std::nullopt;
+        std::optional<uint64_t> x = core_of(core->second);
         v = x ? Val::constant(*x) : Val{};
       }
       s.r[in.dst_reg] = v;
@@ -243,7 +258,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
         s.r[in.dst_reg] = alu(op, cls == kClassAlu64, s.r[in.dst_reg], b, ok);
         if (core != fc.core.end()) {  // libbpf rewrites the immediate for this target
           std::optional<uint64_t> x;
-          if (op == 0xb0 && !(in.code & kSrcX) && obj_.btf) x = core_value(*obj_.btf, core->second, f_.targets);
+          if (op == 0xb0 && !(in.code & kSrcX)) x = core_of(core->second);
           s.r[in.dst_reg] = x ? Val::constant(cls == kClassAlu64 ? *x : static_cast<uint32_t>(*x)) : Val{};
         }
         flow(i + 1, s);

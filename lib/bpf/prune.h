@@ -55,4 +55,17 @@ Reach reach(const Object &obj, const Facts &facts);
 // nullopt for other kinds or when not sure.
 std::optional<uint64_t> core_value(const btf::Btf &local, const CoreRelo &r, const std::vector<const btf::Btf *> &targets);
 
+// The target types a set of relocations can match, found in one pass over each target BTF
+// (libbpf's candidate lists: every type whose essential name is the local root's), in target
+// then id order. A vmlinux has ~126,000 types: one walk per relocation cost more than the rest
+// of a check.
+struct CoreCandidate {
+  const btf::Btf *btf;
+  uint32_t id;
+};
+using CoreCandidates = std::map<std::string, std::vector<CoreCandidate>, std::less<>>;
+CoreCandidates core_candidates(const btf::Btf &local, const std::vector<const CoreRelo *> &relos,
+                               const std::vector<const btf::Btf *> &targets);
+std::optional<uint64_t> core_value(const btf::Btf &local, const CoreRelo &r, const CoreCandidates &cands);
+
 }  // namespace kfb::bpf

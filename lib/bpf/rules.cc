@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "bpf/names.h"
 #include "btf/cname.h"
 #include "support/vocab.h"
 
@@ -43,16 +44,16 @@ struct Lookup {
   }
 };
 
-Lookup scan(const btf::Btf &b, const std::unordered_set<std::string_view> &wanted) {
+Lookup scan(const btf::Btf &b, const NameSet &wanted) {
   Lookup l;
   for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
     btf::Type t = b.type(id);
     switch (t.kind()) {
       case btf::Kind::FUNC:
-        if (wanted.count(t.name())) l.func.emplace(t.name(), id);  // the first one stays
+        if (wanted.contains(t.name())) l.func.emplace(t.name(), id);  // the first one stays
         break;
       case btf::Kind::STRUCT:
-        if (wanted.count(t.name())) l.strct.emplace(t.name(), id);
+        if (wanted.contains(t.name())) l.strct.emplace(t.name(), id);
         break;
       case btf::Kind::DECL_TAG:
         if (t.component_idx() == -1 && t.name() == vocab::kKfuncTag) l.kfuncs.insert(t.type());
@@ -66,16 +67,16 @@ Lookup scan(const btf::Btf &b, const std::unordered_set<std::string_view> &wante
 
 // One Lookup per BTF of the target: [0] vmlinux, [1 + i] module i.
 std::vector<Lookup> scan_target(const Object &obj, const Kernel &k) {
-  std::unordered_set<std::string_view> wanted;
+  NameSet wanted;
   std::vector<std::string> ops_names;
   for (const Extern &e : obj.externs)
-    if (e.func) wanted.insert(e.essential);
+    if (e.func) wanted.add(e.essential);
   for (const Program &p : obj.programs)
     if (!p.struct_ops_type.empty()) {
       ops_names.push_back(essential_name(p.struct_ops_type));
       ops_names.push_back("bpf_struct_ops_" + ops_names.back());
     }
-  for (const std::string &n : ops_names) wanted.insert(n);
+  for (const std::string &n : ops_names) wanted.add(n);
   std::vector<Lookup> out;
   out.push_back(k.vmlinux ? scan(*k.vmlinux, wanted) : Lookup{});
   for (const btf::Btf *m : k.modules) out.push_back(scan(*m, wanted));

@@ -280,7 +280,7 @@ class Btf {
   Type type(uint32_t id) const;  // any id < type_cnt(), base ids delegate; 0 is void; throws else
                                  // (inline for own ids: the diff asks ~2 million times)
   // NUL-terminated string at `off` (base offsets resolve in split BTF); throws when out of range.
-  std::string_view str(uint32_t off) const;
+  std::string_view str(uint32_t off) const;  // inline for own strings (every name pass asks)
   bool valid_str(uint32_t off) const;
   std::string_view name(uint32_t id) const { return type(id).name(); }
   // Byte offset of own type `id`'s record from the start of the blob as it was read
@@ -355,6 +355,7 @@ class Btf {
   friend class Type;
   struct Index;
   Type type_other(uint32_t id) const;  // type() of void, base and invalid ids
+  std::string_view str_other(uint32_t off) const;  // str() of base and invalid offsets
   uint32_t push(uint32_t name_off, uint32_t info, uint32_t size_or_type,
                 std::span<const uint32_t> payload);
   uint32_t add_composite(Kind k, std::string_view name, uint32_t size,
@@ -391,6 +392,12 @@ class Btf {
   mutable std::unique_ptr<Index> index_;
   std::unique_ptr<Deferred> deferred_;
 };
+
+inline std::string_view Btf::str(uint32_t off) const {
+  std::string_view own = strings();  // NUL-terminated: std::string's, or a section ending with one
+  if (off >= start_str_off_ && off - start_str_off_ < own.size()) return std::string_view(own.data() + (off - start_str_off_));
+  return str_other(off);
+}
 
 inline std::string_view Type::name() const { return btf_->str(raw_->name_off); }
 
