@@ -253,37 +253,62 @@ bool is_bpf_object(const std::string &path) {
   return m == kEmBpf;
 }
 
-ProgramOutcome check_program(const ProgramRequest &rq) {
-  ProgramOutcome r;
-  // The object, as libbpf opens it.
-  r.obj = bpf::read_object(rq.file);
-
-  // The targets: one column each.
+std::vector<ProgramOutcome> check_programs(const ProgramRequest &rq, const std::vector<std::string> &files) {
+  // The targets, once for every object: one column each.
   std::vector<std::string> kernels = rq.kernel_btfs;
   if (kernels.empty()) kernels.push_back(btf::kSysVmlinux);
   if (rq.module_btfs.size() > 1 && rq.module_btfs.size() != kernels.size())
     throw Error("--module-btf: give one per --kernel-btf (the i-th goes with the i-th), or one for one target");
+  std::vector<std::unique_ptr<TargetData>> tds;
+  std::vector<ProgramTarget> pts;
   for (size_t i = 0; i < kernels.size(); i++) {
     std::vector<std::string> mods;
     if (rq.module_btfs.size() == kernels.size()) mods.push_back(rq.module_btfs[i]);
     else if (kernels.size() == 1) mods = rq.module_btfs;
     ProgramTarget pt;
-    std::unique_ptr<TargetData> td = load_target(kernels[i], mods, rq.scopes, pt);
-    td->k.knobs = rq.knobs;
-
-    // The rules (bpf/rules.h).
-    bpf::RuleResult rr = bpf::check_rules(r.obj, td->k);
-    pt.not_applied = std::move(rr.not_applied);
-    for (const std::string &n : rr.unknown_knobs)
-      if (i == 0) throw Error("-G " + n + ": " + rq.file + " has no such 'const volatile' variable (.rodata)");
-    for (bpf::Finding &f : rr.findings) {
-      if (rq.fatal_warnings && f.level == bpf::FindingLevel::Warning) f.level = bpf::FindingLevel::Error;
-      r.findings.push_back(std::move(f));
-    }
-    r.targets.push_back(std::move(pt));
+    tds.push_back(load_target(kernels[i], mods, rq.scopes, pt));
+    tds.back()->k.knobs = rq.knobs;
+    pts.push_back(std::move(pt));
   }
-  bpf::sort_findings(r.findings);
-  return r;
+
+  std::vector<ProgramOutcome> out(files.size());
+  std::map<std::string, size_t> knob_unknown;  // -G name -> objects without it
+  for (size_t fi = 0; fi < files.size(); fi++) {
+    ProgramOutcome &r = out[fi];
+    r.file = files[fi];
+    // The object, as libbpf opens it. With several objects, one that cannot be read is said
+    // and the others are still checked.
+    try {
+      r.obj = bpf::read_object(files[fi]);
+    } catch (const Error &e) {
+      if (files.size() == 1) throw;
+      r.error = e.what();
+      continue;
+    }
+    for (size_t i = 0; i < tds.size(); i++) {
+      ProgramTarget pt = pts[i];
+      bpf::RuleResult rr = bpf::check_rules(r.obj, tds[i]->k);  // the rules (bpf/rules.h)
+      pt.not_applied = std::move(rr.not_applied);
+      if (i == 0)
+        for (const std::string &n : rr.unknown_knobs) knob_unknown[n]++;
+      for (bpf::Finding &f : rr.findings) {
+        if (rq.fatal_warnings && f.level == bpf::FindingLevel::Warning) f.level = bpf::FindingLevel::Error;
+        r.findings.push_back(std::move(f));
+      }
+      r.targets.push_back(std::move(pt));
+    }
+    bpf::sort_findings(r.findings);
+  }
+  // A -G name no object has is a mistake (veristat's "could not find global variable").
+  size_t readable = std::count_if(out.begin(), out.end(), [](const ProgramOutcome &r) { return r.error.empty(); });
+  for (const auto &[name, n] : knob_unknown)
+    if (n == readable)
+      throw Error("-G " + name + ": " +
+                  (files.size() == 1 ? files[0] + " has no such" : "none of the " + std::to_string(files.size()) + " objects has a") +
+                  " 'const volatile' variable (.rodata)");
+  return out;
 }
+
+ProgramOutcome check_program(const ProgramRequest &rq) { return std::move(check_programs(rq, {rq.file})[0]); }
 
 }  // namespace kfb::job

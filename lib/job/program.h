@@ -46,6 +46,8 @@ struct ProgramTarget {
 };
 
 struct ProgramOutcome {
+  std::string file;                      // the object
+  std::string error;                     // with several objects: why this one could not be read
   bpf::Object obj;
   std::vector<ProgramTarget> targets;
   std::vector<bpf::Finding> findings;    // every target's, sorted
@@ -59,5 +61,9 @@ struct ProgramOutcome {
 bool is_bpf_object(const std::string &path);
 
 ProgramOutcome check_program(const ProgramRequest &rq);
+// Several objects against the same targets, read once (rq.file is not used): a project's
+// objects in one run. An object that cannot be read gets its error and the others are still
+// checked (one object alone throws, as check_program does).
+std::vector<ProgramOutcome> check_programs(const ProgramRequest &rq, const std::vector<std::string> &files);
 
 }  // namespace kfb::job

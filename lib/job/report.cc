@@ -143,11 +143,31 @@ std::string check_report_json(const CheckRequest &rq, const CheckOutcome &r, int
 }
 
 namespace {
-
+void program_text(const ProgramOutcome &r, int verbose, std::string &t);
+void program_json(const ProgramOutcome &r, int verbose, JsonWriter &j);
 }  // namespace
 
-std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &r, int verbose) {
+std::string program_report_text(const std::vector<ProgramOutcome> &rs, int verbose) {
   std::string t;
+  for (const ProgramOutcome &r : rs) program_text(r, verbose, t);
+  return t;
+}
+
+std::string program_report_json(const std::vector<ProgramOutcome> &rs, int verbose, bool pretty) {
+  std::string t;
+  JsonWriter j(t, pretty);
+  if (rs.size() != 1) j.begin_array();
+  for (const ProgramOutcome &r : rs)
+    if (r.error.empty()) program_json(r, verbose, j);
+  if (rs.size() != 1) j.end_array();
+  j.finish();
+  return t;
+}
+
+namespace {
+
+void program_text(const ProgramOutcome &r, int verbose, std::string &t) {
+  if (!r.error.empty()) return;
   for (const bpf::Finding &f : r.findings) {
     if (f.level == bpf::FindingLevel::Note && !verbose) continue;
     std::string where = f.loc.file;
@@ -166,9 +186,9 @@ std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &
   if (verbose)
     for (const ProgramTarget &pt : r.targets) {
       for (const std::string &n : pt.not_applied)
-        t += strfmt("%s: note: target %s: not applied: %s\n", rq.file.c_str(), pt.name.c_str(), n.c_str());
+        t += strfmt("%s: note: target %s: not applied: %s\n", r.file.c_str(), pt.name.c_str(), n.c_str());
       for (const std::string &n : pt.scope_problems)
-        t += strfmt("%s: note: target %s: scope file: %s\n", rq.file.c_str(), pt.name.c_str(), n.c_str());
+        t += strfmt("%s: note: target %s: scope file: %s\n", r.file.c_str(), pt.name.c_str(), n.c_str());
       size_t e = 0, w = 0;
       for (const bpf::Finding &f : r.findings)
         if (f.target == pt.name) {
@@ -177,18 +197,15 @@ std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &
         }
       t += strfmt("%s: target %s: %zu programs, %zu errors, %zu warnings (modules %zu; kfunc tags %s; scopes %s; "
                   "KF_* flags %s; hooks %s)\n",
-                  rq.file.c_str(), pt.name.c_str(), r.obj.programs.size(), e, w, pt.modules,
+                  r.file.c_str(), pt.name.c_str(), r.obj.programs.size(), e, w, pt.modules,
                   pt.kfunc_tags ? "yes" : "no", pt.scopes ? pt.scopes_source.c_str() : "none", pt.flags ? "yes" : "no",
                   pt.hooks ? pt.hooks_source.c_str() : "none");
     }
-  return t;
 }
 
-std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty) {
-  std::string t;
-  JsonWriter j(t, pretty);
+void program_json(const ProgramOutcome &r, int verbose, JsonWriter &j) {
   j.begin_object();
-  j.key("file").value(rq.file);
+  j.key("file").value(r.file);
   j.key("targets").begin_array();
   for (const ProgramTarget &pt : r.targets) {
     j.begin_object();
@@ -231,15 +248,15 @@ std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &
   }
   j.end_array();
   j.end_object();
-  j.finish();
-  return t;
 }
 
-std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty) {
-  (void)rq;
+}  // namespace
+
+std::string program_report_sarif(const std::vector<ProgramOutcome> &rs, int verbose, bool pretty) {
   std::vector<std::string> rules;
-  for (const bpf::Finding &f : r.findings)
-    if (std::find(rules.begin(), rules.end(), f.rule) == rules.end()) rules.push_back(f.rule);
+  for (const ProgramOutcome &r : rs)
+    for (const bpf::Finding &f : r.findings)
+      if (std::find(rules.begin(), rules.end(), f.rule) == rules.end()) rules.push_back(f.rule);
   std::sort(rules.begin(), rules.end());
   std::string t;
   JsonWriter j(t, pretty);
@@ -254,6 +271,7 @@ std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome 
   j.end_array();
   j.end_object().end_object();
   j.key("results").begin_array();
+  for (const ProgramOutcome &r : rs)
   for (const bpf::Finding &f : r.findings) {
     if (f.level == bpf::FindingLevel::Note && !verbose) continue;
     j.begin_object();

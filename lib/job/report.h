@@ -39,14 +39,17 @@ std::string check_report_json(const CheckRequest &rq, const CheckOutcome &r, int
 //   function scx_bpf_dsq_move_to_local is not allowed [target vmlinux-7.3]
 // its extra lines (both prototypes) indented under it; notes and the rules a target could not
 // get ("note: vmlinux-7.3: not applied: ...") only with -v; with -v a summary line per target.
-std::string program_report_text(const ProgramRequest &rq, const ProgramOutcome &r, int verbose);
-// {file, targets: [{name, modules, kfunc_tags, scopes, flags, not_applied}], programs: [{name,
-// section, type, sleepable, member}], findings: [{severity, rule, type_id, kind, name, message,
-// file, line, col, program, section, member, kfunc, target, detail}]}.
-std::string program_report_json(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty);
-// SARIF 2.1.0 (code-scanning UIs): one run, driver kfuncbtf with a rule per finding rule; each
+std::string program_report_text(const std::vector<ProgramOutcome> &rs, int verbose);
+// One object: {file, targets: [{name, modules, kfunc_tags, scopes, flags, not_applied}],
+// programs: [{name, section, type, sleepable, member}], findings: [{severity, rule, type_id, kind,
+// name, message, file, line, col, program, section, member, kfunc, target, detail}]}; several:
+// an array of those, in the order given (an object that could not be read is left out: its
+// error goes to stderr).
+std::string program_report_json(const std::vector<ProgramOutcome> &rs, int verbose, bool pretty);
+// SARIF 2.1.0 (code-scanning UIs): one run for every object, driver kfuncbtf with a rule per
+// finding rule; each
 // result's level, message, location (file, startLine, startColumn when known) and properties
 // {program, section, member, kfunc, target}.
-std::string program_report_sarif(const ProgramRequest &rq, const ProgramOutcome &r, int verbose, bool pretty);
+std::string program_report_sarif(const std::vector<ProgramOutcome> &rs, int verbose, bool pretty);
 
 }  // namespace kfb::job

@@ -5,7 +5,7 @@
 // (check/kfunc_rules.h; an ELF is also scanned): every finding, [--legacy-kfunc-sets]
 // [--fatal-warnings] [--no-kfunc-rules]; notes (twins emit will add) only with -v.
 //
-// kfuncbtf check PROG.bpf.o [--kernel-btf FILE]... [--module-btf DIR|FILE]... [--scopes FILE]
+// kfuncbtf check PROG.bpf.o... [--kernel-btf FILE]... [--module-btf DIR|FILE]... [--scopes FILE]
 // An EM_BPF input switches to program mode (job/program.h): the object's kfunc calls against
 // each target kernel, one column per --kernel-btf.
 #include <cerrno>
@@ -33,6 +33,7 @@ struct CheckOpts {
   bool sarif = false;
   std::vector<std::string> knobs;  // -G "NAME=VALUE"
   job::ProgramRequest prog;
+  std::vector<std::string> files;  // FILE...: several only in program mode
 };
 
 // -G "NAME = VALUE" (veristat's form): VALUE decimal, 0x hex, negative, true or false.
@@ -58,23 +59,30 @@ void parse_knob(const std::string &arg, std::map<std::string, uint64_t> &out) {
 }
 
 int run_program(const Globals &g, CheckOpts &o) {
-  o.prog.file = o.rq.file;
+  o.prog.file = o.files[0];
   o.prog.fatal_warnings = o.rq.fatal_warnings;
   for (const std::string &k : o.knobs) parse_knob(k, o.prog.knobs);
-  // The pipeline (job/program.h): the object, each target, the rules.
-  job::ProgramOutcome r = job::check_program(o.prog);
-  // The report: findings to stdout, as text or JSON.
-  write_stdout(o.sarif  ? job::program_report_sarif(o.prog, r, g.verbose, g.pretty)
-               : g.json ? job::program_report_json(o.prog, r, g.verbose, g.pretty)
-                        : job::program_report_text(o.prog, r, g.verbose));
-  return r.errors() ? kExitFindings : kExitOk;
+  // The pipeline (job/program.h): each target once, then each object against them.
+  std::vector<job::ProgramOutcome> rs = job::check_programs(o.prog, o.files);
+  // The report: findings to stdout, as text, JSON or SARIF; an object that could not be read
+  // to stderr, and the run ends 2 once the others are reported.
+  write_stdout(o.sarif  ? job::program_report_sarif(rs, g.verbose, g.pretty)
+               : g.json ? job::program_report_json(rs, g.verbose, g.pretty)
+                        : job::program_report_text(rs, g.verbose));
+  bool unreadable = false, findings = false;
+  for (const job::ProgramOutcome &r : rs) {
+    if (!r.error.empty()) error_msg(r.error), unreadable = true;
+    findings = findings || r.errors();
+  }
+  return unreadable ? kExitTrouble : findings ? kExitFindings : kExitOk;
 }
 
 int run_check(const Globals &g, CheckOpts &o) {
-  // An EM_BPF object, or program mode's options: the object is read as libbpf reads it, and
-  // lib/bpf says why when it is not one (not ELF, not EM_BPF, ...).
-  if (job::is_bpf_object(o.rq.file) || !o.prog.kernel_btfs.empty() || !o.prog.module_btfs.empty() ||
-      !o.prog.scopes.empty() || !o.knobs.empty())
+  // An EM_BPF object, several files, or program mode's options: each object is read as libbpf
+  // reads it, and lib/bpf says why when it is not one (not ELF, not EM_BPF, ...).
+  o.rq.file = o.files[0];
+  if (job::is_bpf_object(o.rq.file) || o.files.size() > 1 || !o.prog.kernel_btfs.empty() ||
+      !o.prog.module_btfs.empty() || !o.prog.scopes.empty() || !o.knobs.empty())
     return run_program(g, o);
   if (o.sarif) throw Error("--sarif is for a BPF program object (EM_BPF)");
   o.rq.mode = o.as == "vmlinux"  ? check::LoaderMode::Vmlinux
@@ -99,7 +107,10 @@ const CommandRegistration reg{"check", 40, [](CLI::App &app, Globals &g) -> RunF
   auto *sub = app.add_subcommand(
       "check", "Check BTF against the kernel's loader rules (the first failure, kernel text)");
   auto o = std::make_shared<CheckOpts>();
-  sub->add_option("FILE", o->rq.file, "Raw BTF file or ELF object with .BTF")->required();
+  sub->add_option("FILE", o->files,
+                  "Raw BTF file or ELF object with .BTF; or BPF objects (EM_BPF), several checked against "
+                  "the same targets in one run")
+      ->required();
   sub->add_option("--as", o->as,
                   "Rules of: user (bpf(BPF_BTF_LOAD), default), vmlinux (the kernel's own BTF), "
                   "module (split BTF on -B)")
