@@ -249,6 +249,13 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
         out.findings.push_back(f);
         continue;
       }
+      // check_struct_ops_btf_id: a member without a CFI stub is refused before the walk.
+      if (k.unsupported_members.count(member)) {
+        f.rule = "struct-ops-member";
+        f.message = "attach to unsupported member " + p.member + " of struct " + ops;
+        out.findings.push_back(f);
+        continue;
+      }
     }
 
 

@@ -66,6 +66,9 @@ struct Kernel {
   // KF_* flags (a debug vmlinux's .BTF_ids): which kfuncs are sleepable, destructive.
   bool have_flags = false;
   std::set<std::string> sleepable, destructive;
+  // struct_ops members ("sched_ext_ops.sub_caps_updated") the kernel refuses to attach a
+  // program to: code, not BTF (a NULL CFI stub), so from a scope file's unsupported: lines.
+  std::set<std::string> unsupported_members;
 };
 
 // A finding's level is a diagnostic's severity (support/diag.h).
@@ -75,7 +78,8 @@ struct Finding {
   FindingLevel level = FindingLevel::Error;
   std::string rule;     // "libbpf-not-found", "libbpf-incompatible", "poisoned-call",
                         // "poisoned-silently", "guarded-missing", "not-a-kfunc", "scope",
-                        // "sleepable", "destructive", "struct-ops", "prog-type"
+                        // "sleepable", "destructive", "struct-ops", "struct-ops-member",
+                        // "prog-type"
   SrcLoc loc;           // the call (or the object's first use of the extern)
   std::string program, section, member;  // member: "sched_ext_ops.enqueue" or ""
   std::string kfunc;    // as declared in the program ("scx_bpf_dsq_move_to_local___v2")

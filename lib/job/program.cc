@@ -191,7 +191,15 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
       if (f.flags & kfunc::KF_DESTRUCTIVE) k.destructive.insert(f.name);
     }
   }
-  // The scope file gives what the target's own tags do not: scopes, program-type hooks.
+  // The scope file gives what the target's own tags do not: scopes, program-type hooks; and
+  // what no tag carries: the struct_ops members the kernel refuses.
+  if (k.have_scopes && k.have_hooks && !scopes.empty()) {
+    MappedFile sf = MappedFile::open(scopes);
+    DiagSink sd;
+    kfunc::KfuncList none;
+    kfunc::apply_scope_file(scopes, sf.data(), none, sd, true);
+    for (const kfunc::OpsMember &m : none.unsupported) k.unsupported_members.insert(m.ops + "." + m.member);
+  }
   if ((!k.have_scopes || !k.have_hooks) && !scopes.empty()) {
     if (!have_sets) {  // the tagged FUNCs by name, no sets (the file's members: lines name them)
       tagged_kfuncs(*k.vmlinux, ks);
@@ -203,6 +211,7 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
     DiagSink sd;
     kfunc::apply_scope_file(scopes, sf.data(), ks, sd, false);
     for (const Diag &d : sd.all()) pt.scope_problems.push_back(DiagSink::format(d));
+    for (const kfunc::OpsMember &m : ks.unsupported) k.unsupported_members.insert(m.ops + "." + m.member);
     if (!k.have_scopes) {
       for (const kfunc::Kfunc &f : ks.kfuncs)
         for (const kfunc::OpsMember &m : f.scopes) k.scopes[f.name].insert(m.ops + "." + m.member);

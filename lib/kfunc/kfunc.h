@@ -113,6 +113,9 @@ struct KfuncList {
   std::vector<Kfunc> kfuncs;  // sorted by name, then BTF id (deterministic for any -j)
   ScanStats stats;
   bool from_dwarf = true;     // false: object_kfuncs took them from .BTF_ids and BTF
+  // struct_ops members the kernel refuses to attach a program to (a scope file's
+  // "unsupported:<ops> <member>..." lines: no CFI stub, bpf_struct_ops_supported()).
+  std::vector<OpsMember> unsupported;
   const Kfunc *find(const std::string &name) const;
   Kfunc *find(const std::string &name);
 };

@@ -198,6 +198,25 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
       hooks_line(words, path, lineno, set_hooks, diags);
       continue;
     }
+    if (words[0].starts_with("unsupported:")) {  // struct_ops members no program may attach to
+      std::string ops(words[0].substr(12));
+      if (ops.empty() || words.size() < 2) {
+        error(diags, ops, path, lineno, "an unsupported: line needs a struct_ops type and at least one member");
+        continue;
+      }
+      for (size_t w = 1; w < words.size(); w++) {
+        OpsMember m;
+        std::string why;
+        if (!parse_ops_member(ops + "." + std::string(words[w]), m, why)) {
+          error(diags, ops, path, lineno, why);
+          continue;
+        }
+        m.file = path;
+        m.line = lineno;
+        add_unique(ks.unsupported, std::move(m));
+      }
+      continue;
+    }
     std::string_view head = words[0];
     bool calls = false, set = false;
     if (head.starts_with("calls:")) calls = true, head = head.substr(6);

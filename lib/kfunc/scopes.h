@@ -9,7 +9,8 @@
 //   // --scopes FILE: lines "<kfunc> <ops>.<member>...", "set:<set> <ops>.<member>...",
 //   // "calls:<kfunc> <ops>.<member>...", "members:<set> <kfunc>..." (a set's members, used
 //   // when the object's .BTF_ids cannot name its sets), "hooks:<set> <hook>..." (the program-type
-//   // hooks the set is registered for: tools/scopes/gen-hooks); '#' starts a comment.
+//   // hooks the set is registered for: tools/scopes/gen-hooks), "unsupported:<ops> <member>..."
+//   // (members the kernel refuses to attach a program to); '#' starts a comment.
 //   kfb::kfunc::apply_scope_file("scopes.txt", bytes, kfuncs, diags);  // appends to scopes / calls
 //
 // Problems (unknown kfunc or set, malformed "<ops>.<member>") are error diagnostics naming the

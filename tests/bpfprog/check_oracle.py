@@ -9,8 +9,10 @@
       outside sched_ext_ops are claimed when the file says the kfunc's sets are not registered
       for the program's type (read here independently); others are a set's .filter (not claimed).
   check_oracle.py matrix KFUNCBTF MATRIX_DIR SCOPE_MATRIX.tsv KERNEL_BTF SCOPES
-      every (kfunc, member) pair's allowed/not_allowed equals the kernel's (not_reached and
-      sub_caps_updated/sub_ecaps_updated excluded: the kernel refuses those members at attach);
+      every (kfunc, member) pair's allowed/not_allowed equals the kernel's; a pair the kernel
+      refuses at attach (not_reached: sub_caps_updated/sub_ecaps_updated of the cpu form) must
+      get check's error with the kernel's own message when SCOPES has an unsupported: line for
+      the member (else it is excluded);
       SYSCALL and tracing rows are compared when SCOPES has hooks: lines.
   --hooks-from TEXT (either mode): each target's hooks must come from TEXT ("bpf_kfunc_hooks
       tags", "--scopes FILE"): the rule is proven on the source it claims.
@@ -190,13 +192,25 @@ def matrix(kfb, mdir, tsv, kbtf, scopes):
     agree = Counter()
     bad = []
     excluded = Counter()
+    unsupported = set()  # (ops, member) of the scope file's unsupported: lines, read here
+    with open(scopes) as sf:
+        for line in sf:
+            w = line.split("#", 1)[0].split()
+            if w and w[0].startswith("unsupported:"):
+                unsupported.update((w[0][len("unsupported:"):], m) for m in w[1:])
     for (kf, ctx), klass in sorted(want.items()):
-        if klass == "not_reached" or ctx in ("sub_caps_updated", "sub_ecaps_updated"):
-            excluded[klass if klass == "not_reached" else "sub_*caps_updated"] += 1
-            continue
         # A program per context: the member's program is named after the member (gen).
         errs = [e for prog, es in got[kf].items() for e in es
                 if (e["member"].endswith("." + ctx) or prog.endswith(ctx) and not e["member"])]
+        if klass == "not_reached" or ctx in ("sub_caps_updated", "sub_ecaps_updated"):
+            if klass != "not_reached" or ("sched_ext_ops", ctx) not in unsupported:
+                excluded[klass if klass == "not_reached" else "sub_*caps_updated"] += 1
+            elif any(e["message"] == first_error[(kf, ctx)] for e in errs):
+                agree["not_reached: refused at attach, with the kernel's message"] += 1
+            else:
+                bad.append(f"{kf} {ctx}: kernel refused at attach ({first_error[(kf, ctx)]}), "
+                           f"check {[e['message'] for e in errs]}")
+            continue
         scope_errs = [e for e in errs if e["message"].startswith("calling kernel function")]
         mine = "not_allowed" if scope_errs else "allowed"
         if ctx in ("syscall", "tracing") and mine == "allowed" and klass == "not_allowed" and not has_hooks(scopes):
@@ -213,8 +227,7 @@ def matrix(kfb, mdir, tsv, kbtf, scopes):
         else:
             bad.append(f"{kf} {ctx}: kernel {klass}, check {mine} {[e['message'] for e in errs]}")
     print(f"scope matrix {tsv}: {len(want)} pairs; excluded {dict(excluded)} "
-          f"(not_reached: refused before the walk; all on sub_caps_updated/sub_ecaps_updated, which "
-          f"cpu-form sched_ext_ops cannot implement: README)")
+          f"(refused before the walk, and SCOPES has no unsupported: line for the member: README)")
     for k, v in sorted(agree.items()):
         print(f"  agree {k}: {v}")
     print(f"  disagree: {len(bad)}")

@@ -230,3 +230,23 @@ TEST_CASE("scope file hooks: lines: a kfunc's hooks are its sets', known only wh
                                  "syscall, cgroup, sched_act, sk_skb, socket_filter, lwt, netfilter, kprobe, none)",
                                  "h.scopes:6: s2: a hooks: line needs a set name and at least one hook (or 'none')"});
 }
+
+TEST_CASE("scope file unsupported: lines: struct_ops members no program may attach to") {
+  kfunc::KfuncList ks;
+  std::string text =
+      "unsupported:sched_ext_ops sub_caps_updated sub_ecaps_updated  # no CFI stub\n"
+      "unsupported:sched_ext_ops sub_caps_updated\n"  // again: kept once
+      "unsupported:sched_ext_ops\n"
+      "unsupported:sched_ext_ops 9bad\n";
+  DiagSink diags;
+  kfunc::apply_scope_file("u.scopes", {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, ks, diags);
+  REQUIRE(ks.unsupported.size() == 2);
+  CHECK(ks.unsupported[0].ops == "sched_ext_ops");
+  CHECK(ks.unsupported[0].member == "sub_caps_updated");
+  CHECK(ks.unsupported[0].line == 1);
+  CHECK(ks.unsupported[1].member == "sub_ecaps_updated");
+  std::vector<std::string> m = messages(diags);
+  REQUIRE(m.size() == 2);
+  CHECK(m[0] == "u.scopes:3: sched_ext_ops: an unsupported: line needs a struct_ops type and at least one member");
+  CHECK(m[1].starts_with("u.scopes:4: sched_ext_ops: "));
+}
