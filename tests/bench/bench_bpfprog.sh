@@ -5,7 +5,10 @@
 #      (/sys/kernel/btf) versus `bpf_open_load OBJ` (libbpf open + load + close), per object,
 #      the median of KFB_RUNS (5) whole-process runs each, and the ratio;
 #   2. the whole corpus checked against the 7.3 BTF (the image's vmlinux BTF, plus the modules'
-#      BTF of linux-modules-7.3 when KFB_MODULES_73 names their directory): per object, median.
+#      BTF of linux-modules-7.3 when KFB_MODULES_73 names their directory): per object, median;
+#   3. the same objects in one run (`check OBJ...`: each target read once), per object;
+#   4. the objects of 1. in one run against the running kernel, beside libbpf's open + load of
+#      each (the sum of 1.'s peer column), and the ratio.
 # usage: bench_bpfprog.sh [BUILD_DIR]      (root; needs libbpf-dev and gcc for the peer)
 set -eu -o pipefail
 B=${1:-build}
@@ -54,4 +57,10 @@ print(f"2. the whole corpus ({len(objs)} objects) against {os.path.basename(k73)
 ts = [wall([kfb, "-q", "check", o, "--kernel-btf", k73] + extra) for o in objs]
 print(f"   per object: median {statistics.median(ts) * 1000:.1f} ms, p90 "
       f"{sorted(ts)[int(len(ts) * 0.9)] * 1000:.1f} ms, max {max(ts) * 1000:.1f} ms; total {sum(ts):.2f} s")
+one = wall([kfb, "-q", "check"] + objs + ["--kernel-btf", k73] + extra)
+print(f"3. the same {len(objs)} objects in one run: {one * 1000:.1f} ms, {one / len(objs) * 1000:.2f} ms per object")
+if rows:
+    mine = wall([kfb, "-q", "check"] + loads + ["--kernel-btf", "/sys/kernel/btf/vmlinux", "--module-btf", "/sys/kernel/btf"])
+    print(f"4. the {len(rows)} objects of 1. in one run: {mine * 1000:.1f} ms ({mine / len(rows) * 1000:.2f} ms per object) "
+          f"vs libbpf open+load of each {tp * 1000:.1f} ms: ratio {mine / tp:.3f}")
 PY
