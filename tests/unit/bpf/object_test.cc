@@ -303,7 +303,8 @@ TEST_CASE("bpf: bad input: one message naming file, section and offset") {
         "prog.bpf.o: .BTF.ext+0x9c: line_info: record size 12 (want at least 16, a multiple of 4)");
   // (the section's size is the compiler's: clang 14 writes 0x238 bytes, clang 19 0x248)
   std::vector<uint8_t> img = read_file(path);
-  const elf::ElfSection *ext = elf::ElfFile::from_memory(img, "t.o")->section(".BTF.ext");
+  auto img_elf = elf::ElfFile::from_memory(img, "t.o");  // kept alive: ext points into it
+  const elf::ElfSection *ext = img_elf->section(".BTF.ext");
   REQUIRE(ext);
   CHECK(error_of(patched(".BTF.ext", 20, 0x10000, 4)) ==
         strfmt("prog.bpf.o: .BTF.ext+0x10: line_info: 0x10000 bytes at 0x9c run past the end of the section "
