@@ -82,6 +82,8 @@ void Btf::materialize() const {
 
 void Btf::own_all() {
   materialize();
+  view_cnt_.store(0, std::memory_order_relaxed);
+  view_types_ = nullptr, view_offs_ = nullptr;
   deferred_.reset();
 }
 
@@ -109,14 +111,14 @@ uint32_t Btf::type_offset(uint32_t id) const {
 std::vector<uint32_t> Btf::find(std::string_view name, Kind kind) const {
   std::vector<uint32_t> out;
   if (base_) out = base_->find(name, kind);
-  materialize();
   Index &ix = index();
   if (!ix.names_built.load(std::memory_order_acquire)) {
+    if (own_type_cnt()) (void)type(start_id_);  // a deferred BTF: in place (or parsed) first
     std::lock_guard<std::mutex> g(ix.mu);
     if (!ix.names_built.load(std::memory_order_relaxed)) {
-      ix.name_head.assign(pow2_at_least(types_.size() * 2 + 2), 0);
+      ix.name_head.assign(pow2_at_least(own_type_cnt() * size_t{2} + 2), 0);
       ix.name_tail.assign(ix.name_head.size(), 0);
-      ix.name_next.assign(types_.size(), 0);
+      ix.name_next.assign(own_type_cnt(), 0);
       ix.name_keys = 0;
       for (uint32_t id = start_id_; id < type_cnt(); id++)
         name_insert(*this, ix.name_head, ix.name_tail, ix.name_next, ix.name_keys, id);
@@ -145,14 +147,14 @@ uint32_t Btf::find_first(std::string_view name, Kind kind) const {
 std::vector<uint32_t> Btf::decl_tags_of(uint32_t target) const {
   std::vector<uint32_t> out;
   if (base_ && target < base_->type_cnt()) out = base_->decl_tags_of(target);
-  materialize();
   Index &ix = index();
   if (!ix.tags_built.load(std::memory_order_acquire)) {
+    if (own_type_cnt()) (void)type(start_id_);
     std::lock_guard<std::mutex> g(ix.mu);
     if (!ix.tags_built.load(std::memory_order_relaxed)) {
       ix.tag_head.assign(type_cnt(), 0);
       ix.tag_tail.assign(type_cnt(), 0);
-      ix.tag_next.assign(types_.size(), 0);
+      ix.tag_next.assign(own_type_cnt(), 0);
       for (uint32_t id = start_id_; id < type_cnt(); id++)
         tag_insert(*this, ix.tag_head, ix.tag_tail, ix.tag_next, id);
       ix.tags_built.store(true, std::memory_order_release);
@@ -232,6 +234,10 @@ Btf &Btf::operator=(Btf &&o) noexcept {
   payload_ = std::move(o.payload_);
   strs_ = std::move(o.strs_);
   index_ = std::move(o.index_);
+  view_types_ = o.view_types_;
+  view_offs_ = o.view_offs_;
+  view_cnt_.store(o.view_cnt_.load(std::memory_order_acquire), std::memory_order_release);
+  o.view_cnt_.store(0, std::memory_order_relaxed);
   return *this;
 }
 
@@ -241,6 +247,8 @@ Btf &Btf::operator=(const Btf &o) {
   if (this == &o) return *this;
   o.materialize();
   deferred_.reset();
+  view_cnt_.store(0, std::memory_order_relaxed);
+  view_types_ = nullptr, view_offs_ = nullptr;
   base_ = o.base_;
   start_id_ = o.start_id_;
   start_str_off_ = o.start_str_off_;
@@ -266,7 +274,9 @@ bool Btf::swapped() const { return big_endian_ != kHostBigEndian; }
 
 Type Btf::type_other(uint32_t id) const {
   if (deferred_ && id >= start_id_ && id < type_cnt()) {
-    materialize();
+    std::call_once(deferred_->view_once, [this] {
+      if (!view_in_place()) materialize();
+    });
     return type(id);
   }
   if (id < start_id_) {

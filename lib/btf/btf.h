@@ -29,6 +29,7 @@
 // parse refuses such input with "split BTF needs its base: use -B/--base-btf".
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -124,7 +125,7 @@ struct RawType {
   uint32_t name_off = 0;
   uint32_t info = 0;
   uint32_t size_or_type = 0;
-  uint32_t extra = 0;  // index into the payload vector
+  uint32_t extra = 0;  // index into the payload vector (absent from records read in place)
 };
 
 // Number of u32 payload words after the 12-byte head for (kind, vlen); -1 for unknown kinds.
@@ -154,6 +155,7 @@ class Type {
   uint32_t info() const { return raw_->info; }
   uint32_t name_off() const { return raw_->name_off; }
   std::string_view name() const;  // "" when anonymous
+  const char *name_c() const;     // the same, NUL-terminated, its length not measured
   uint32_t size() const { return raw_->size_or_type; }  // INT STRUCT UNION ENUM ENUM64 DATASEC FLOAT
   uint32_t type() const { return raw_->size_or_type; }  // PTR TYPEDEF CV TAGS FUNC VAR (ret: PROTO)
 
@@ -241,11 +243,13 @@ class Btf {
   // split BTF continuing base's ids and strings; base must outlive this Btf and share its byte
   // order. Throws kfb::Error "<where>+0x<off>: [id] KIND 'name': <why>".
   static Btf parse(std::span<const uint8_t> bytes, std::string where, const Btf *base = nullptr);
-  // parse() of a base BTF that is read for its split and may not be looked at otherwise (the
-  // vmlinux under a module: emit of a module without kfuncs needs none of its 126,000 types).
+  // parse() of a base BTF that is mostly read for its split or looked up by name (the vmlinux
+  // under a module: emit of a module without kfuncs needs none of its 126,000 types).
   // Reads the header and counts the types; the strings are read in place (`bytes` must
-  // outlive this Btf) and the types parsed on first use, which then throws what parse() would.
-  // That first use must not race with another use (the indexes are thread-safe after it).
+  // outlive this Btf). The first look at a type reads the records in place too (one walk: their
+  // places and every name offset; no copy), or, in the other byte order, parses them; either
+  // throws what parse() would. A check target is read so as well: check and the kernel both
+  // take a kernel's BTF as its build wrote it. Thread-safe.
   static Btf parse_deferred(std::span<const uint8_t> bytes, std::string where);
 
   Btf(Btf &&) noexcept;
@@ -281,12 +285,21 @@ class Btf {
                                  // (inline for own ids: the diff asks ~2 million times)
   // NUL-terminated string at `off` (base offsets resolve in split BTF); throws when out of range.
   std::string_view str(uint32_t off) const;  // inline for own strings (every name pass asks)
+  // The same bytes NUL-terminated without measuring them: a pass over every name that tests a
+  // name's first bytes needs no strlen of the 126,000 names that fail it.
+  const char *str_c(uint32_t off) const;
   bool valid_str(uint32_t off) const;
   std::string_view name(uint32_t id) const { return type(id).name(); }
   // Byte offset of own type `id`'s record from the start of the blob as it was read
   // (hdr_len + type_off + position), for messages "file: .BTF+0x1a2c: [id] ..."; for types
   // added or moved since, where write() puts it. Built lazily (one pass) on first use.
   uint32_t type_offset(uint32_t id) const;
+
+  // Calls fn(id, head) for every own type in id order; head holds name_off, info and
+  // size_or_type (the payload: type(id)). The passes over all 126,000 types of a vmlinux that
+  // look at a kind or a name first, without building a Type for each.
+  template <typename Fn>
+  void for_each_head(Fn &&fn) const;
 
   // The first own id whose name sorts before the name of the type before it (strcmp's byte
   // order, "" first: resolve_btfids' order, which the 7.x kernel trusts vmlinux BTF to be in),
@@ -369,9 +382,14 @@ class Btf {
     std::span<const uint8_t> bytes;
     std::string_view strs;  // the own string section, in place (ends with a NUL)
     uint32_t cnt = 0;       // own types
-    std::once_flag once;
+    std::once_flag once, view_once;
+    std::vector<uint32_t> offs;  // view_in_place: word offset of own record i in the type section
   };
   void materialize() const;
+  // The deferred types read where they are: one walk records each record's place and checks
+  // every name offset as parse() does; false when it cannot (other byte order, a misaligned
+  // type section, a bad name: materialize() then parses them or says what is wrong).
+  bool view_in_place() const;
   void own_all();
   RawType &own(uint32_t id);
 
@@ -391,6 +409,11 @@ class Btf {
   std::string strs_;  // own string section; std::string keeps a NUL after the end
   mutable std::unique_ptr<Index> index_;
   std::unique_ptr<Deferred> deferred_;
+  // parse_deferred's records in place once view_in_place() ran: the type section and the
+  // offsets; view_cnt_ (own types, 0 before) is stored last, so a reader that sees it sees both.
+  mutable const uint8_t *view_types_ = nullptr;
+  mutable const uint32_t *view_offs_ = nullptr;
+  mutable std::atomic<uint32_t> view_cnt_{0};
 };
 
 inline std::string_view Btf::str(uint32_t off) const {
@@ -399,13 +422,40 @@ inline std::string_view Btf::str(uint32_t off) const {
   return str_other(off);
 }
 
+inline const char *Btf::str_c(uint32_t off) const {
+  std::string_view own = strings();
+  if (off >= start_str_off_ && off - start_str_off_ < own.size()) return own.data() + (off - start_str_off_);
+  std::string_view s = str_other(off);
+  return s.data() ? s.data() : "";
+}
+
+template <typename Fn>
+void Btf::for_each_head(Fn &&fn) const {
+  uint32_t n = own_type_cnt();
+  if (!n) return;
+  (void)type(start_id_);  // a deferred BTF: its records in place (or parsed) first
+  if (!types_.empty()) {
+    for (uint32_t i = 0; i < n; i++) fn(start_id_ + i, types_[i]);
+    return;
+  }
+  const uint8_t *ts = view_types_;
+  const uint32_t *offs = view_offs_;
+  for (uint32_t i = 0; i < n; i++) fn(start_id_ + i, *reinterpret_cast<const RawType *>(ts + 4 * size_t{offs[i]}));
+}
+
 inline std::string_view Type::name() const { return btf_->str(raw_->name_off); }
+inline const char *Type::name_c() const { return btf_->str_c(raw_->name_off); }
 
 inline Type Btf::type(uint32_t id) const {
   uint32_t local = id - start_id_;
   if (id >= start_id_ && local < types_.size()) {
     const RawType &r = types_[local];
     return Type(this, id, &r, payload_.data() + r.extra);
+  }
+  if (id >= start_id_ && local < view_cnt_.load(std::memory_order_acquire)) {
+    // A record in place: its 12-byte head is RawType's first three words (nothing reads extra).
+    const uint8_t *rec = view_types_ + 4 * size_t{view_offs_[local]};
+    return Type(this, id, reinterpret_cast<const RawType *>(rec), reinterpret_cast<const uint32_t *>(rec + 12));
   }
   return type_other(id);
 }

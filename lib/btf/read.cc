@@ -147,16 +147,22 @@ Btf Btf::parse_impl(std::span<const uint8_t> bytes, std::string where, const Btf
       prefault_read(ts.data(), ts.size());
       size_t at = 0, end = ts.size();
       uint32_t cnt = 0;
-      while (end - at >= 12) {
-        // Each record's size is in the one before it: a chain of loads that the hardware
-        // prefetcher does not run ahead of (page boundaries), so ask for the bytes ahead.
-        __builtin_prefetch(ts.data() + std::min(end, at + kPrefetchAhead));
-        uint32_t info = load<uint32_t>(ts.data() + at + 4, swap);
-        int w = info_kind(info) <= kKindMax ? payload_words(info_kind(info), info_vlen(info)) : b.words_of(info);
-        if (w < 0 || end - at - 12 < static_cast<size_t>(w) * 4) break;
-        at += 12 + static_cast<size_t>(w) * 4;
-        cnt++;
-      }
+      auto walk = [&](auto swapped) {
+        while (end - at >= 12) {
+          // Each record's size is in the one before it: a chain of loads that the hardware
+          // prefetcher does not run ahead of (page boundaries), so ask for the bytes ahead.
+          __builtin_prefetch(ts.data() + std::min(end, at + kPrefetchAhead));
+          uint32_t info = load<uint32_t>(ts.data() + at + 4, swapped());
+          int w = info_kind(info) <= kKindMax ? payload_words(info_kind(info), info_vlen(info)) : b.words_of(info);
+          if (w < 0 || end - at - 12 < static_cast<size_t>(w) * 4) break;
+          at += 12 + static_cast<size_t>(w) * 4;
+          cnt++;
+        }
+      };
+      if (swap)
+        walk(std::true_type{});
+      else
+        walk(std::false_type{});
       if (at == end) {
         b.deferred_ = std::make_unique<Deferred>();
         b.deferred_->bytes = bytes;
@@ -262,6 +268,38 @@ Btf Btf::parse_impl(std::span<const uint8_t> bytes, std::string where, const Btf
   }
   b.payload_.resize(used_words);
   return b;
+}
+
+// The types of parse_deferred read where they are. The count walk proved that the records tile
+// the type section; this one records where each starts and checks every name offset (heads,
+// members, parameters, enumerators) against the strings, as parse() does. On a bad name it
+// gives up, and materialize()'s parse() says which one with its own message.
+bool Btf::view_in_place() const {
+  Deferred &d = *deferred_;
+  const uint8_t *ts = d.bytes.data() + hdr_.hdr_len + hdr_.type_off;
+  if (swapped() || reinterpret_cast<uintptr_t>(ts) % alignof(uint32_t)) return false;
+  const auto *w = reinterpret_cast<const uint32_t *>(ts);
+  size_t str_len = d.strs.size();
+  d.offs.reserve(d.cnt);
+  prefault_write(d.offs.data(), d.cnt * sizeof(uint32_t));
+  d.offs.resize(d.cnt);
+  size_t at = 0;
+  for (uint32_t i = 0; i < d.cnt; i++) {
+    const uint32_t *rec = w + at;
+    uint32_t info = rec[1];
+    unsigned kind = info_kind(info);
+    if (rec[0] >= str_len) return false;
+    size_t stride = kind <= kKindMax ? named_entry_stride(static_cast<Kind>(kind)) : 0;
+    if (stride)
+      for (size_t e = 0, n = info_vlen(info); e < n; e++)
+        if (rec[3 + e * stride] >= str_len) return false;
+    d.offs[i] = static_cast<uint32_t>(at);
+    at += 3 + static_cast<size_t>(kind <= kKindMax ? payload_words(kind, info_vlen(info)) : words_of(info));
+  }
+  view_types_ = ts;
+  view_offs_ = d.offs.data();
+  view_cnt_.store(d.cnt, std::memory_order_release);
+  return true;
 }
 
 }  // namespace kfb::btf

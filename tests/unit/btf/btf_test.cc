@@ -508,8 +508,11 @@ TEST_CASE("parse_deferred: a base read for its split, its types parsed on first 
     CHECK(split.start_id() == 9);
     CHECK(split.type(10).name() == "int");
     CHECK(split.write() == split2.write());
-    // The first look at a type parses them all: the same model as parse().
+    // The first look at a type reads them all: the same model as parse(); in the host's byte
+    // order in place (the record is the input's), in the other one parsed.
     check_sample(base);
+    const auto *rec = reinterpret_cast<const uint8_t *>(&base.type(2).raw());
+    CHECK((rec >= bytes.data() && rec < bytes.data() + bytes.size()) == !be);
     CHECK(base.write() == bytes);
     CHECK(base.type_offset(2) == eager.type_offset(2));
     // A copy and a mutation own their types.
@@ -520,6 +523,36 @@ TEST_CASE("parse_deferred: a base read for its split, its types parsed on first 
     CHECK(id == 9);
     CHECK(copy.type_cnt() == 10);
     CHECK(copy.type(9).name() == "x");
+  }
+  // for_each_head and str_c see what type() and str() see: parsed, in place, and from a split.
+  for (bool be : {false, true}) {
+    std::vector<uint8_t> bytes = sample(be).bytes();
+    Btf eager = Btf::parse(bytes, "t.btf"), lazy = Btf::parse_deferred(bytes, "t.btf");
+    for (const Btf *b : {&eager, &lazy}) {
+      std::vector<uint32_t> seen;
+      b->for_each_head([&](uint32_t id, const RawType &h) {
+        Type t = b->type(id);
+        CHECK(h.name_off == t.name_off());
+        CHECK(h.info == t.info());
+        CHECK(h.size_or_type == t.raw().size_or_type);
+        CHECK(std::string_view(b->str_c(h.name_off)) == t.name());
+        CHECK(std::string_view(t.name_c()) == t.name());
+        seen.push_back(id);
+      });
+      CHECK(seen == std::vector<uint32_t>{1, 2, 3, 4, 5, 6, 7, 8});
+    }
+    Blob sp;
+    sp.be = be;
+    sp.head(1, Kind::TYPEDEF, 0, false, 1);  // [9] 'int' (a base string)
+    Btf split = Btf::parse(sp.bytes(), "m.btf", &lazy);
+    std::vector<uint32_t> seen;
+    split.for_each_head([&](uint32_t id, const RawType &h) {
+      seen.push_back(id);
+      CHECK(std::string_view(split.str_c(h.name_off)) == "int");
+    });
+    CHECK(seen == std::vector<uint32_t>{9});
+    CHECK(std::string_view(split.str_c(0)) == "");
+    CHECK_THROWS_WITH(split.str_c(0xffff), kfbtest::ContainsSubstring("string offset 0xffff out of range"));
   }
   // Input the count cannot walk is parsed at once, with parse()'s message...
   std::vector<uint8_t> cut = sample(false).bytes();
@@ -532,4 +565,14 @@ TEST_CASE("parse_deferred: a base read for its split, its types parsed on first 
   Btf late = Btf::parse_deferred(bb, "t.btf");
   CHECK(late.type_cnt() == 9);
   CHECK_THROWS_WITH(late.type(1), kfbtest::ContainsSubstring("name offset 0xff out of range"));
+  // A member's name past the strings: the in-place walk gives up and parse() names the member.
+  Blob badm = sample(false);
+  Btf eager = Btf::parse(badm.bytes(), "t.btf");
+  size_t member_name = eager.type_offset(2) - 24 + 12;  // [2] STRUCT's first member's name
+  REQUIRE(eager.type(2).kind() == Kind::STRUCT);
+  badm.types[member_name] = 0xff, badm.types[member_name + 1] = 0x0f;
+  std::vector<uint8_t> bm = badm.bytes();
+  Btf late2 = Btf::parse_deferred(bm, "t.btf");
+  CHECK_THROWS_WITH(late2.find_first("foo", Kind::STRUCT),
+                    kfbtest::ContainsSubstring("member 0: name offset 0xfff out of range"));
 }
