@@ -8,9 +8,9 @@
 // types_compat on some candidate), TYPE_SIZE, ENUMVAL_EXISTS, ENUMVAL_VALUE. Anything else, or
 // any doubt, is "not known" (the caller takes both ways).
 #include <algorithm>
-#include <bitset>
 #include <charconv>
 
+#include "bpf/names.h"
 #include "bpf/prune.h"
 #include "btf/query.h"
 
@@ -103,22 +103,19 @@ CoreCandidates core_candidates(const Btf &local, const std::vector<const CoreRel
   for (const CoreRelo *r : relos)
     if (std::string e = root_essential(local, *r); !e.empty()) out.try_emplace(std::move(e));
   if (out.empty()) return out;
-  // A name matches when its essential name is a wanted one, so it starts with it: its first two
-  // bytes rule out nearly every type before the "___" search and the map.
-  std::bitset<65536> first2;
-  for (const auto &[name, list] : out)
-    for (unsigned c = 0; c < 256; c++)
-      if (name.size() > 1 ? c == static_cast<unsigned char>(name[1]) : true)
-        first2.set(static_cast<unsigned char>(name[0]) << 8 | c);
+  // A name matches when its essential name is a wanted one: its first two bytes rule out
+  // nearly every type before its length, the "___" search and the map.
+  NameSet wanted;
+  for (const auto &[name, list] : out) wanted.add(name, true);
   for (const Btf *tb : targets) {
     if (!tb) continue;
-    for (uint32_t id = tb->start_id(); id < tb->type_cnt(); id++) {
-      std::string_view n = tb->type(id).name();
-      if (n.empty() || !first2.test(static_cast<unsigned char>(n[0]) << 8 | static_cast<unsigned char>(n.size() > 1 ? n[1] : 0)))
-        continue;
+    tb->for_each_head([&](uint32_t id, const btf::RawType &h) {
+      const char *p = tb->str_c(h.name_off);
+      if (!wanted.maybe(p)) return;
+      std::string_view n(p);
       auto it = n.find("___") == std::string_view::npos ? out.find(n) : out.find(essential_name(n));
       if (it != out.end()) it->second.push_back({tb, id});
-    }
+    });
   }
   return out;
 }

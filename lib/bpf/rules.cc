@@ -46,22 +46,21 @@ struct Lookup {
 
 Lookup scan(const btf::Btf &b, const NameSet &wanted) {
   Lookup l;
-  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
-    btf::Type t = b.type(id);
-    switch (t.kind()) {
+  b.for_each_head([&](uint32_t id, const btf::RawType &h) {
+    switch (static_cast<btf::Kind>(btf::info_kind(h.info))) {
       case btf::Kind::FUNC:
-        if (wanted.contains(t.name())) l.func.emplace(t.name(), id);  // the first one stays
+        if (const char *n = b.str_c(h.name_off); wanted.maybe(n) && wanted.contains(n)) l.func.emplace(n, id);  // the first one stays
         break;
       case btf::Kind::STRUCT:
-        if (wanted.contains(t.name())) l.strct.emplace(t.name(), id);
+        if (const char *n = b.str_c(h.name_off); wanted.maybe(n) && wanted.contains(n)) l.strct.emplace(n, id);
         break;
       case btf::Kind::DECL_TAG:
-        if (t.component_idx() == -1 && t.name() == vocab::kKfuncTag) l.kfuncs.insert(t.type());
+        if (btf::Type t = b.type(id); t.component_idx() == -1 && t.name() == vocab::kKfuncTag) l.kfuncs.insert(t.type());
         break;
       default:
         break;
     }
-  }
+  });
   return l;
 }
 

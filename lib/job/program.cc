@@ -99,9 +99,10 @@ void hooks_tag(std::string_view v, const std::string &fname, bpf::Kernel &k) {
 // program-type hooks emit wrote.
 void read_tags(const btf::Btf &b, bpf::Kernel &k) {
   std::map<std::string, std::map<uint32_t, std::string>> slot_names;  // ops -> slot -> member
-  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
+  b.for_each_head([&](uint32_t id, const btf::RawType &h) {
+    if (btf::info_kind(h.info) != static_cast<unsigned>(btf::Kind::DECL_TAG)) return;
     btf::Type t = b.type(id);
-    if (t.kind() != btf::Kind::DECL_TAG || t.component_idx() != -1) continue;
+    if (t.component_idx() != -1) return;
     std::string_view v = t.name();
     if (v == vocab::kKfuncTag) {
       k.kfunc_tags = true;
@@ -110,19 +111,20 @@ void read_tags(const btf::Btf &b, bpf::Kernel &k) {
     } else if (v.starts_with(vocab::kHooksTagPrefix)) {
       hooks_tag(v.substr(vocab::kHooksTagPrefix.size()), std::string(b.type(t.type()).name()), k);
     }
-  }
+  });
 }
 
 // The FUNCs a BTF tags bpf_kfunc, by name (a kfunc list without sets, for a scope file).
 void tagged_kfuncs(const btf::Btf &b, kfunc::KfuncList &ks) {
-  for (uint32_t id = b.start_id(); id < b.type_cnt(); id++) {
+  b.for_each_head([&](uint32_t id, const btf::RawType &h) {
+    if (btf::info_kind(h.info) != static_cast<unsigned>(btf::Kind::DECL_TAG)) return;
     btf::Type t = b.type(id);
-    if (t.kind() == btf::Kind::DECL_TAG && t.component_idx() == -1 && t.name() == vocab::kKfuncTag) {
+    if (t.component_idx() == -1 && t.name() == vocab::kKfuncTag) {
       kfunc::Kfunc f;
       f.name = std::string(b.type(t.type()).name());
       ks.kfuncs.push_back(std::move(f));
     }
-  }
+  });
 }
 
 // LINUX_KERNEL_VERSION as libbpf's get_kernel_version() computes it from a release
@@ -159,7 +161,8 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
                                         const std::string &scopes, ProgramTarget &pt) {
   auto td = std::make_unique<TargetData>();
   td->src = btf::Source::open(path);
-  td->vmlinux = std::make_unique<btf::Btf>(btf::Btf::parse(td->src.bytes, td->src.what));
+  // Read in place, as the kernel takes its own BTF: the types are not copied.
+  td->vmlinux = std::make_unique<btf::Btf>(btf::Btf::parse_deferred(td->src.bytes, td->src.what));
   bpf::Kernel &k = td->k;
   k.name = base_name(path);
   k.vmlinux = td->vmlinux.get();

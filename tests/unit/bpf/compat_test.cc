@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "bpf/names.h"
 #include "bpf/object.h"
 #include "btf/btf.h"
 
@@ -147,4 +148,24 @@ TEST_CASE("bpf: types_compat: the fixture's externs against kernel prototypes") 
   // libbpf would refuse this strong extern ("func_proto [33] incompatible with vmlinux [..]").
   CHECK_FALSE(
       bpf::types_compat(*o.btf, ext("bpf_task_release").type_id, k, proto(0, {k_task_ptr})));
+}
+
+TEST_CASE("NameSet: a first-two-bytes pre-test, then the names themselves") {
+  bpf::NameSet s;
+  s.add("bpf_task_acquire");
+  s.add("x", true);  // CO-RE: also "x___flavour"
+  s.add("y");
+  CHECK(s.contains("bpf_task_acquire"));
+  CHECK_FALSE(s.contains("bpf_task_acquir"));
+  CHECK(s.maybe("bpf_anything"));       // same first two bytes: the map decides
+  CHECK_FALSE(s.maybe("cpf_task_acquire"));
+  CHECK_FALSE(s.maybe(""));
+  CHECK(s.maybe("x"));
+  CHECK(s.maybe("x___v2"));             // flavoured: let through
+  CHECK(s.contains("x"));
+  CHECK_FALSE(s.contains("x___v2"));    // contains() answers for the name itself
+  CHECK(s.maybe("y"));
+  CHECK_FALSE(s.maybe("y___v2"));       // not flavoured
+  CHECK_FALSE(s.maybe("xy"));
+  CHECK_FALSE(bpf::NameSet().maybe("a"));
 }
