@@ -25,6 +25,13 @@ constexpr uint8_t kLdImm64 = 0x18;
 constexpr uint8_t kPseudoCall = 1, kPseudoFunc = 4;
 constexpr int kFp = 10;
 
+// Where jump instruction `i` goes when taken: i + 1 + off, or + imm for JMP32's ja (gotol,
+// a 32-bit offset). May be out of range: the callers say what that means.
+int64_t jump_target(size_t i, const BpfInsn &in) {
+  bool gotol = (in.code & 0x07) == kClassJmp32 && (in.code & 0xf0) == 0x00;
+  return static_cast<int64_t>(i) + 1 + (gotol ? in.imm : in.off);
+}
+
 struct Val {
   enum Kind : uint8_t { Unknown, Const, NonNull, Rodata, Kconfig, Fp };
   Kind kind = Unknown;
@@ -200,7 +207,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
     const BpfInsn &j = fc.insns[k];
     uint8_t jcls = j.code & 0x07, jop = j.code & 0xf0;
     if ((jcls != kClassJmp && jcls != kClassJmp32) || jop == 0x80 || jop == 0x90) continue;
-    int64_t to = static_cast<int64_t>(k) + 1 + (jcls == kClassJmp32 && jop == 0x00 ? j.imm : j.off);
+    int64_t to = jump_target(k, j);
     if (to >= 0 && static_cast<size_t>(to) < n && slot[to] == kNoSlot) slot[to] = nslots++;
   }
   std::vector<std::optional<State>> at(nslots);
@@ -349,7 +356,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
         }
         if (op == 0x90) break;  // exit
         if (op == 0x00) {       // ja (JMP32: gotol, 32-bit offset in imm)
-          int64_t to = static_cast<int64_t>(i) + 1 + (cls == kClassJmp32 ? in.imm : in.off);
+          int64_t to = jump_target(i, in);
           if (to < 0) return give_up();
           flow(static_cast<size_t>(to), s);
           break;
@@ -357,7 +364,7 @@ std::vector<bool> Walker::walk(size_t fi, std::vector<size_t> &callees) {
         if (op == 0xe0 || in.dst_reg > 10 || ((in.code & kSrcX) && in.src_reg > 10)) {  // may_goto ...
           if (op != 0xe0) return give_up();
         }
-        int64_t to = static_cast<int64_t>(i) + 1 + in.off;
+        int64_t to = jump_target(i, in);
         if (to < 0) return give_up();
         std::optional<bool> taken =
             op == 0xe0 ? std::nullopt : branch(op, cls == kClassJmp32, s.r[in.dst_reg], operand(s, in));
