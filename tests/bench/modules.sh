@@ -8,11 +8,12 @@
 # and the CPU time (user + sys, wait4's rusage: microseconds, where /usr/bin/time rounds to 10 ms)
 # of each run. Prints the distribution (median, p90, p99, max, total) per binary, and the
 # median of `BINARY --version` (the process start-up, a floor no emit goes under), so a before
-# and an after can sit side by side:
+# and an after can sit side by side; the binaries run interleaved, module by module:
 #
 #   tests/bench/modules.sh build/kfuncbtf                      # all modules
 #   tests/bench/modules.sh /tmp/kfuncbtf-main build/kfuncbtf   # main's binary vs this build
 #   KFB_MODULES_MAX=300 tests/bench/modules.sh build/kfuncbtf  # the first 300 (sorted by path)
+#   KFB_MODULES_EVERY=2 tests/bench/modules.sh A B              # every other module
 #
 # Environment: KFB_MODULES_JOBS runs (default 2) at a time (CPU time is per process, so it
 # holds still under load; wall time does not); KFB_MODULES_OUT keeps the per-module CSV
@@ -32,6 +33,8 @@ import os, subprocess, sys, concurrent.futures as cf
 
 mods, base, bins = sys.argv[1], sys.argv[2], sys.argv[3:]
 kos = sorted(os.path.join(d, f) for d, _, fs in os.walk(mods) for f in fs if f.endswith(".ko"))
+if os.environ.get("KFB_MODULES_EVERY"):
+    kos = kos[::int(os.environ["KFB_MODULES_EVERY"])]
 if os.environ.get("KFB_MODULES_MAX"):
     kos = kos[:int(os.environ["KFB_MODULES_MAX"])]
 jobs = int(os.environ.get("KFB_MODULES_JOBS", "2"))
@@ -53,9 +56,21 @@ print(f"{len(kos)} modules of {mods}, base {base}, {jobs} at a time")
 print(f"{'binary':<40} {'ok':>5} {'median ms':>9} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'total s':>8} {'--version ms':>12}")
 first_ok = None
 rc = 0
+# Interleaved: each module is emitted by every binary back to back (module i starts with binary
+# i mod N), so a drift of the machine's speed (several ms within minutes on a shared VM) falls
+# on all binaries alike instead of on whichever ran last.
+def run_all(i_ko):
+    i, ko = i_ko
+    out = [None] * len(bins)
+    for k in range(len(bins)):
+        n = (i + k) % len(bins)
+        out[n] = run(bins[n], ko)
+    return out
+
+with cf.ThreadPoolExecutor(jobs) as ex:
+    allres = list(ex.map(run_all, enumerate(kos)))
 for n, b in enumerate(bins):
-    with cf.ThreadPoolExecutor(jobs) as ex:
-        res = list(ex.map(lambda ko: run(b, ko), kos))
+    res = [r[n] for r in allres]
     if os.environ.get("KFB_MODULES_OUT"):
         with open(f"{os.environ['KFB_MODULES_OUT']}.{n}.csv", "w") as f:
             for ko, (code, cpu, _) in zip(kos, res):
