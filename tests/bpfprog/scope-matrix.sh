@@ -22,27 +22,32 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/qemu.sh"
 k=${1:-7.3}
 jobs=${JOBS:-2} boots=${BOOTS:-2}
+# OPS=sched_ext_ops_cid: the cid form's matrix (its own objects, cache and table: KERNEL-cid).
+ops=${OPS:-sched_ext_ops}
+v=$k
+sfx=""
+[ "$ops" = sched_ext_ops ] || sfx=-${ops#sched_ext_ops_} v=$k-${ops#sched_ext_ops_}
 [ "$(id -u)" -eq 0 ] || { echo "scope-matrix: needs root (chroot)" >&2; exit 2; }
 t0=$SECONDS
 src=$("$repo/tests/bench/realkernel.sh" source "$k")
 img=$("$repo/tests/bench/realkernel.sh" image "$k")
-objs=$repo/testdata/bpfprog/scope-matrix/$k
+objs=$repo/testdata/bpfprog/scope-matrix/$v
 kfb_sid_chroot >/dev/null
-gen=$KFB_SID/build/scope-matrix-$k
+gen=$KFB_SID/build/scope-matrix-$v
 # The generated sources stay in the chroot: an unchanged source keeps its object (bpfcc.sh).
 mkdir -p "$gen" "$objs"
-python3 "$here/scope_matrix.py" gen "$src" "$img" "$gen"
+python3 "$here/scope_matrix.py" gen "$src" "$img" "$gen" "$ops"
 mv "$gen/kfuncs.tsv" "$objs/kfuncs.tsv"
 mkdir -p "$KFB_SID/kfb" && cp "$here/bpfcc.sh" "$KFB_SID/kfb/"
 KFB_BIND_SRC=$KFB_CACHE KFB_BIND_OUT=$repo/testdata/bpfprog kfb_sid_run \
-  "cd /build/scope-matrix-$k && bash /kfb/bpfcc.sh /src/${src#"$KFB_CACHE"/} /src/${img#"$KFB_CACHE"/} \
-     /out/scope-matrix/$k $jobs *.bpf.c"
+  "cd /build/scope-matrix-$v && bash /kfb/bpfcc.sh /src/${src#"$KFB_CACHE"/} /src/${img#"$KFB_CACHE"/} \
+     /out/scope-matrix/$v $jobs *.bpf.c"
 echo "scope-matrix: $(find "$objs" -name '*.bpf.o' | wc -l) objects, $(du -sh "$objs" | cut -f1) ($((SECONDS - t0)) s)"
 
 t1=$SECONDS
-# The kernel's verdicts are cached per object content ($KFB_WORK/scope-matrix-$k/<sha256>): a
+# The kernel's verdicts are cached per object content ($KFB_WORK/scope-matrix-$v/<sha256>): a
 # rerun boots only the objects that changed.
-cache=$KFB_WORK/scope-matrix-$k
+cache=$KFB_WORK/scope-matrix-$v
 mkdir -p "$cache"
 todo=()
 for o in $(cd "$objs" && ls *.bpf.o | LC_ALL=C sort); do
@@ -54,7 +59,7 @@ if [ ${#todo[@]} -gt 0 ]; then
   kfb_loader
   pids=()
   for ((b = 0; b < boots; b++)); do
-    d=$KFB_WORK/scope-matrix-$k-$b
+    d=$KFB_WORK/scope-matrix-$v-$b
     rm -rf "$d" && mkdir -p "$d"
     printf '%s\n' "${todo[@]}" | awk -v b=$b -v n=$boots 'NR % n == b' > "$d/list"
     while read -r o; do cp "$objs/$o" "$d/"; done < "$d/list"
@@ -62,7 +67,7 @@ if [ ${#todo[@]} -gt 0 ]; then
   done
   for p in "${pids[@]}"; do wait "$p"; done
   for ((b = 0; b < boots; b++)); do
-    d=$KFB_WORK/scope-matrix-$k-$b
+    d=$KFB_WORK/scope-matrix-$v-$b
     while read -r o; do
       [ -n "$o" ] || continue
       grep -a "^KFB	/objs/$o	" "$d.console" > "$cache/tmp" || true
@@ -73,11 +78,11 @@ if [ ${#todo[@]} -gt 0 ]; then
 fi
 for o in $(cd "$objs" && ls *.bpf.o | LC_ALL=C sort); do
   cat "$cache/$(sha256sum < "$objs/$o" | cut -c1-64)"
-done > "$KFB_WORK/scope-matrix-$k.console"
+done > "$KFB_WORK/scope-matrix-$v.console"
 out=$repo/testdata/bpfprog/$k
-python3 "$here/scope_matrix.py" table "$KFB_WORK/scope-matrix-$k.console" | LC_ALL=C sort > "$out/scope-matrix.tsv"
-python3 "$here/scope_matrix.py" compare "$out/scope-matrix.tsv" "$objs/kfuncs.tsv" \
-  "$repo/tools/scopes/sched_ext-$k.scopes" > "$out/scope-matrix-vs-scopes.tsv"
-echo "scope-matrix: $k: $(grep -vc '^#' "$out/scope-matrix.tsv") programs:" \
-  "$(awk -F'\t' '!/^#/ {n[$3]++} END {for (c in n) printf "%s %d ", c, n[c]}' "$out/scope-matrix.tsv")" \
+python3 "$here/scope_matrix.py" table "$KFB_WORK/scope-matrix-$v.console" | LC_ALL=C sort > "$out/scope-matrix$sfx.tsv"
+python3 "$here/scope_matrix.py" compare "$out/scope-matrix$sfx.tsv" "$objs/kfuncs.tsv" \
+  "$repo/tools/scopes/sched_ext-$k.scopes" > "$out/scope-matrix$sfx-vs-scopes.tsv"
+echo "scope-matrix: $v: $(grep -vc '^#' "$out/scope-matrix$sfx.tsv") programs:" \
+  "$(awk -F'\t' '!/^#/ {n[$3]++} END {for (c in n) printf "%s %d ", c, n[c]}' "$out/scope-matrix$sfx.tsv")" \
   "($((SECONDS - t1)) s)"

@@ -2,8 +2,9 @@
 """The scope matrix of issue 23: one call of every sched_ext kfunc from every sched_ext_ops member,
 from a SYSCALL program and from a tracing program, judged by the kernel (tests/bpfprog/scope-matrix.sh).
 
-  scope_matrix.py gen SRC VMLINUX OUT     writes OUT/<kfunc>.bpf.c (one object per kfunc: one
-                                          struct_ops program per sched_ext_ops member, one
+  scope_matrix.py gen SRC VMLINUX OUT [OPS]  writes OUT/<kfunc>.bpf.c (one object per kfunc: one
+                                          struct_ops program per member of OPS, default
+                                          sched_ext_ops, or sched_ext_ops_cid; one
                                           SEC("syscall"), one SEC("tp_btf/sched_switch")) and
                                           OUT/kfuncs.tsv (kfunc, sets, flags, sleepable members)
   scope_matrix.py table CONSOLE           prints scope-matrix.tsv from the loader's console
@@ -185,15 +186,25 @@ SCALARS = {"slice": "20000000ULL", "dsq_id": "1024", "vtime": "1", "cpu": "0", "
            "nr": "1", "weight": "100"}
 
 
-def gen(src, vmlinux, out):
-    btf = Btf(elf_section(vmlinux, ".BTF"))
-    ops = btf.find("STRUCT", "sched_ext_ops")
+def ops_members(btf, ops_name):
+    ops = btf.find("STRUCT", ops_name)
     members = []
     for name, mt, boff in ops["members"]:
         pt = btf.pointee(mt)
         if pt and pt[0] == "FUNC_PROTO":
             members.append((name, boff // 8, btf.types[pt[4]]))
+    return members
+
+
+def gen(src, vmlinux, out, ops_name="sched_ext_ops"):
+    btf = Btf(elf_section(vmlinux, ".BTF"))
+    members = ops_members(btf, ops_name)
     sleep_ok = set(sleepable_members(src))
+    if ops_name != "sched_ext_ops":
+        # The cid form (sched_ext_ops_cid) shares bpf_scx_check_member(), which goes by offset:
+        # a member may be sleepable where sched_ext_ops' member at its offset may.
+        sleep_offs = {off for m, off, _ in ops_members(btf, "sched_ext_ops") if m in sleep_ok}
+        sleep_ok = {m for m, off, _ in members if off in sleep_offs}
     sets = kfunc_sets(src)
     kfuncs = {}
     for s, k, flags, f, n in sets:
@@ -211,9 +222,14 @@ def gen(src, vmlinux, out):
         fn = btf.types[btf.funcs[k]]
         proto = btf.types[fn["type"]]
         sleepable = "KF_SLEEPABLE" in e["flags"]
+        # An arena map in every object of the cid form: its set_cmask and sub_caps_updated take
+        # an arena pointer (`cmask__arena` in their CFI stubs; BTF keeps no member parameter
+        # names), and without an arena the verifier refuses them at their context, before the
+        # call ("arena argument of set_cmask requires a program with an associated arena").
         arena = "KF_ARENA_RET" in e["flags"] or any(
-            "__arena" in n or (btf.pointee(t) or (0, 0, False))[2] for n, t in proto["params"])
-        text = program(btf, k, proto, members, sleep_ok if sleepable else set(), arena)
+            "__arena" in n or (btf.pointee(t) or (0, 0, False))[2] for n, t in proto["params"]) or \
+            ops_name != "sched_ext_ops"
+        text = program(btf, k, proto, members, sleep_ok if sleepable else set(), arena, ops_name)
         f = Path(out, f"{k}.bpf.c")
         if not f.exists() or f.read_text() != text:  # unchanged sources keep their objects
             f.write_text(text)
@@ -225,10 +241,10 @@ def gen(src, vmlinux, out):
         for r in rows:
             f.write("\t".join(r) + "\n")
     print(f"gen: {len(kfuncs)} kfuncs ({sum(1 for r in rows if r[4] != 'not in BTF')} in BTF), "
-          f"{len(members)} sched_ext_ops members", file=sys.stderr)
+          f"{len(members)} {ops_name} members", file=sys.stderr)
 
 
-def program(btf, k, proto, members, sleepable_members, arena):
+def program(btf, k, proto, members, sleepable_members, arena, ops_name="sched_ext_ops"):
     # libbpf drops the last ___suffix of an extern's name; a kernel name that has one
     # (scx_bpf_dsq_insert___v2) needs one more.
     ext = k + "___kfb" if "___" in k else k
@@ -305,6 +321,10 @@ def program(btf, k, proto, members, sleepable_members, arena):
         decls, call = body(task, cpumask)
         if "task" in call and task == "task":
             pre.append("\tstruct task_struct *task = bpf_get_current_task_btf();")
+        if ops_name != "sched_ext_ops":
+            # The arena is the program's only when its code refers to it (an ld_imm64 of the map
+            # value): a declared map alone is not associated.
+            pre.append("\tasm volatile(\"\" : : \"r\"((void *)kfb_arena));")
         sec = "struct_ops.s" if m in sleepable_members else "struct_ops"
         lines += [f'SEC("{sec}/m_{m}")', f"int m_{m}(unsigned long long *ctx)", "{"] + pre + decls + \
                  [call, "\treturn 0;", "}", ""]
@@ -316,7 +336,7 @@ def program(btf, k, proto, members, sleepable_members, arena):
     decls, call = body("((struct task_struct *)ctx[1])", "((struct task_struct *)ctx[1])->cpus_ptr")
     lines += ['SEC("tp_btf/sched_switch")', "int p_tracing(unsigned long long *ctx)", "{"] + decls + \
              [call, "\treturn 0;", "}", ""]
-    lines += ['SEC(".struct_ops.link")', "struct sched_ext_ops kfb_ops = {"] + slots + \
+    lines += ['SEC(".struct_ops.link")', f"struct {ops_name} kfb_ops = {{"] + slots + \
              ['\t.name = "kfb",', "};", ""]
     return "\n".join(lines)
 
@@ -438,7 +458,7 @@ def compare(matrix, kfuncs_tsv, scopes):
 
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
-    if cmd == "gen" and len(sys.argv) == 5:
+    if cmd == "gen" and len(sys.argv) in (5, 6):
         gen(*sys.argv[2:])
     elif cmd == "table" and len(sys.argv) == 3:
         table(sys.argv[2])
