@@ -293,10 +293,10 @@ bool Btf::valid_str(uint32_t off) const {
   return local < own.size() || (off == 0 && own.empty());
 }
 
-std::string_view Btf::str_other(uint32_t off) const {
-  if (off < start_str_off_ && base_) return base_->str(off);
+const char *Btf::str_other(uint32_t off) const {
+  if (off < start_str_off_ && base_) return base_->str_c(off);
   std::string_view own = strings();
-  if (off == 0 && !base_) return {};
+  if (off == 0 && !base_) return "";
   throw Error(strfmt("%s: string offset 0x%x out of range (strings end at 0x%zx)", where_.c_str(),
                      off, start_str_off_ + own.size()));
 }

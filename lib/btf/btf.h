@@ -368,7 +368,7 @@ class Btf {
   friend class Type;
   struct Index;
   Type type_other(uint32_t id) const;  // type() of void, base and invalid ids
-  std::string_view str_other(uint32_t off) const;  // str() of base and invalid offsets
+  const char *str_other(uint32_t off) const;  // str_c() of base and invalid offsets
   uint32_t push(uint32_t name_off, uint32_t info, uint32_t size_or_type,
                 std::span<const uint32_t> payload);
   uint32_t add_composite(Kind k, std::string_view name, uint32_t size,
@@ -416,18 +416,13 @@ class Btf {
   mutable std::atomic<uint32_t> view_cnt_{0};
 };
 
-inline std::string_view Btf::str(uint32_t off) const {
+inline const char *Btf::str_c(uint32_t off) const {
   std::string_view own = strings();  // NUL-terminated: std::string's, or a section ending with one
-  if (off >= start_str_off_ && off - start_str_off_ < own.size()) return std::string_view(own.data() + (off - start_str_off_));
+  if (off >= start_str_off_ && off - start_str_off_ < own.size()) return own.data() + (off - start_str_off_);
   return str_other(off);
 }
 
-inline const char *Btf::str_c(uint32_t off) const {
-  std::string_view own = strings();
-  if (off >= start_str_off_ && off - start_str_off_ < own.size()) return own.data() + (off - start_str_off_);
-  std::string_view s = str_other(off);
-  return s.data() ? s.data() : "";
-}
+inline std::string_view Btf::str(uint32_t off) const { return str_c(off); }
 
 template <typename Fn>
 void Btf::for_each_head(Fn &&fn) const {
