@@ -106,10 +106,12 @@ std::string proto_c(const btf::Btf &b, uint32_t proto_id) {
   }
 }
 
-bool restricted_for(const std::set<std::string> &scope, const std::string &ops) {
-  std::string prefix = ops + ".";
-  auto it = scope.lower_bound(prefix);
-  return it != scope.end() && it->rfind(prefix, 0) == 0;
+// The members of `ops` a kfunc may be called from; nullptr when it is unrestricted there.
+const std::set<std::string> *scope_of(const Kernel &k, const std::string &kfunc, const std::string &ops) {
+  auto it = k.scopes.find(kfunc);
+  if (it == k.scopes.end()) return nullptr;
+  auto in = it->second.find(ops);
+  return in == it->second.end() ? nullptr : &in->second;
 }
 
 // btf_kfunc_is_allowed's set lookups: a set registered for every type ("common") or for the
@@ -299,8 +301,8 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
         continue;
       }
       if (k.have_scopes && !ops.empty()) {
-        auto it = k.scopes.find(e.essential);
-        if (it != k.scopes.end() && restricted_for(it->second, ops) && !it->second.count(member)) {
+        const std::set<std::string> *allowed = scope_of(k, e.essential, ops);
+        if (allowed && !allowed->count(p.member)) {
           add(FindingLevel::Error, "scope", loc, e, "calling kernel function " + e.essential + " is not allowed");
           continue;
         }

@@ -6,7 +6,7 @@
 //   k.name = "vmlinux-7.3";
 //   k.vmlinux = &vmlinux_btf;                 // modules: split on it, searched after it
 //   k.kfunc_tags = true;                      // the BTF tags kfuncs bpf_kfunc (pahole 1.27+)
-//   k.scopes["scx_bpf_dsq_insert"] = {"sched_ext_ops.select_cpu", "sched_ext_ops.enqueue", ...};
+//   k.scopes["scx_bpf_dsq_insert"]["sched_ext_ops"] = {"select_cpu", "enqueue", ...};
 //   kfb::bpf::RuleResult r = kfb::bpf::check_rules(obj, k);
 //   for (const kfb::bpf::Finding &f : r.findings)
 //     ;  // f.loc "scx_simple.bpf.c:42:3", f.program, f.member, f.kfunc, f.message
@@ -49,11 +49,12 @@ struct Kernel {
   std::vector<const btf::Btf *> modules;       // split on vmlinux; searched in this order
   std::vector<std::string> module_names;       // libbpf's mod_btf->name, for messages
   bool kfunc_tags = false;                     // some FUNC carries DECL_TAG bpf_kfunc
-  // Callback scopes: kfunc name -> "<ops>.<member>" where it may be called. A kfunc with no
-  // entry for an ops struct is unrestricted there.
+  // Callback scopes: kfunc name -> ops struct -> the members it may be called from (none: a
+  // zero mask, a scope file's deny:). A kfunc with no entry for an ops struct is unrestricted
+  // there.
   bool have_scopes = false;
   std::string scopes_source;                   // "bpf_kfunc_scope tags", "--scopes FILE"
-  std::map<std::string, std::set<std::string>> scopes;
+  std::map<std::string, std::map<std::string, std::set<std::string>>> scopes;
   // Program-type hooks each kfunc's sets are registered for (bpf_kfunc_hooks tags, else a
   // scope file's hooks: lines); a kfunc with no entry is not judged. An empty list: no hook.
   bool have_hooks = false;

@@ -108,10 +108,12 @@ void Rules::scopes(const KInfo &ki) {
       edge(kind, m.ops, m.member, bit);
       continue;
     }
-    // Mask form <ops>:0x<hex>, lowercase, no leading zeros.
+    // Mask form <ops>:0x<hex>, lowercase, no leading zeros. A scope of 0x0: callable from no
+    // member of <ops> (a scope file's deny: line, 7.3's cpu-only kfuncs in sched_ext_ops_cid).
     std::string ops(body.substr(0, colon));
     std::string_view hex = body.substr(colon + 1);
-    bool ok = hex.size() > 2 && hex.starts_with("0x") && hex[2] != '0' && !ops.empty();
+    bool zero = hex == "0x0" && kind == kfunc::ScopeTag::Scope;
+    bool ok = hex.size() > 2 && hex.starts_with("0x") && (hex[2] != '0' || zero) && !ops.empty();
     for (char c : hex.substr(std::min<size_t>(2, hex.size())))
       ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     if (!ok || tag.component_idx() != -1) {

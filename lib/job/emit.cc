@@ -79,6 +79,7 @@ EmitOutcome emit_object(const EmitRequest &rq) {
   if (!rq.scopes.empty()) {
     MappedFile sf = MappedFile::open(rq.scopes);
     r.stats.scope_lines_elsewhere = kfunc::apply_scope_file(rq.scopes, sf.data(), ks, r.diags, btf.base() != nullptr);
+    kfunc::expand_scope_rules(ks, btf, r.diags, btf.base() != nullptr);
   }
   r.phases.push_back({"scan", t.lap(), strfmt("%zu of %zu CUs read, %zu DIEs", ks.stats.cus_read, ks.stats.cus, ks.stats.dies)});
   if (rq.fatal_warnings) r.diags.promote_warnings();

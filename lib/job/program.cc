@@ -68,14 +68,14 @@ void scope_mask_tag(const btf::Btf &b, std::string_view v, const std::string &fn
     for (auto &[name, slot] : bpf::ops_slots(b, ops)) m.emplace(slot, name);
   }
   const auto &slots = slot_names[ops];
-  auto &set = k.scopes[fname];
+  auto &set = k.scopes[fname][ops];  // 0x0: restricted to no member
   for (size_t i = 0; i < hex.size(); i++) {  // the last digit holds bits 0-3
     char c = hex[hex.size() - 1 - i];
     int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
     for (int bit = 0; bit < 4; bit++)
       if (d >> bit & 1) {
         auto it = slots.find(static_cast<uint32_t>(i * 4 + bit));
-        if (it != slots.end()) set.insert(ops + "." + it->second);
+        if (it != slots.end()) set.insert(it->second);
       }
   }
   k.have_scopes = true;
@@ -213,11 +213,15 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
     MappedFile sf = MappedFile::open(scopes);
     DiagSink sd;
     kfunc::apply_scope_file(scopes, sf.data(), ks, sd, false);
+    kfunc::expand_scope_rules(ks, *k.vmlinux, sd);
     for (const Diag &d : sd.all()) pt.scope_problems.push_back(DiagSink::format(d));
     for (const kfunc::OpsMember &m : ks.unsupported) k.unsupported_members.insert(m.ops + "." + m.member);
     if (!k.have_scopes) {
       for (const kfunc::Kfunc &f : ks.kfuncs)
-        for (const kfunc::OpsMember &m : f.scopes) k.scopes[f.name].insert(m.ops + "." + m.member);
+        for (const kfunc::OpsMember &m : f.scopes) {
+          std::set<std::string> &members = k.scopes[f.name][m.ops];
+          if (!m.member.empty()) members.insert(m.member);
+        }
       k.have_scopes = true;
       k.scopes_source = "--scopes " + scopes;
     }

@@ -414,6 +414,10 @@ void Emitter::scopes(const Kfunc &k, uint32_t f, bool calls, EmitRecord &rec) {
                                                : strfmt("struct '%s' has no members in BTF", m.ops.c_str()));
       continue;
     }
+    if (m.member.empty()) {  // restricted to none of its members: a zero mask
+      masks[m.ops];
+      continue;
+    }
     Type st = b_.type(sid);
     const btf::Member *mem = nullptr;
     for (const btf::Member &x : st.members())

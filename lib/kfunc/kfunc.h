@@ -62,6 +62,8 @@ struct OpsMember {
   std::string file;    // where it was written (DWARF decl file or scope file)
   uint32_t line = 0;
   bool operator==(const OpsMember &o) const { return ops == o.ops && member == o.member; }
+  // "<ops>.<member>"; "<ops> (no member)" for the restriction to none of them.
+  std::string text() const { return member.empty() ? ops + " (no member)" : ops + "." + member; }
 };
 
 enum class KfuncSource : uint8_t { Set, Tag, Both };
@@ -77,7 +79,8 @@ struct Kfunc {
   KfuncRet ret;
   std::vector<KfuncParam> params;
   std::vector<std::string> tags;  // btf_decl_tag values on the function ("bpf_kfunc", ...)
-  std::vector<OpsMember> scopes;  // bpf_kfunc_scope:<ops>.<member> (tags, then scope file)
+  std::vector<OpsMember> scopes;  // bpf_kfunc_scope:<ops>.<member> (tags, then scope file);
+                                  // member "": restricted to none of <ops>'s members
   std::vector<OpsMember> calls;   // bpf_kfunc_calls:<ops>.<member>
   // Program-type hooks its sets are registered for (scope file "hooks:<set>" lines), in
   // vocab::kKfuncHooks order; known only when every one of its sets has such a line.
@@ -116,6 +119,11 @@ struct KfuncList {
   // struct_ops members the kernel refuses to attach a program to (a scope file's
   // "unsupported:<ops> <member>..." lines: no CFI stub, bpf_struct_ops_supported()).
   std::vector<OpsMember> unsupported;
+  // A scope file's "same-offsets:<ops> <from>" (ops = <ops>, member = <from>): <ops>'s members
+  // take the scopes of <from>'s members at the same byte offsets; and "deny:<ops> <set>..."
+  // (ops, member = the set): the set's kfuncs are refused from every member of <ops>. Both
+  // need the BTF to apply: expand_scope_rules (scopes.h).
+  std::vector<OpsMember> same_offsets, denies;
   const Kfunc *find(const std::string &name) const;
   Kfunc *find(const std::string &name);
 };

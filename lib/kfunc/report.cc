@@ -41,8 +41,8 @@ void format_text(const KfuncList &ks, std::string &out) {
       if (!p.tags.empty()) out += " tags=" + join(p.tags, ",");
       out += "\n";
     }
-    for (const OpsMember &s : k.scopes) out += "  scope: " + s.ops + "." + s.member + "\n";
-    for (const OpsMember &s : k.calls) out += "  calls: " + s.ops + "." + s.member + "\n";
+    for (const OpsMember &s : k.scopes) out += "  scope: " + s.text() + "\n";
+    for (const OpsMember &s : k.calls) out += "  calls: " + s.text() + "\n";
   }
 }
 
@@ -50,7 +50,7 @@ namespace {
 
 void ops_list(JsonWriter &j, const char *key, const std::vector<OpsMember> &v) {
   j.key(key).begin_array();
-  for (const OpsMember &m : v) j.value(m.ops + "." + m.member);
+  for (const OpsMember &m : v) j.value(m.text());
   j.end_array();
 }
 

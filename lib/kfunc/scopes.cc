@@ -5,6 +5,8 @@
 #include <iterator>
 #include <map>
 
+#include "btf/btf.h"
+#include "btf/query.h"
 #include "support/diag.h"
 #include "support/error.h"
 
@@ -217,6 +219,31 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
       }
       continue;
     }
+    if (words[0].starts_with("same-offsets:") || words[0].starts_with("deny:")) {
+      bool same = words[0].starts_with("same-offsets:");
+      std::string ops(words[0].substr(same ? 13 : 5));
+      if (!is_ident(ops) || words.size() < 2 || (same && words.size() != 2)) {
+        error(diags, ops, path, lineno,
+              same ? "a same-offsets: line is same-offsets:<ops_struct> <ops_struct>"
+                   : "a deny: line needs a struct_ops type and at least one kfunc set");
+        continue;
+      }
+      for (size_t w = 1; w < words.size(); w++) {
+        std::string other(words[w]);
+        bool has_set = same || std::any_of(ks.kfuncs.begin(), ks.kfuncs.end(), [&](const Kfunc &k) {
+          return std::find(k.sets.begin(), k.sets.end(), other) != k.sets.end();
+        });
+        if (!is_ident(other)) {
+          error(diags, ops, path, lineno, strfmt("'%s' is not a C identifier", other.c_str()));
+        } else if (!has_set) {
+          if (module) skipped++;
+          else error(diags, other, path, lineno, strfmt("no kfunc set named '%s'", other.c_str()));
+        } else {
+          (same ? ks.same_offsets : ks.denies).push_back(OpsMember{ops, other, path, lineno});
+        }
+      }
+      continue;
+    }
     std::string_view head = words[0];
     bool calls = false, set = false;
     if (head.starts_with("calls:")) calls = true, head = head.substr(6);
@@ -256,6 +283,56 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
   }
   apply_hooks(set_hooks, ks);
   return skipped;
+}
+
+namespace {
+
+// Member name -> byte offset, for the members of struct `id` (0 when absent: an empty map).
+std::map<std::string, uint32_t, std::less<>> member_offsets(const btf::Btf &b, uint32_t id) {
+  std::map<std::string, uint32_t, std::less<>> out;
+  if (!id) return out;
+  btf::Type t = b.type(id);
+  for (const btf::Member &m : t.members()) out.emplace(std::string(b.str(m.name_off)), m.bit_offset(t.kflag()) / 8);
+  return out;
+}
+
+}  // namespace
+
+void expand_scope_rules(KfuncList &ks, const btf::Btf &b, DiagSink &diags, bool module) {
+  for (const OpsMember &so : ks.same_offsets) {
+    uint32_t to_id = btf::find_defined(b, so.ops, btf::Kind::STRUCT);
+    uint32_t from_id = btf::find_defined(b, so.member, btf::Kind::STRUCT);
+    if (!to_id || !from_id) {
+      if (!module)
+        error(diags, so.ops, so.file, so.line,
+              strfmt("same-offsets: no struct '%s' in BTF", (to_id ? so.member : so.ops).c_str()));
+      continue;
+    }
+    auto from = member_offsets(b, from_id);
+    std::map<uint32_t, std::string> to_at;
+    for (auto &[name, off] : member_offsets(b, to_id)) to_at.emplace(off, name);
+    for (Kfunc &k : ks.kfuncs) {
+      bool restricted = false, own = false;  // own: the file names <ops>'s members itself
+      std::vector<OpsMember> add;
+      for (const OpsMember &m : k.scopes) {
+        own = own || m.ops == so.ops;
+        if (m.ops != so.member) continue;
+        restricted = true;
+        auto f = from.find(m.member);
+        auto t = f == from.end() ? to_at.end() : to_at.find(f->second);
+        if (t != to_at.end()) add.push_back(OpsMember{so.ops, t->second, so.file, so.line});
+      }
+      if (!restricted || own) continue;
+      if (add.empty()) add.push_back(OpsMember{so.ops, "", so.file, so.line});  // none of its slots
+      for (OpsMember &m : add) add_unique(k.scopes, std::move(m));
+    }
+  }
+  for (const OpsMember &d : ks.denies)
+    for (Kfunc &k : ks.kfuncs) {
+      if (std::find(k.sets.begin(), k.sets.end(), d.member) == k.sets.end()) continue;
+      std::erase_if(k.scopes, [&](const OpsMember &m) { return m.ops == d.ops; });
+      k.scopes.push_back(OpsMember{d.ops, "", d.file, d.line});
+    }
 }
 
 }  // namespace kfb::kfunc

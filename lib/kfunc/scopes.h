@@ -10,8 +10,12 @@
 //   // "calls:<kfunc> <ops>.<member>...", "members:<set> <kfunc>..." (a set's members, used
 //   // when the object's .BTF_ids cannot name its sets), "hooks:<set> <hook>..." (the program-type
 //   // hooks the set is registered for: tools/scopes/gen-hooks), "unsupported:<ops> <member>..."
-//   // (members the kernel refuses to attach a program to); '#' starts a comment.
+//   // (members the kernel refuses to attach a program to), "same-offsets:<ops> <from_ops>"
+//   // (<ops>'s members take the scopes of <from_ops>'s members at the same byte offsets: 7.3's
+//   // sched_ext_ops_cid), "deny:<ops> <set>..." (the sets' kfuncs are refused from every member
+//   // of <ops>); '#' starts a comment.
 //   kfb::kfunc::apply_scope_file("scopes.txt", bytes, kfuncs, diags);  // appends to scopes / calls
+//   kfb::kfunc::expand_scope_rules(kfuncs, btf, diags);  // same-offsets:, deny: -> scopes
 //
 // Problems (unknown kfunc or set, malformed "<ops>.<member>") are error diagnostics naming the
 // file and line; whether the member exists in BTF is emit's and check's business.
@@ -24,6 +28,10 @@
 
 #include "kfunc/kfunc.h"
 #include "support/vocab.h"
+
+namespace kfb::btf {
+class Btf;
+}
 
 namespace kfb::kfunc {
 
@@ -50,5 +58,12 @@ void scopes_from_tags(Kfunc &k, DiagSink &diags);
 // Returns the number of lines skipped that way.
 size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
                         DiagSink &diags, bool module = false);
+
+// Applies the file's same-offsets: and deny: lines (ks.same_offsets, ks.denies) to the kfuncs'
+// scopes, with the struct layouts of `b`: a kfunc restricted for <from_ops> is restricted for
+// <ops> to the members at the same byte offsets (OpsMember::member "" when none is there), unless
+// the file names <ops>'s members for it itself; a kfunc of a denied set is restricted for <ops>
+// to no member. A struct missing from `b` is an error naming the line (skipped for a module).
+void expand_scope_rules(KfuncList &ks, const btf::Btf &b, DiagSink &diags, bool module = false);
 
 }  // namespace kfb::kfunc

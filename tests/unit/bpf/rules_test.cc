@@ -76,7 +76,7 @@ TEST_CASE("bpf rules: not a kfunc, poisoned calls, scopes, sleepable: the kernel
   Kernel kb;
   bpf::Kernel k = kb.k();
   k.have_scopes = true;
-  k.scopes["scx_bpf_create_dsq"] = {"sched_ext_ops.enqueue"};
+  k.scopes["scx_bpf_create_dsq"]["sched_ext_ops"] = {"enqueue"};
   k.have_flags = true;
   k.sleepable = {"bpf_task_from_pid"};
   bpf::RuleResult r = bpf::check_rules(o, k);
@@ -101,6 +101,15 @@ TEST_CASE("bpf rules: not a kfunc, poisoned calls, scopes, sleepable: the kernel
   // KF_SLEEPABLE bpf_task_from_pid: fx_tc is not sleepable, fx_syscall is (libbpf's "syscall").
   CHECK(find(r, "fx_tc", "sleepable") == "program must be sleepable to call sleepable kfunc bpf_task_from_pid");
   CHECK(find(r, "fx_syscall", "sleepable").empty());
+
+  // A scope of no member (a zero mask, a scope file's deny:) refuses every member; a scope for
+  // another struct_ops type restricts nothing here; the member itself allows.
+  k.scopes["scx_bpf_create_dsq"] = {{"sched_ext_ops", {}}};
+  CHECK(find(bpf::check_rules(o, k), "fx_init", "scope") == "calling kernel function scx_bpf_create_dsq is not allowed");
+  k.scopes["scx_bpf_create_dsq"] = {{"sched_ext_ops_cid", {}}};
+  CHECK(count(bpf::check_rules(o, k), "scope") == 0);
+  k.scopes["scx_bpf_create_dsq"] = {{"sched_ext_ops", {"init"}}};
+  CHECK(count(bpf::check_rules(o, k), "scope") == 0);
 }
 
 TEST_CASE("bpf rules: a strong extern the kernel lacks fails every program, with libbpf's text") {

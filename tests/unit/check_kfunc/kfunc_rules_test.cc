@@ -443,6 +443,12 @@ TEST_CASE("kfunc-scope-mask: malformed, unknown struct, bit with no member, non-
       {"bpf_kfunc_scope:fixture_ops:0x05",
        "malformed scope tag 'bpf_kfunc_scope:fixture_ops:0x05': want bpf_kfunc_scope:<ops>:0x<mask> "
        "(lowercase hex, no leading zeros) with component_idx -1"},
+      {"bpf_kfunc_scope:fixture_ops:0x00",
+       "malformed scope tag 'bpf_kfunc_scope:fixture_ops:0x00': want bpf_kfunc_scope:<ops>:0x<mask> "
+       "(lowercase hex, no leading zeros) with component_idx -1"},
+      {"bpf_kfunc_calls:fixture_ops:0x0",  // a zero mask is a scope's (deny:), no calls edge
+       "malformed calls tag 'bpf_kfunc_calls:fixture_ops:0x0': want bpf_kfunc_calls:<ops>:0x<mask> "
+       "(lowercase hex, no leading zeros) with component_idx -1"},
       {"bpf_kfunc_calls:fixture_ops:0xA",
        "malformed calls tag 'bpf_kfunc_calls:fixture_ops:0xA': want bpf_kfunc_calls:<ops>:0x<mask> "
        "(lowercase hex, no leading zeros) with component_idx -1"},
@@ -464,6 +470,13 @@ TEST_CASE("kfunc-scope-mask: malformed, unknown struct, bit with no member, non-
     CHECK(d.type_id == t);
     CHECK(d.message == c.msg);
   }
+}
+
+TEST_CASE("kfunc-scope-mask: 0x0 is a scope to no member (a scope file's deny:)") {
+  World w;
+  uint32_t f = w.kfunc("scx_k", 0, {});
+  w.b.add_decl_tag("bpf_kfunc_scope:fixture_ops:0x0", f, -1);
+  CHECK(dump(run(w.b)) == "");
 }
 
 TEST_CASE("kfunc-scope-member and kfunc-scope-source: source forms") {

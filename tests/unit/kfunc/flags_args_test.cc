@@ -1,5 +1,6 @@
 #include "kfb_catch.h"
 
+#include "btf/btf.h"
 #include "kfunc/args.h"
 #include "kfunc/flags.h"
 #include "kfunc/kfunc.h"
@@ -249,4 +250,52 @@ TEST_CASE("scope file unsupported: lines: struct_ops members no program may atta
   REQUIRE(m.size() == 2);
   CHECK(m[0] == "u.scopes:3: sched_ext_ops: an unsupported: line needs a struct_ops type and at least one member");
   CHECK(m[1].starts_with("u.scopes:4: sched_ext_ops: "));
+}
+
+TEST_CASE("scope file same-offsets: and deny: lines: 7.3's cid form as data") {
+  // ops: a@0 b@8 c@16; ops_cid: x@0 c@16 y@24 (the cpu form's b has no slot in it).
+  btf::Btf b;
+  uint32_t vd = 0;
+  uint32_t proto = b.add_func_proto(vd, {});
+  uint32_t fp = b.add_ptr(proto);
+  btf::NewMember cpu[] = {{"a", fp, 0}, {"b", fp, 64}, {"c", fp, 128}};
+  btf::NewMember cid[] = {{"x", fp, 0}, {"c", fp, 128}, {"y", fp, 192}};
+  b.add_struct("ops", 24, cpu);
+  b.add_struct("ops_cid", 32, cid);
+
+  kfunc::KfuncList ks;
+  kfunc::Kfunc k1, k2, k3, k4, k5;
+  k1.name = "k1", k1.sets = {"locked"};   // ops.a, ops.c -> ops_cid.x, ops_cid.c
+  k2.name = "k2", k2.sets = {"locked"};   // ops.b only -> no slot: restricted to none
+  k3.name = "k3", k3.sets = {"any"};      // unrestricted in ops -> unrestricted in ops_cid
+  k4.name = "k4", k4.sets = {"any", "cpu_only"};      // denied
+  k5.name = "k5", k5.sets = {"locked", "cpu_only"};   // denied, whatever ops says
+  ks.kfuncs = {k1, k2, k3, k4, k5};
+  std::string text =
+      "k1 ops.a ops.c\n"
+      "k2 ops.b\n"
+      "k5 ops.a\n"
+      "same-offsets:ops_cid ops\n"
+      "deny:ops_cid cpu_only\n"
+      "same-offsets:ops_cid\n"
+      "deny:ops_cid nosuchset\n"
+      "same-offsets:nowhere ops\n";
+  DiagSink diags;
+  kfunc::apply_scope_file("c.scopes", {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, ks, diags);
+  kfunc::expand_scope_rules(ks, b, diags);
+  auto texts = [&](size_t i) {
+    std::vector<std::string> out;
+    for (const kfunc::OpsMember &m : ks.kfuncs[i].scopes) out.push_back(m.text());
+    return out;
+  };
+  CHECK(texts(0) == std::vector<std::string>{"ops.a", "ops.c", "ops_cid.x", "ops_cid.c"});
+  CHECK(texts(1) == std::vector<std::string>{"ops.b", "ops_cid (no member)"});
+  CHECK(texts(2).empty());
+  CHECK(texts(3) == std::vector<std::string>{"ops_cid (no member)"});
+  CHECK(texts(4) == std::vector<std::string>{"ops.a", "ops_cid (no member)"});
+  CHECK(ks.kfuncs[3].scopes[0].line == 5);
+  CHECK(messages(diags) == std::vector<std::string>{
+                               "c.scopes:6: ops_cid: a same-offsets: line is same-offsets:<ops_struct> <ops_struct>",
+                               "c.scopes:7: nosuchset: no kfunc set named 'nosuchset'",
+                               "c.scopes:8: nowhere: same-offsets: no struct 'nowhere' in BTF"});
 }
