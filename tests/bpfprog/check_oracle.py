@@ -14,8 +14,8 @@
       get check's error with the kernel's own message when SCOPES has an unsupported: line for
       the member (else it is excluded);
       SYSCALL and tracing rows are compared when SCOPES has hooks: lines.
-  --unclaimed OPS (matrix): a matrix of struct_ops OPS (sched_ext_ops_cid) whose member refusals
-      check does not claim yet: they are counted; every allowed pair must still get no error.
+  --ops OPS (matrix): the matrix's struct_ops type (default sched_ext_ops; sched_ext_ops_cid for
+      the cid form): the unsupported: lines of that type apply.
   --hooks-from TEXT (either mode): each target's hooks must come from TEXT ("bpf_kfunc_hooks
       tags", "--scopes FILE"): the rule is proven on the source it claims.
 """
@@ -61,7 +61,7 @@ def cls(msg):
 HOOKS_FROM = None  # --hooks-from TEXT: every target must take its hooks from there
 # --unclaimed OPS (matrix): the matrix is of struct_ops OPS, whose member refusals check does not
 # claim yet: those pairs are counted, every pair the kernel allowed must still have no error.
-UNCLAIMED_OPS = None
+MATRIX_OPS = "sched_ext_ops"
 
 
 def run_check(kfb, obj, kbtf, scopes):
@@ -207,9 +207,12 @@ def matrix(kfb, mdir, tsv, kbtf, scopes):
         # A program per context: the member's program is named after the member (gen).
         errs = [e for prog, es in got[kf].items() for e in es
                 if (e["member"].endswith("." + ctx) or prog.endswith(ctx) and not e["member"])]
-        if klass == "not_reached" or (ctx in ("sub_caps_updated", "sub_ecaps_updated") and not UNCLAIMED_OPS):
-            if klass != "not_reached" or ("sched_ext_ops", ctx) not in unsupported:
-                excluded[klass if klass == "not_reached" else "sub_*caps_updated"] += 1
+        if klass != "not_reached" and (MATRIX_OPS, ctx) in unsupported:
+            bad.append(f"{kf} {ctx}: kernel {klass} (took the program), but SCOPES says unsupported:")
+            continue
+        if klass == "not_reached":
+            if (MATRIX_OPS, ctx) not in unsupported:
+                excluded[klass] += 1
             elif any(e["message"] == first_error[(kf, ctx)] for e in errs):
                 agree["not_reached: refused at attach, with the kernel's message"] += 1
             else:
@@ -218,9 +221,6 @@ def matrix(kfb, mdir, tsv, kbtf, scopes):
             continue
         scope_errs = [e for e in errs if e["message"].startswith("calling kernel function")]
         mine = "not_allowed" if scope_errs else "allowed"
-        if UNCLAIMED_OPS and ctx not in ("syscall", "tracing") and (mine, klass) == ("allowed", "not_allowed"):
-            agree[f"not claimed: {UNCLAIMED_OPS} member refusals (check has no rule for them yet)"] += 1
-            continue
         if ctx in ("syscall", "tracing") and mine == "allowed" and klass == "not_allowed" and not has_hooks(scopes):
             agree["not compared: syscall/tracing refusals (registration is not in BTF: not applied)"] += 1
             continue
@@ -250,9 +250,9 @@ if __name__ == "__main__":
         i = a.index("--hooks-from")
         HOOKS_FROM = a[i + 1]
         del a[i:i + 2]
-    if "--unclaimed" in a:
-        i = a.index("--unclaimed")
-        UNCLAIMED_OPS = a[i + 1]
+    if "--ops" in a:
+        i = a.index("--ops")
+        MATRIX_OPS = a[i + 1]
         del a[i:i + 2]
     if a[0] == "corpus":
         sc = a[a.index("--scopes") + 1] if "--scopes" in a else None
