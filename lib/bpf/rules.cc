@@ -164,6 +164,12 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
     out.not_applied.push_back("program types a kfunc set is registered for (SYSCALL, TRACING, ...): the "
                               "target's BTF has no bpf_kfunc_hooks tags and no --scopes file gave hooks: "
                               "lines (tools/scopes/gen-hooks)");
+  bool struct_ops_progs = std::any_of(obj.programs.begin(), obj.programs.end(),
+                                      [](const Program &p) { return !p.struct_ops_type.empty(); });
+  if (struct_ops_progs && k.unsupported_members.empty() && k.struct_ops_only.empty())
+    out.not_applied.push_back("struct_ops members the kernel refuses and the struct_ops types a kfunc set's "
+                              "filter allows (code, not BTF): no --scopes file with unsupported: or "
+                              "struct-ops: lines");
   if (!k.have_flags)
     out.not_applied.push_back("sleepable and destructive kfunc rules: no KF_* flags (give a vmlinux with "
                               "a symbol table and .BTF_ids)");
@@ -298,6 +304,11 @@ RuleResult check_rules(const Object &obj, const Kernel &k) {
       }
       if (k.have_hooks && !registered_for(k, e.essential, p.def.prog_type)) {
         add(FindingLevel::Error, "prog-type", loc, e, "calling kernel function " + e.essential + " is not allowed");
+        continue;
+      }
+      if (auto only = k.struct_ops_only.find(e.essential);
+          !ops.empty() && only != k.struct_ops_only.end() && !only->second.count(ops)) {
+        add(FindingLevel::Error, "struct-ops-type", loc, e, "calling kernel function " + e.essential + " is not allowed");
         continue;
       }
       if (k.have_scopes && !ops.empty()) {

@@ -26,6 +26,8 @@
 // 5. program type: no set holding the kfunc is registered for the program's hook nor for
 //    every type (btf_kfunc_is_allowed; the hooks come from the target's bpf_kfunc_hooks tags
 //    or a scope file's hooks: lines).
+// 6. struct_ops type: a kfunc whose set's filter allows only some struct_ops types (a scope file's
+//    struct-ops: lines; 7.3's sched_ext kfuncs from tcp_congestion_ops).
 // Only the uses each program reaches count (Program::uses: subprograms attributed to each).
 #pragma once
 
@@ -70,6 +72,9 @@ struct Kernel {
   // struct_ops members ("sched_ext_ops.sub_caps_updated") the kernel refuses to attach a
   // program to: code, not BTF (a NULL CFI stub), so from a scope file's unsupported: lines.
   std::set<std::string> unsupported_members;
+  // kfunc -> the struct_ops types whose programs may call it (a scope file's struct-ops: lines:
+  // a set's .filter, code); a kfunc with no entry is not limited.
+  std::map<std::string, std::set<std::string>> struct_ops_only;
 };
 
 // A finding's level is a diagnostic's severity (support/diag.h).
@@ -80,7 +85,7 @@ struct Finding {
   std::string rule;     // "libbpf-not-found", "libbpf-incompatible", "poisoned-call",
                         // "poisoned-silently", "guarded-missing", "not-a-kfunc", "scope",
                         // "sleepable", "destructive", "struct-ops", "struct-ops-member",
-                        // "prog-type"
+                        // "prog-type", "struct-ops-type"
   SrcLoc loc;           // the call (or the object's first use of the extern)
   std::string program, section, member;  // member: "sched_ext_ops.enqueue" or ""
   std::string kfunc;    // as declared in the program ("scx_bpf_dsq_move_to_local___v2")

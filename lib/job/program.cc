@@ -195,27 +195,25 @@ std::unique_ptr<TargetData> load_target(const std::string &path, const std::vect
     }
   }
   // The scope file gives what the target's own tags do not: scopes, program-type hooks; and
-  // what no tag carries: the struct_ops members the kernel refuses.
-  if (k.have_scopes && k.have_hooks && !scopes.empty()) {
-    MappedFile sf = MappedFile::open(scopes);
-    DiagSink sd;
-    kfunc::KfuncList none;
-    kfunc::apply_scope_file(scopes, sf.data(), none, sd, true);
-    for (const kfunc::OpsMember &m : none.unsupported) k.unsupported_members.insert(m.ops + "." + m.member);
-  }
-  if ((!k.have_scopes || !k.have_hooks) && !scopes.empty()) {
+  // what no tag carries (a kernel's code): the struct_ops members it refuses, the struct_ops
+  // types a set's filter allows.
+  if (!scopes.empty()) {
     if (!have_sets) {  // the tagged FUNCs by name, no sets (the file's members: lines name them)
       tagged_kfuncs(*k.vmlinux, ks);
       for (const btf::Btf *m : k.modules) tagged_kfuncs(*m, ks);
       std::sort(ks.kfuncs.begin(), ks.kfuncs.end(),
                 [](const kfunc::Kfunc &a, const kfunc::Kfunc &b) { return a.name < b.name; });
     }
+    bool tagged = k.have_scopes && k.have_hooks;  // the file's problems were emit's to report
     MappedFile sf = MappedFile::open(scopes);
     DiagSink sd;
-    kfunc::apply_scope_file(scopes, sf.data(), ks, sd, false);
-    kfunc::expand_scope_rules(ks, *k.vmlinux, sd);
-    for (const Diag &d : sd.all()) pt.scope_problems.push_back(DiagSink::format(d));
+    kfunc::apply_scope_file(scopes, sf.data(), ks, sd, tagged);
+    if (!k.have_scopes) kfunc::expand_scope_rules(ks, *k.vmlinux, sd);
+    if (!tagged)
+      for (const Diag &d : sd.all()) pt.scope_problems.push_back(DiagSink::format(d));
     for (const kfunc::OpsMember &m : ks.unsupported) k.unsupported_members.insert(m.ops + "." + m.member);
+    for (const kfunc::Kfunc &f : ks.kfuncs)
+      if (f.struct_ops_limited) k.struct_ops_only[f.name] = {f.struct_ops.begin(), f.struct_ops.end()};
     if (!k.have_scopes) {
       for (const kfunc::Kfunc &f : ks.kfuncs)
         for (const kfunc::OpsMember &m : f.scopes) {

@@ -86,6 +86,12 @@ struct Kfunc {
   // vocab::kKfuncHooks order; known only when every one of its sets has such a line.
   std::vector<std::string> hooks;
   bool hooks_known = false;
+  // The struct_ops types whose programs may call it at all (scope file "struct-ops:<set>
+  // <ops>..." lines: a set's .filter, as sched_ext's refuses its kfuncs from every other
+  // struct_ops type); meaningful only when struct_ops_limited. A kfunc in several such sets:
+  // the types every line allows (each filter must pass).
+  std::vector<std::string> struct_ops;
+  bool struct_ops_limited = false;
   std::string file;               // DW_AT_decl_file as the compiler wrote it
   uint32_t line = 0;              // DW_AT_decl_line
 

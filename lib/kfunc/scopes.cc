@@ -137,6 +137,40 @@ void apply_hooks(const std::map<std::string, std::vector<bool>, std::less<>> &se
   }
 }
 
+// "struct-ops:<set> <ops>...": the set's kfuncs may be called from struct_ops programs of these
+// types only (a filter's rule: code, so program mode reads it, emit writes no tag).
+void struct_ops_line(const std::vector<std::string_view> &words, const std::string &path, uint32_t lineno,
+                     KfuncList &ks, DiagSink &diags, bool module, size_t &skipped) {
+  std::string set(words[0].substr(11));
+  if (!is_ident(set) || words.size() < 2) {
+    error(diags, set, path, lineno, "a struct-ops: line needs a set name and at least one struct_ops type");
+    return;
+  }
+  std::vector<std::string> types;
+  for (size_t w = 1; w < words.size(); w++) {
+    if (!is_ident(words[w])) {
+      error(diags, set, path, lineno, strfmt("'%s' is not a C identifier", std::string(words[w]).c_str()));
+      return;
+    }
+    types.emplace_back(words[w]);
+  }
+  bool any = false;
+  for (Kfunc &k : ks.kfuncs) {
+    if (std::find(k.sets.begin(), k.sets.end(), set) == k.sets.end()) continue;
+    any = true;
+    if (!k.struct_ops_limited) {
+      k.struct_ops = types;
+      k.struct_ops_limited = true;
+    } else {
+      std::erase_if(k.struct_ops, [&](const std::string &t) { return std::find(types.begin(), types.end(), t) == types.end(); });
+    }
+  }
+  if (!any) {
+    if (module) skipped++;
+    else error(diags, set, path, lineno, strfmt("no kfunc set named '%s'", set.c_str()));
+  }
+}
+
 }  // namespace
 
 size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes, KfuncList &ks,
@@ -217,6 +251,10 @@ size_t apply_scope_file(const std::string &path, std::span<const uint8_t> bytes,
         m.line = lineno;
         add_unique(ks.unsupported, std::move(m));
       }
+      continue;
+    }
+    if (words[0].starts_with("struct-ops:")) {
+      struct_ops_line(words, path, lineno, ks, diags, module, skipped);
       continue;
     }
     if (words[0].starts_with("same-offsets:") || words[0].starts_with("deny:")) {

@@ -13,7 +13,8 @@
 //   // (members the kernel refuses to attach a program to), "same-offsets:<ops> <from_ops>"
 //   // (<ops>'s members take the scopes of <from_ops>'s members at the same byte offsets: 7.3's
 //   // sched_ext_ops_cid), "deny:<ops> <set>..." (the sets' kfuncs are refused from every member
-//   // of <ops>); '#' starts a comment.
+//   // of <ops>), "struct-ops:<set> <ops>..." (struct_ops programs of other types may not call
+//   // the set's kfuncs: Kfunc::struct_ops); '#' starts a comment.
 //   kfb::kfunc::apply_scope_file("scopes.txt", bytes, kfuncs, diags);  // appends to scopes / calls
 //   kfb::kfunc::expand_scope_rules(kfuncs, btf, diags);  // same-offsets:, deny: -> scopes
 //

@@ -59,8 +59,7 @@ def cls(msg):
 
 
 HOOKS_FROM = None  # --hooks-from TEXT: every target must take its hooks from there
-# --unclaimed OPS (matrix): the matrix is of struct_ops OPS, whose member refusals check does not
-# claim yet: those pairs are counted, every pair the kernel allowed must still have no error.
+# --ops OPS (matrix): the matrix's struct_ops type.
 MATRIX_OPS = "sched_ext_ops"
 
 
@@ -125,6 +124,23 @@ def registered(scopes, kfunc, prog_type):
     return any(hook in registered.hooks[s] or "common" in registered.hooks[s] for s in sets)
 
 
+def struct_ops_refused(scopes, kfunc, member):
+    """Read independently of kfuncbtf: does a struct-ops: line of one of the kfunc's sets (by the
+    file's members: lines) leave out the struct_ops type of `member` ("tcp_congestion_ops.ssthresh")?"""
+    if not scopes or "." not in member:
+        return False
+    sets, allowed = defaultdict(list), {}
+    for line in open(scopes):
+        w = line.split("#")[0].split()
+        if w and w[0].startswith("members:"):
+            for k in w[1:]:
+                sets[k].append(w[0][8:])
+        elif w and w[0].startswith("struct-ops:"):
+            allowed[w[0][11:]] = set(w[1:])
+    ops = member.split(".")[0]
+    return any(s in allowed and ops not in allowed[s] for s in sets.get(kfunc, []))
+
+
 def corpus(kfb, root, verdicts, kbtf, scopes=None):
     rows = []
     with open(verdicts) as f:
@@ -150,7 +166,9 @@ def corpus(kfb, root, verdicts, kbtf, scopes=None):
             name, claimed = "not allowed: program type (registration not in BTF)", False
         elif name == "not allowed" and not members[r["object"]].get(r["program"], "").startswith("sched_ext_ops."):
             kf = re.search(r"calling kernel function (\S+)", r["message"])[1]
-            if registered(scopes, kf, progtypes[r["object"]][r["program"]]) is not False:
+            if struct_ops_refused(scopes, kf, members[r["object"]].get(r["program"], "")):
+                name = "not allowed: struct_ops type (a set's struct-ops: line)"
+            elif registered(scopes, kf, progtypes[r["object"]][r["program"]]) is not False:
                 # Registered for this program type: a set's .filter refused it (code, not data).
                 name, claimed = "not allowed by a set's filter (registered for the type)", False
             else:

@@ -110,6 +110,13 @@ TEST_CASE("bpf rules: not a kfunc, poisoned calls, scopes, sleepable: the kernel
   CHECK(count(bpf::check_rules(o, k), "scope") == 0);
   k.scopes["scx_bpf_create_dsq"] = {{"sched_ext_ops", {"init"}}};
   CHECK(count(bpf::check_rules(o, k), "scope") == 0);
+
+  // A set's filter that allows other struct_ops types only (struct-ops: lines).
+  k.struct_ops_only["scx_bpf_create_dsq"] = {"tcp_congestion_ops"};
+  CHECK(find(bpf::check_rules(o, k), "fx_init", "struct-ops-type") ==
+        "calling kernel function scx_bpf_create_dsq is not allowed");
+  k.struct_ops_only["scx_bpf_create_dsq"] = {"sched_ext_ops", "sched_ext_ops_cid"};
+  CHECK(count(bpf::check_rules(o, k), "struct-ops-type") == 0);
 }
 
 TEST_CASE("bpf rules: a strong extern the kernel lacks fails every program, with libbpf's text") {

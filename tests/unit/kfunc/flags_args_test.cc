@@ -299,3 +299,28 @@ TEST_CASE("scope file same-offsets: and deny: lines: 7.3's cid form as data") {
                                "c.scopes:7: nosuchset: no kfunc set named 'nosuchset'",
                                "c.scopes:8: nowhere: same-offsets: no struct 'nowhere' in BTF"});
 }
+
+TEST_CASE("scope file struct-ops: lines: the struct_ops types a set's filter allows, all of a kfunc's sets") {
+  kfunc::KfuncList ks;
+  kfunc::Kfunc a, b, c;
+  a.name = "a", a.sets = {"s1"};
+  b.name = "b", b.sets = {"s1", "s2"};  // both lines: the types both allow
+  c.name = "c", c.sets = {"s3"};        // no line: not limited
+  ks.kfuncs = {a, b, c};
+  std::string text =
+      "struct-ops:s1 ops ops_cid\n"
+      "struct-ops:s2 ops other\n"
+      "struct-ops:s1\n"
+      "struct-ops:nosuch ops\n"
+      "struct-ops:s3 9ops\n";
+  DiagSink diags;
+  kfunc::apply_scope_file("s.scopes", {reinterpret_cast<const uint8_t *>(text.data()), text.size()}, ks, diags);
+  CHECK(ks.kfuncs[0].struct_ops_limited);
+  CHECK(ks.kfuncs[0].struct_ops == std::vector<std::string>{"ops", "ops_cid"});
+  CHECK(ks.kfuncs[1].struct_ops == std::vector<std::string>{"ops"});
+  CHECK_FALSE(ks.kfuncs[2].struct_ops_limited);
+  CHECK(messages(diags) == std::vector<std::string>{
+                               "s.scopes:3: s1: a struct-ops: line needs a set name and at least one struct_ops type",
+                               "s.scopes:4: nosuch: no kfunc set named 'nosuch'",
+                               "s.scopes:5: s3: '9ops' is not a C identifier"});
+}
