@@ -5,7 +5,8 @@
 // against each: "0:i:j": the array index on the root, then a member index per struct or union
 // level (found in the target by name, through anonymous members) or an element index per array.
 // Kinds evaluated here, the ones that decide branches: FIELD_EXISTS, TYPE_EXISTS (libbpf's
-// types_compat on some candidate), TYPE_SIZE, ENUMVAL_EXISTS, ENUMVAL_VALUE. Anything else, or
+// types_compat on some candidate), TYPE_MATCHES (its types_match), TYPE_SIZE, ENUMVAL_EXISTS,
+// ENUMVAL_VALUE. Anything else, or
 // any doubt, is "not known" (the caller takes both ways).
 #include <algorithm>
 #include <charconv>
@@ -17,7 +18,7 @@
 namespace kfb::bpf {
 namespace {
 
-enum : uint32_t { kFieldExists = 2, kTypeExists = 8, kTypeSize = 9, kEnumvalExists = 10, kEnumvalValue = 11 };
+enum : uint32_t { kFieldExists = 2, kTypeExists = 8, kTypeSize = 9, kEnumvalExists = 10, kEnumvalValue = 11, kTypeMatches = 12 };
 
 using btf::Btf;
 using btf::Kind;
@@ -88,7 +89,7 @@ bool field_path(const Btf &local, uint32_t lid, const Btf &targ, uint32_t tid, c
 // The local root's essential name when `r` is a kind evaluated here, else "".
 std::string root_essential(const Btf &local, const CoreRelo &r) {
   if (r.kind != kFieldExists && r.kind != kTypeExists && r.kind != kTypeSize && r.kind != kEnumvalExists &&
-      r.kind != kEnumvalValue)
+      r.kind != kEnumvalValue && r.kind != kTypeMatches)
     return {};
   if (!local.valid_id(r.type_id)) return {};
   return essential_name(local.type(r.type_id).name());
@@ -131,7 +132,8 @@ std::optional<uint64_t> core_value(const Btf &local, const CoreRelo &r, const Co
   uint32_t lroot = r.type_id;
   btf::Type lt = local.type(lroot);
   std::vector<uint32_t> acc;
-  if (r.kind != kTypeExists && r.kind != kTypeSize && !split_access(r.access, acc)) return std::nullopt;
+  if (r.kind != kTypeExists && r.kind != kTypeSize && r.kind != kTypeMatches && !split_access(r.access, acc))
+    return std::nullopt;
   std::string_view enumerator;
   if (r.kind == kEnumvalExists || r.kind == kEnumvalValue) {
     if (!is_enum(lt.kind()) || acc.size() != 1 || acc[0] >= lt.vlen()) return std::nullopt;
@@ -152,6 +154,13 @@ std::optional<uint64_t> core_value(const Btf &local, const CoreRelo &r, const Co
         if (!types_compat(local, lroot, *tb, id)) break;
         any = true;
         if (r.kind == kTypeSize) value = t.size();
+        break;
+      case kTypeMatches:
+        switch (types_match(local, lroot, *tb, id)) {
+          case 1: any = true; break;
+          case 0: break;
+          default: return std::nullopt;  // libbpf fails the relocation: not a branch it decides
+        }
         break;
       case kFieldExists:
         any = any || field_path(local, lroot, *tb, id, acc);

@@ -190,6 +190,15 @@ Object read_object(std::span<const uint8_t> image, const std::string &path);
 // steps, 32 levels of nested prototypes): deeper means incompatible.
 bool types_compat(const btf::Btf &local, uint32_t local_id, const btf::Btf &targ, uint32_t targ_id);
 
+// libbpf's bpf_core_types_match (BPF_CORE_TYPE_MATCHES, bpf_core_type_matches()): past modifiers
+// and typedefs the essential names are equal and the kinds too (a struct or union behind a
+// pointer also matches a forward of its kind; an enum matches an enum64); integers by size and
+// signedness; enums by size and every local enumerator's name; structs and unions by every local
+// member's namesake matching (behind a pointer: by kind alone); arrays by length and element;
+// pointers, prototypes (same arity) recursively. 1 match, 0 not, -1 libbpf's -EINVAL (a bad id,
+// deeper than its 32 steps or levels).
+int types_match(const btf::Btf &local, uint32_t local_id, const btf::Btf &targ, uint32_t targ_id);
+
 // The name without its last "___flavour" suffix (libbpf's bpf_core_essential_name_len: the
 // separator is "___" with a non-'_' before and after it).
 std::string essential_name(std::string_view name);

@@ -117,6 +117,47 @@ TEST_CASE("bpf: types_compat: depth limits as libbpf's (32 steps, 32 nested prot
   CHECK_FALSE(t.compat(nest(t.p, t.p_int, 33), nest(t.k, t.k_int, 33)));
 }
 
+TEST_CASE("bpf: types_match: libbpf's bpf_core_type_matches() rule") {
+  Btf k, p;
+  uint32_t k_int = k.add_int("int", 4, btf::INT_SIGNED, 32), k_uint = k.add_int("unsigned int", 4, 0, 32);
+  uint32_t k_long = k.add_int("long", 8, btf::INT_SIGNED, 64);
+  uint32_t k_task = k.add_struct("task_struct", 16,
+                                 std::vector<btf::NewMember>{{"pid", k_int, 0}, {"flags", k_uint, 32}, {"x", k_long, 64}});
+  uint32_t k_enum = k.add_enum("state", 4, std::vector<btf::NewEnum>{{"RUNNING", 0}, {"SLEEPING", 1}});
+  uint32_t k_arr = k.add_array(k_int, k_int, 4);
+  uint32_t k_union_fwd_ptr = k.add_ptr(k.add_fwd("u", true));
+
+  uint32_t p_int = p.add_int("int", 4, btf::INT_SIGNED, 32), p_uint = p.add_int("unsigned int", 4, 0, 32);
+  // A subset of the members, flavoured, through a typedef and a const: matches.
+  uint32_t sub = p.add_struct("task_struct___new", 8,
+                              std::vector<btf::NewMember>{{"flags", p_uint, 0}, {"pid", p.add_typedef("pid_t", p_int), 32}});
+  CHECK(bpf::types_match(p, p.add_const(sub), k, k_task) == 1);
+  // A member whose signedness differs, or one the target lacks: no match.
+  uint32_t sgn = p.add_struct("task_struct", 4, std::vector<btf::NewMember>{{"flags", p_int, 0}});
+  CHECK(bpf::types_match(p, sgn, k, k_task) == 0);
+  uint32_t extra = p.add_struct("task_struct", 4, std::vector<btf::NewMember>{{"nope", p_int, 0}});
+  CHECK(bpf::types_match(p, extra, k, k_task) == 0);
+  // Another name: no match (types_compat does not look at names).
+  uint32_t other = p.add_struct("cgroup", 4, std::vector<btf::NewMember>{});
+  CHECK(bpf::types_match(p, other, k, k_task) == 0);
+  // Behind a pointer a struct matches by kind alone, and a union a forward of a union.
+  CHECK(bpf::types_match(p, p.add_ptr(extra), k, k.add_ptr(k_task)) == 1);
+  uint32_t p_union = p.add_union("u", 4, std::vector<btf::NewMember>{{"a", p_int, 0}});
+  CHECK(bpf::types_match(p, p.add_ptr(p_union), k, k_union_fwd_ptr) == 1);
+  CHECK(bpf::types_match(p, p_union, k, k_union_fwd_ptr) == 0);  // not behind a pointer
+  // Enums: same size, every local enumerator by name (values do not matter).
+  CHECK(bpf::types_match(p, p.add_enum("state", 4, std::vector<btf::NewEnum>{{"SLEEPING", 7}}), k, k_enum) == 1);
+  CHECK(bpf::types_match(p, p.add_enum("state", 4, std::vector<btf::NewEnum>{{"DEAD", 1}}), k, k_enum) == 0);
+  CHECK(bpf::types_match(p, p.add_enum64("state", 8, std::vector<btf::NewEnum>{{"RUNNING", 0}}), k, k_enum) == 0);
+  // Arrays by length.
+  CHECK(bpf::types_match(p, p.add_array(p_int, p_int, 4), k, k_arr) == 1);
+  CHECK(bpf::types_match(p, p.add_array(p_int, p_int, 5), k, k_arr) == 0);
+  // Integers by size and signedness; a bad id is libbpf's -EINVAL.
+  CHECK(bpf::types_match(p, p_int, k, k_int) == 1);
+  CHECK(bpf::types_match(p, p_uint, k, k_uint) == 1);
+  CHECK(bpf::types_match(p, 9999, k, k_int) == -1);
+}
+
 TEST_CASE("bpf: types_compat: the fixture's externs against kernel prototypes") {
   std::string path = kfbtest::fixture("bpf/kfuncs.bpf.o");
   if (path.empty()) KFB_SKIP("bpf/kfuncs.bpf.o not configured (no clang with the BPF target)");
