@@ -279,6 +279,13 @@ class Btf {
   std::string_view strings() const { return deferred_ ? deferred_->strs : std::string_view(strs_); }
   uint32_t str_len() const { return static_cast<uint32_t>(strings().size()); }  // own
 
+  // parse_deferred: false until a look at a type walked (or parsed) the records; true for every
+  // other Btf. For tests that a path leaves a trusted base unread (not while another thread may
+  // be the first to look).
+  bool records_read() const {
+    return !deferred_ || view_cnt_.load(std::memory_order_acquire) != 0 || !types_.empty();
+  }
+
   // --- access
   bool valid_id(uint32_t id) const { return id < type_cnt(); }
   Type type(uint32_t id) const;  // any id < type_cnt(), base ids delegate; 0 is void; throws else

@@ -338,6 +338,12 @@ std::map<std::string, uint32_t, std::less<>> member_offsets(const btf::Btf &b, u
 
 void expand_scope_rules(KfuncList &ks, const btf::Btf &b, DiagSink &diags, bool module) {
   for (const OpsMember &so : ks.same_offsets) {
+    // Only when a kfunc here is restricted for <from>: a module's emit (most have no kfunc) does
+    // not look up structs in its base, which would read all of the base's types.
+    bool wanted = std::any_of(ks.kfuncs.begin(), ks.kfuncs.end(), [&](const Kfunc &k) {
+      return std::any_of(k.scopes.begin(), k.scopes.end(), [&](const OpsMember &m) { return m.ops == so.member; });
+    });
+    if (!wanted) continue;
     uint32_t to_id = btf::find_defined(b, so.ops, btf::Kind::STRUCT);
     uint32_t from_id = btf::find_defined(b, so.member, btf::Kind::STRUCT);
     if (!to_id || !from_id) {
